@@ -1,0 +1,208 @@
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHANNEL_NAMES, type ChannelName, type ChannelOutput } from '../../src-shared/contract.js';
+import { ALGORITHM_IDS } from '../../src-shared/keys.js';
+import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
+import { dispatch } from '../ipc/dispatch.js';
+import { filesUnder, findSecrets } from '../testing/scan.js';
+import { tempDir } from '../testing/temp.js';
+import { UnlockedVault } from '../vault/vault.js';
+import { createCore, type CustosCore } from './core.js';
+
+const PASS = 'correct horse battery staple';
+
+let dir: { path: string; cleanup: () => void };
+let core: CustosCore;
+
+async function call<C extends ChannelName>(channel: C, input: unknown): Promise<ChannelOutput<C>> {
+  const r = await dispatch(core.handlers, channel, input);
+  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+  return r.value as ChannelOutput<C>;
+}
+
+async function fails(channel: ChannelName, input: unknown): Promise<string> {
+  const r = await dispatch(core.handlers, channel, input);
+  expect(r.ok, `${channel} should fail`).toBe(false);
+  return r.ok ? '' : r.error.code;
+}
+
+beforeEach(() => {
+  dir = tempDir();
+  core = createCore({ vaultDir: join(dir.path, 'vault'), host: 'browser', version: 'test', kdfCost: MINIMUM_KDF_COST, idleLockMs: 0 });
+});
+afterEach(async () => {
+  await core.close();
+  dir.cleanup();
+});
+
+describe('the first slice through the core', () => {
+  it('creates a vault whose administrator is unlocked, and refuses a second creation', async () => {
+    expect(await call('vault.status', {})).toMatchObject({ exists: false, unlocked: false, user: null });
+    const s = await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    expect(s).toMatchObject({ exists: true, unlocked: true, user: { name: 'alice', role: 'administrator' } });
+    expect(s.vaultId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await fails('vault.create', { adminName: 'bob', passphrase: PASS })).toBe('E_VAULT_EXISTS');
+  });
+
+  it('writes a database file that is encrypted from its first byte', async () => {
+    await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    await call('vault.lock', {});
+    const head = readFileSync(join(dir.path, 'vault', 'vault.db')).subarray(0, 16);
+    expect(head.toString('latin1')).not.toContain('SQLite format 3');
+  });
+
+  it('generates every listed algorithm with a fingerprint of its SPKI or a KCV', async () => {
+    await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    for (const algorithm of ALGORITHM_IDS.filter((a) => a !== 'rsa-4096' && a !== 'rsa-3072')) {
+      const k = await call('keys.generate', { name: `k-${algorithm}`, algorithm });
+      expect(k).toMatchObject({ algorithm, state: 'pre-active', store: 'vault', version: 1 });
+      const detail = await call('keys.get', { id: k.id });
+      if (algorithm.startsWith('aes')) {
+        expect(k.kcv).toMatch(/^[0-9a-f]{6}$/);
+        expect(k.fingerprint).toBeNull();
+        expect(detail.publicKeyPem).toBeNull();
+      } else {
+        expect(k.kcv).toBeNull();
+        const spki = createPublicKey(detail.publicKeyPem!).export({ type: 'spki', format: 'der' });
+        expect(k.fingerprint).toBe(createHash('sha256').update(spki).digest('hex'));
+      }
+    }
+    const list = await call('keys.list', {});
+    expect(list.total).toBe(6);
+  });
+
+  it('stores private material that matches the public key and opens only under its own id', async () => {
+    const vaultDir = join(dir.path, 'direct');
+    const v = await UnlockedVault.create(vaultDir, { adminName: 'alice', passphrase: PASS, kdfCost: MINIMUM_KDF_COST });
+    try {
+      const { KeyService } = await import('../keys/key-service.js');
+      const k = await new KeyService(v).generate({ name: 'p384', algorithm: 'ec-p384' });
+      const { material, purpose } = v.openMaterial(k.id, 1);
+      expect(purpose).toBe('private-pkcs8');
+      const pub = createPublicKey(createPrivateKey({ key: material, format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
+      expect(createHash('sha256').update(pub).digest('hex')).toBe(k.fingerprint);
+      // Moving a sealed blob to another key id must fail its AAD check.
+      const other = await new KeyService(v).generate({ name: 'other', algorithm: 'aes-256' });
+      v.db.prepare('UPDATE key_material SET nonce = (SELECT nonce FROM key_material WHERE key_id = ?), box = (SELECT box FROM key_material WHERE key_id = ?) WHERE key_id = ?').run(k.id, k.id, other.id);
+      expect(() => v.openMaterial(other.id, 1)).toThrow(/integrity/);
+    } finally {
+      v.close();
+    }
+  });
+
+  it('locks, refuses a wrong passphrase and an unknown user alike, and unlocks with the right one', async () => {
+    await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    const k = await call('keys.generate', { name: 'payments-signing', algorithm: 'ec-p256' });
+    const locked = await call('vault.lock', {});
+    expect(locked).toMatchObject({ exists: true, unlocked: false, user: null });
+    expect(await fails('keys.list', {})).toBe('E_VAULT_LOCKED');
+    expect(await fails('vault.unlock', { user: 'alice', passphrase: 'wrong passphrase!' })).toBe('E_AUTH_FAILED');
+    expect(await fails('vault.unlock', { user: 'mallory', passphrase: PASS })).toBe('E_AUTH_FAILED');
+    expect(await call('vault.unlock', { user: 'ALICE', passphrase: PASS })).toMatchObject({ unlocked: true, user: { name: 'alice' } });
+    expect((await call('keys.list', {})).items.map((i) => i.id)).toEqual([k.id]);
+  });
+
+  it('records every change in a verifying audit chain, in order', async () => {
+    await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    const k = await call('keys.generate', { name: 'a', algorithm: 'ed25519' });
+    await call('vault.lock', {});
+    await call('vault.unlock', { user: 'alice', passphrase: PASS });
+    const events = (await call('audit.list', {})).items.reverse();
+    expect(events.map((e) => e.operation)).toEqual(['user.create', 'vault.create', 'key.generate', 'vault.lock', 'vault.unlock']);
+    expect(events[2]).toMatchObject({ keyId: k.id, keyVersion: 1, actor: 'alice', outcome: 'success' });
+    expect((await call('audit.list', { keyId: k.id })).items).toHaveLength(1);
+    const check = await call('audit.verify', {});
+    expect(check).toMatchObject({ ok: true, events: 5, firstBadSeq: null });
+  });
+
+  it('refuses a header whose stored parameters were edited', async () => {
+    await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    await call('vault.lock', {});
+    const path = join(dir.path, 'vault', 'header.json');
+    const header = JSON.parse(readFileSync(path, 'utf8'));
+    header.createdAt = '2001-01-01T00:00:00.000Z';
+    writeFileSync(path, JSON.stringify(header));
+    expect(await fails('vault.unlock', { user: 'alice', passphrase: PASS })).toBe('E_HEADER_TAMPERED');
+    writeFileSync(path, '{not json');
+    expect(await fails('vault.unlock', { user: 'alice', passphrase: PASS })).toBe('E_HEADER_TAMPERED');
+  });
+});
+
+describe('the contract at the boundary', () => {
+  const malformed: Record<ChannelName, unknown[]> = {
+    'app.info': [42, { extra: 1 }],
+    'vault.status': ['x', { extra: true }],
+    'vault.create': [{}, { adminName: 'bad name!', passphrase: PASS }, { adminName: 'eve', passphrase: 'short' }, { adminName: 'eve', passphrase: PASS, role: 'x' }],
+    'vault.unlock': [{ user: 'alice' }, { user: '', passphrase: PASS }, null],
+    'vault.lock': [{ now: true }],
+    'keys.list': [{ limit: 0 }, { limit: 100000 }, { sort: 'secret' }, { offset: -1 }],
+    'keys.get': [{ id: 'not-hex' }, { id: 42 }, {}],
+    'keys.generate': [{ name: 'x', algorithm: 'rsa-512' }, { name: '', algorithm: 'ec-p256' }, { name: 'a\u0007b', algorithm: 'ec-p256' }, { name: 'x' }],
+    'audit.list': [{ limit: -5 }, { keyId: 'zz' }],
+    'audit.verify': [[1, 2]],
+  };
+
+  it('has a malformed case for every channel', () => {
+    expect(Object.keys(malformed).sort()).toEqual([...CHANNEL_NAMES].sort());
+  });
+
+  it('rejects malformed input on every channel with E_INPUT and changes nothing', async () => {
+    await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    await call('keys.generate', { name: 'a', algorithm: 'aes-128' });
+    const before = { keys: await call('keys.list', {}), audit: (await call('audit.list', {})).items };
+    for (const channel of CHANNEL_NAMES) {
+      for (const input of malformed[channel]) {
+        const r = await dispatch(core.handlers, channel, input);
+        expect(r, `${channel} ${JSON.stringify(input)}`).toMatchObject({ ok: false, error: { code: 'E_INPUT' } });
+      }
+    }
+    expect(await call('vault.status', {})).toMatchObject({ unlocked: true });
+    expect(await call('keys.list', {})).toEqual(before.keys);
+    expect((await call('audit.list', {})).items).toEqual(before.audit);
+  });
+
+  it('answers an unknown channel with E_UNKNOWN_CHANNEL', async () => {
+    const r = await dispatch(core.handlers, 'keys.exportPrivate', {});
+    expect(r).toMatchObject({ ok: false, error: { code: 'E_UNKNOWN_CHANNEL' } });
+  });
+});
+
+describe('secrets at rest', () => {
+  it('leaves no passphrase, key name or key byte in any file of the vault, its WAL or journal', async () => {
+    const vaultDir = join(dir.path, 'vault');
+    await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    const ids: string[] = [];
+    for (const algorithm of ['ec-p256', 'ed25519', 'rsa-2048', 'aes-256', 'aes-128'] as const) {
+      ids.push((await call('keys.generate', { name: `secret-name-${algorithm}-7f3a`, algorithm })).id);
+    }
+    // Read the clear material back through the vault (a second session), to know what to look for.
+    const v = await UnlockedVault.unlock(vaultDir, { user: 'alice', passphrase: PASS });
+    const needles = [
+      { label: 'passphrase', bytes: Buffer.from(PASS) },
+      ...ALGORITHM_IDS.map((a) => ({ label: `name ${a}`, bytes: Buffer.from(`secret-name-${a}`) })),
+    ];
+    for (const id of ids) {
+      const { material, purpose } = v.openMaterial(id, 1);
+      needles.push({ label: `material ${id}`, bytes: Buffer.from(material) });
+      if (purpose === 'private-pkcs8') {
+        const jwk = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
+        const d = Buffer.from(jwk.d!, 'base64url');
+        needles.push({ label: `private scalar ${id}`, bytes: d.subarray(0, 16) });
+        if (jwk.p) needles.push({ label: `prime ${id}`, bytes: Buffer.from(jwk.p, 'base64url').subarray(0, 16) });
+      }
+    }
+    // Scan while both sessions are open (the WAL holds recent pages) and again after locking.
+    const openHits = findSecrets(filesUnder(vaultDir), needles);
+    v.close();
+    await call('vault.lock', {});
+    const closedHits = findSecrets(filesUnder(vaultDir), needles);
+    expect(filesUnder(vaultDir).length).toBeGreaterThanOrEqual(2);
+    expect(openHits).toEqual([]);
+    expect(closedHits).toEqual([]);
+    // The check itself must be able to see a secret when one is there.
+    writeFileSync(join(vaultDir, 'planted'), Buffer.concat([Buffer.from('xx'), needles[0]!.bytes]));
+    expect(findSecrets(filesUnder(vaultDir), needles)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,107 @@
+import { auditEventSchema, type AuditEvent, type AuditOutcome } from '../../src-shared/audit.js';
+import type { Db } from '../vault/database.js';
+import { chainEvent, genesisHash, verifyChain, type AuditDetails, type ChainCheck, type ChainedEvent } from './chain.js';
+
+export interface AuditInput {
+  actor: string | null;
+  operation: string;
+  keyId?: string | null;
+  keyVersion?: number | null;
+  outcome: AuditOutcome;
+  details?: AuditDetails;
+}
+
+interface Row {
+  seq: number;
+  time: string;
+  actor: string | null;
+  operation: string;
+  key_id: string | null;
+  key_version: number | null;
+  outcome: AuditOutcome;
+  details: string;
+  prev_hash: string;
+  hash: string;
+  mac: string;
+}
+
+function fromRow(r: Row): ChainedEvent {
+  return {
+    seq: r.seq,
+    time: r.time,
+    actor: r.actor,
+    operation: r.operation,
+    keyId: r.key_id,
+    keyVersion: r.key_version,
+    outcome: r.outcome,
+    details: JSON.parse(r.details) as AuditDetails,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    mac: r.mac,
+  };
+}
+
+/**
+ * The audit trail stored in the vault. `append` must run inside the same transaction as the change
+ * it records (the vault's `change()` does that), so a change and its event commit or vanish together.
+ */
+export class AuditLog {
+  constructor(
+    private readonly db: Db,
+    private readonly vaultId: string,
+    private readonly auditKey: Uint8Array,
+    private readonly now: () => Date,
+  ) {}
+
+  append(input: AuditInput): ChainedEvent {
+    if (!this.db.inTransaction) throw new Error('audit append outside a transaction');
+    const head = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const event = chainEvent(
+      head?.hash ?? genesisHash(this.vaultId),
+      {
+        seq: (head?.seq ?? 0) + 1,
+        time: this.now().toISOString(),
+        actor: input.actor,
+        operation: input.operation,
+        keyId: input.keyId ?? null,
+        keyVersion: input.keyVersion ?? null,
+        outcome: input.outcome,
+        details: input.details ?? {},
+      },
+      this.auditKey,
+    );
+    this.db
+      .prepare(
+        `INSERT INTO audit_events (seq, time, actor, operation, key_id, key_version, outcome, details, prev_hash, hash, mac)
+         VALUES (@seq, @time, @actor, @operation, @keyId, @keyVersion, @outcome, @details, @prevHash, @hash, @mac)`,
+      )
+      .run({ ...event, details: JSON.stringify(event.details) });
+    return event;
+  }
+
+  list(options: { keyId?: string; limit: number; beforeSeq?: number }): AuditEvent[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: options.limit };
+    if (options.keyId) {
+      where.push('key_id = @keyId');
+      params.keyId = options.keyId;
+    }
+    if (options.beforeSeq) {
+      where.push('seq < @beforeSeq');
+      params.beforeSeq = options.beforeSeq;
+    }
+    const sql = `SELECT * FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT @limit`;
+    return (this.db.prepare(sql).all(params) as Row[]).map((r) => {
+      const { mac: _mac, ...e } = fromRow(r);
+      return auditEventSchema.parse(e);
+    });
+  }
+
+  *iterate(): Generator<ChainedEvent> {
+    for (const r of this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as Iterable<Row>) yield fromRow(r);
+  }
+
+  verify(): ChainCheck {
+    return verifyChain(this.iterate(), genesisHash(this.vaultId), this.auditKey);
+  }
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { errorSchema, type Result } from './errors.js';
+import { algorithmIdSchema, keyDetailSchema, keyIdSchema, keyNameSchema, keySummarySchema, KEY_SORT_FIELDS } from './keys.js';
+import { passphraseSchema, sessionUserSchema, userNameSchema } from './users.js';
+import { auditEventSchema, auditVerifyResultSchema } from './audit.js';
+
+/**
+ * The one contract between the renderer and the core. Every host (Electron IPC, the browser
+ * host's WebSocket bridge) registers exactly these channels and nothing else; inputs are parsed
+ * with `input` before a handler runs and results with `output` before they leave.
+ *
+ * Secrets may travel in (passphrases); private key material never travels out: no output schema
+ * here has a field that could hold it.
+ */
+const empty = z.object({}).strict();
+
+export const vaultStatusSchema = z.object({
+  exists: z.boolean(),
+  unlocked: z.boolean(),
+  user: sessionUserSchema.nullable(),
+  vaultId: z.string().nullable(),
+});
+export type VaultStatus = z.infer<typeof vaultStatusSchema>;
+
+export const appInfoSchema = z.object({
+  name: z.literal('Custos'),
+  version: z.string(),
+  /** 'browser' when the console runs through the browser host instead of Electron. */
+  host: z.enum(['electron', 'browser']),
+  vaultPath: z.string(),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+export const keyListInputSchema = z
+  .object({
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(500).default(100),
+    sort: z.enum(KEY_SORT_FIELDS).default('createdAt'),
+    direction: z.enum(['asc', 'desc']).default('desc'),
+    /** Case-insensitive prefix of the name, or of the fingerprint / KCV. */
+    search: z.string().max(128).optional(),
+  })
+  .strict();
+export type KeyListInput = z.input<typeof keyListInputSchema>;
+
+export const channels = {
+  'app.info': { input: empty, output: appInfoSchema },
+  'vault.status': { input: empty, output: vaultStatusSchema },
+  'vault.create': {
+    input: z.object({ adminName: userNameSchema, passphrase: passphraseSchema }).strict(),
+    output: vaultStatusSchema,
+  },
+  'vault.unlock': {
+    input: z.object({ user: userNameSchema, passphrase: z.string().min(1).max(1024) }).strict(),
+    output: vaultStatusSchema,
+  },
+  'vault.lock': { input: empty, output: vaultStatusSchema },
+  'keys.list': {
+    input: keyListInputSchema,
+    output: z.object({ items: z.array(keySummarySchema), total: z.number().int().nonnegative() }),
+  },
+  'keys.get': { input: z.object({ id: keyIdSchema }).strict(), output: keyDetailSchema },
+  'keys.generate': {
+    input: z.object({ name: keyNameSchema, algorithm: algorithmIdSchema }).strict(),
+    output: keySummarySchema,
+  },
+  'audit.list': {
+    input: z
+      .object({
+        keyId: keyIdSchema.optional(),
+        limit: z.number().int().min(1).max(1000).default(200),
+        beforeSeq: z.number().int().positive().optional(),
+      })
+      .strict(),
+    output: z.object({ items: z.array(auditEventSchema) }),
+  },
+  'audit.verify': { input: empty, output: auditVerifyResultSchema },
+} as const;
+
+export type Channels = typeof channels;
+export type ChannelName = keyof Channels;
+export type ChannelInput<C extends ChannelName> = z.input<Channels[C]['input']>;
+export type ChannelParsedInput<C extends ChannelName> = z.output<Channels[C]['input']>;
+export type ChannelOutput<C extends ChannelName> = z.output<Channels[C]['output']>;
+export const CHANNEL_NAMES = Object.keys(channels) as ChannelName[];
+
+/** Events the core pushes to the renderer. */
+export const events = {
+  /** The vault was locked (manually, by idle timeout, or by another window). */
+  'vault.locked': z.object({ reason: z.enum(['manual', 'idle', 'shutdown']) }),
+  /** Progress of long work; fraction in [0, 1]. */
+  'job.progress': z.object({ jobId: z.string(), label: z.string(), fraction: z.number().min(0).max(1) }),
+} as const;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export const resultSchema = <T extends z.ZodTypeAny>(value: T) =>
+  z.union([z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: errorSchema })]);
+
+/** What the preload (or the browser bridge) exposes as `window.custos`. */
+export interface CustosBridge {
+  invoke<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<Result<ChannelOutput<C>>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** Which host carries the bridge, so the console can say when it runs in browser mode. */
+  readonly host: 'electron' | 'browser';
+}

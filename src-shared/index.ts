@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './keys.js';
+export * from './users.js';
+export * from './audit.js';
+export * from './contract.js';

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/** Algorithms Custos can generate. The id is what the CLI and the contract speak. */
+export const ALGORITHM_IDS = [
+  'ec-p256',
+  'ec-p384',
+  'ed25519',
+  'rsa-2048',
+  'rsa-3072',
+  'rsa-4096',
+  'aes-128',
+  'aes-256',
+] as const;
+export const algorithmIdSchema = z.enum(ALGORITHM_IDS);
+export type AlgorithmId = z.infer<typeof algorithmIdSchema>;
+
+export type KeyFamily = 'ec' | 'eddsa' | 'rsa' | 'aes';
+
+export interface AlgorithmInfo {
+  id: AlgorithmId;
+  family: KeyFamily;
+  /** Bits of the modulus or key; for curves, the field size. */
+  size: number;
+  /** Curve name where the family has one. */
+  curve: string | null;
+  symmetric: boolean;
+  label: string;
+}
+
+export const ALGORITHMS: Record<AlgorithmId, AlgorithmInfo> = {
+  'ec-p256': { id: 'ec-p256', family: 'ec', size: 256, curve: 'P-256', symmetric: false, label: 'EC P-256' },
+  'ec-p384': { id: 'ec-p384', family: 'ec', size: 384, curve: 'P-384', symmetric: false, label: 'EC P-384' },
+  ed25519: { id: 'ed25519', family: 'eddsa', size: 255, curve: 'Ed25519', symmetric: false, label: 'Ed25519' },
+  'rsa-2048': { id: 'rsa-2048', family: 'rsa', size: 2048, curve: null, symmetric: false, label: 'RSA 2048' },
+  'rsa-3072': { id: 'rsa-3072', family: 'rsa', size: 3072, curve: null, symmetric: false, label: 'RSA 3072' },
+  'rsa-4096': { id: 'rsa-4096', family: 'rsa', size: 4096, curve: null, symmetric: false, label: 'RSA 4096' },
+  'aes-128': { id: 'aes-128', family: 'aes', size: 128, curve: null, symmetric: true, label: 'AES-128' },
+  'aes-256': { id: 'aes-256', family: 'aes', size: 256, curve: null, symmetric: true, label: 'AES-256' },
+};
+
+/**
+ * NIST SP 800-57 states, with KMIP's Destroyed Compromised as its own value so a destroyed key
+ * keeps the fact that it was compromised.
+ */
+export const KEY_STATES = [
+  'pre-active',
+  'active',
+  'suspended',
+  'deactivated',
+  'compromised',
+  'destroyed',
+  'destroyed-compromised',
+] as const;
+export const keyStateSchema = z.enum(KEY_STATES);
+export type KeyState = z.infer<typeof keyStateSchema>;
+
+export const KEY_STORES = ['vault', 'token', 'external'] as const;
+export const keyStoreSchema = z.enum(KEY_STORES);
+export type KeyStore = z.infer<typeof keyStoreSchema>;
+
+/** Key names are labels people read; control characters would corrupt terminals and logs. */
+export const keyNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'A key needs a name.')
+  .max(128, 'A key name is at most 128 characters.')
+  .regex(/^[^\p{Cc}]+$/u, 'A key name cannot contain control characters.');
+
+export const keyIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'A key id is 32 lowercase hex characters.');
+
+export const keySummarySchema = z.object({
+  id: keyIdSchema,
+  name: z.string(),
+  algorithm: algorithmIdSchema,
+  family: z.enum(['ec', 'eddsa', 'rsa', 'aes']),
+  size: z.number().int().positive(),
+  curve: z.string().nullable(),
+  state: keyStateSchema,
+  store: keyStoreSchema,
+  version: z.number().int().positive(),
+  createdAt: z.string(),
+  /** SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex; asymmetric keys only. */
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  /** Key check value (AES-CMAC of a zero block, first 3 bytes), hex; symmetric keys only. */
+  kcv: z.string().regex(/^[0-9a-f]{6}$/).nullable(),
+});
+export type KeySummary = z.infer<typeof keySummarySchema>;
+
+export const keyDetailSchema = keySummarySchema.extend({
+  /** PEM SubjectPublicKeyInfo; never any private or secret material. */
+  publicKeyPem: z.string().nullable(),
+  createdBy: z.string(),
+});
+export type KeyDetail = z.infer<typeof keyDetailSchema>;
+
+export const KEY_SORT_FIELDS = ['name', 'algorithm', 'state', 'store', 'createdAt'] as const;
