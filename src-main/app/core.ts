@@ -5,7 +5,7 @@ import { KeyService } from '../keys/key-service.js';
 import { requirePermission } from '../users/permissions.js';
 import { vaultExists, readHeader } from '../vault/header.js';
 import { UnlockedVault } from '../vault/vault.js';
-import type { KdfCost } from '../crypto/passphrase-kdf.js';
+import { calibrateKdfCost, type KdfCost } from '../crypto/passphrase-kdf.js';
 import type { CoreEventListener, CoreOptions, CustosCore } from './core-types.js';
 
 export type { CustosCore, CoreOptions } from './core-types.js';
@@ -89,7 +89,7 @@ export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () 
     'vault.create': (input) =>
       serial(async () => {
         if (vault) lock('manual');
-        vault = await UnlockedVault.create(options.vaultDir, { adminName: input.adminName, passphrase: input.passphrase, kdfCost: options.kdfCost, now: options.now });
+        vault = await UnlockedVault.create(options.vaultDir, { adminName: input.adminName, passphrase: input.passphrase, kdfCost: options.kdfCost ?? (await calibrateKdfCost()), now: options.now });
         return status();
       }),
     'vault.unlock': (input) =>

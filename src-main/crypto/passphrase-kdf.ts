@@ -57,3 +57,16 @@ export async function derivePassphraseKey(passphrase: string, params: KdfParams)
     pw.fill(0);
   }
 }
+
+/**
+ * Picks a cost that takes about `targetMs` on this machine: memory fixed at 64 MiB (enough to
+ * make GPU guessing expensive), passes raised until the target is met. Never below the default.
+ */
+export async function calibrateKdfCost(targetMs = 500): Promise<KdfCost> {
+  const probe: KdfParams = newKdfParams({ ...DEFAULT_KDF_COST, iterations: 2 });
+  const t0 = performance.now();
+  (await derivePassphraseKey('calibration', probe)).fill(0);
+  const perPass = Math.max(1, (performance.now() - t0) / probe.iterations);
+  const iterations = Math.min(64, Math.max(DEFAULT_KDF_COST.iterations, Math.round(targetMs / perPass)));
+  return { ...DEFAULT_KDF_COST, iterations };
+}
