@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ALGORITHM_IDS } from '../../src-shared/keys';
+import {
+  algorithmGroups,
+  checkNewPassphrase,
+  formatDateTime,
+  formatDetails,
+  groupHex,
+  pageCount,
+  phaseFor,
+  rangeLabel,
+  sizeLabel,
+  stateLabel,
+} from './format';
+
+describe('format helpers', () => {
+  it('shows times in UTC whatever the local zone', () => {
+    expect(formatDateTime('2025-03-04T05:06:07.123Z')).toBe('2025-03-04 05:06:07 UTC');
+    expect(formatDateTime('2025-03-04T23:30:00+02:00')).toBe('2025-03-04 21:30:00 UTC');
+    expect(formatDateTime('not a date')).toBe('not a date');
+  });
+
+  it('labels sizes by curve or bits', () => {
+    expect(sizeLabel({ size: 256, curve: 'P-256' })).toBe('P-256');
+    expect(sizeLabel({ size: 4096, curve: null })).toBe('4096 bits');
+  });
+
+  it('labels states', () => {
+    expect(stateLabel('pre-active')).toBe('Pre-active');
+    expect(stateLabel('destroyed-compromised')).toBe('Destroyed (compromised)');
+  });
+
+  it('offers every algorithm exactly once', () => {
+    const ids = algorithmGroups().flatMap((g) => g.items.map((i) => i.value));
+    expect([...ids].sort()).toEqual([...ALGORITHM_IDS].sort());
+  });
+
+  it('pages', () => {
+    expect(pageCount(0, 25)).toBe(1);
+    expect(pageCount(25, 25)).toBe(1);
+    expect(pageCount(26, 25)).toBe(2);
+    expect(rangeLabel(0, 0, 0)).toBe('No keys');
+    expect(rangeLabel(25, 10, 35)).toBe('26–35 of 35');
+  });
+
+  it('picks the screen from the vault status', () => {
+    expect(phaseFor({ exists: false, unlocked: false })).toBe('first-run');
+    expect(phaseFor({ exists: true, unlocked: false })).toBe('locked');
+    expect(phaseFor({ exists: true, unlocked: true })).toBe('unlocked');
+  });
+
+  it('checks a new passphrase like the core does', () => {
+    expect(checkNewPassphrase('short', 'short').passphrase).toMatch(/at least 10/);
+    expect(checkNewPassphrase('long enough passphrase', 'different one').confirm).toMatch(/do not match/);
+    expect(checkNewPassphrase('long enough passphrase', 'long enough passphrase')).toEqual({});
+  });
+
+  it('formats audit details and hex', () => {
+    expect(formatDetails({ b: 1, a: 'x', c: null, d: true })).toBe('a=x, b=1, c=—, d=true');
+    expect(groupHex('abcdef0123')).toBe('abcd ef01 23');
+  });
+});

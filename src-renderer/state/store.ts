@@ -1,0 +1,119 @@
+import { create } from 'zustand';
+import type { AppInfo, VaultStatus } from '../../src-shared/contract';
+import type { KeySummary } from '../../src-shared/keys';
+import { phaseFor } from '../lib/format';
+
+export type View = { name: 'inventory' } | { name: 'generate' } | { name: 'key'; id: string };
+
+export type SortField = 'name' | 'algorithm' | 'state' | 'store' | 'createdAt';
+
+export interface InventoryQuery {
+  offset: number;
+  limit: number;
+  sort: SortField;
+  direction: 'asc' | 'desc';
+  search: string;
+}
+
+export type Boot =
+  | { state: 'connecting' }
+  | { state: 'failed'; message: string }
+  | { state: 'ready' };
+
+export interface Notice {
+  id: number;
+  color: 'green' | 'red' | 'blue' | 'yellow';
+  title: string;
+  message: string;
+}
+
+export type LockReason = 'manual' | 'idle' | 'shutdown' | 'session';
+
+/**
+ * App state: which host, what the vault says, where the user is. Secrets never live here —
+ * passphrases stay in their form's local state and are cleared after each call.
+ */
+export interface AppState {
+  boot: Boot;
+  host: 'electron' | 'browser' | null;
+  info: AppInfo | null;
+  status: VaultStatus | null;
+  /** The last user who was signed in, to prefill the unlock form (a name, not a secret). */
+  lastUser: string;
+  lockReason: LockReason | null;
+  view: View;
+  inventory: InventoryQuery;
+  /** Keys the inventory showed last, so going back from a detail page does not flash empty. */
+  inventoryCache: { items: KeySummary[]; total: number } | null;
+  notice: Notice | null;
+
+  setBoot(boot: Boot): void;
+  connected(host: 'electron' | 'browser', info: AppInfo, status: VaultStatus): void;
+  setStatus(status: VaultStatus): void;
+  markLocked(reason: LockReason): void;
+  navigate(view: View): void;
+  setInventory(patch: Partial<InventoryQuery>): void;
+  setInventoryCache(cache: { items: KeySummary[]; total: number } | null): void;
+  notify(notice: Omit<Notice, 'id'>): void;
+  dismissNotice(id: number): void;
+}
+
+export const DEFAULT_INVENTORY: InventoryQuery = {
+  offset: 0,
+  limit: 25,
+  sort: 'createdAt',
+  direction: 'desc',
+  search: '',
+};
+
+let noticeSeq = 0;
+
+export const useApp = create<AppState>()((set) => ({
+  boot: { state: 'connecting' },
+  host: null,
+  info: null,
+  status: null,
+  lastUser: '',
+  lockReason: null,
+  view: { name: 'inventory' },
+  inventory: DEFAULT_INVENTORY,
+  inventoryCache: null,
+  notice: null,
+
+  setBoot: (boot) => set({ boot }),
+
+  connected: (host, info, status) =>
+    set((s) => ({ boot: { state: 'ready' }, host, info, status, lastUser: status.user?.name ?? s.lastUser })),
+
+  setStatus: (status) =>
+    set((s) => {
+      const unlocked = phaseFor(status) === 'unlocked';
+      return {
+        status,
+        lastUser: status.user?.name ?? s.lastUser,
+        lockReason: unlocked ? null : s.lockReason,
+        // A fresh session starts at the inventory.
+        ...(unlocked && s.status?.unlocked !== true ? { view: { name: 'inventory' } as View, inventory: DEFAULT_INVENTORY } : {}),
+      };
+    }),
+
+  markLocked: (reason) =>
+    set((s) => ({
+      status: s.status ? { ...s.status, unlocked: false, user: null } : s.status,
+      lastUser: s.status?.user?.name ?? s.lastUser,
+      lockReason: reason,
+      view: { name: 'inventory' },
+      inventory: DEFAULT_INVENTORY,
+      inventoryCache: null,
+    })),
+
+  navigate: (view) => set({ view }),
+
+  setInventory: (patch) => set((s) => ({ inventory: { ...s.inventory, ...patch } })),
+
+  setInventoryCache: (inventoryCache) => set({ inventoryCache }),
+
+  notify: (notice) => set({ notice: { ...notice, id: ++noticeSeq } }),
+
+  dismissNotice: (id) => set((s) => (s.notice?.id === id ? { notice: null } : {})),
+}));
