@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { CustosError } from '../errors.js';
@@ -29,6 +30,8 @@ export function openEncryptedDatabase(path: string, key: Uint8Array, options: { 
     // Reading the schema is the first access that needs the key: a wrong key or a damaged first
     // page fails here.
     db.prepare('SELECT count(*) FROM sqlite_master').get();
+    // Owner-only, like an SSH key; SQLite gives the WAL and shm files the same mode.
+    if (options.create && process.platform !== 'win32') chmodSync(path, 0o600);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
