@@ -1,4 +1,4 @@
-import { hashRaw } from '@node-rs/argon2';
+import { hash, hashRaw, verify } from '@node-rs/argon2';
 
 // @node-rs/argon2 exports Algorithm as a const enum, which isolated modules cannot read; 2 is Argon2id.
 const ARGON2ID = 2;
@@ -69,4 +69,17 @@ export async function calibrateKdfCost(targetMs = 500): Promise<KdfCost> {
   const perPass = Math.max(1, (performance.now() - t0) / probe.iterations);
   const iterations = Math.min(64, Math.max(DEFAULT_KDF_COST.iterations, Math.round(targetMs / perPass)));
   return { ...DEFAULT_KDF_COST, iterations };
+}
+
+/** An Argon2id PHC string for verifying a login passphrase (stored inside the encrypted vault). */
+export async function hashLoginPassphrase(passphrase: string, cost: KdfCost): Promise<string> {
+  return hash(passphrase.normalize('NFC'), { algorithm: ARGON2ID, memoryCost: cost.memoryKiB, timeCost: cost.iterations, parallelism: cost.parallelism });
+}
+
+export async function verifyLoginPassphrase(phc: string, passphrase: string): Promise<boolean> {
+  try {
+    return await verify(phc, passphrase.normalize('NFC'));
+  } catch {
+    return false;
+  }
 }

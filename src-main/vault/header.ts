@@ -34,7 +34,29 @@ export const passphraseMethodSchema = z.object({
 });
 export type PassphraseMethod = z.infer<typeof passphraseMethodSchema>;
 
-export const unlockMethodSchema = z.discriminatedUnion('type', [passphraseMethodSchema]);
+/**
+ * M-of-N custodian quorum: the VMK split with Shamir's scheme (GF(256)); each share is wrapped
+ * under one custodian's share passphrase. AAD binds each share to its index as well.
+ */
+export const quorumMethodSchema = z.object({
+  id: hex(32),
+  type: z.literal('quorum'),
+  threshold: z.number().int().min(2).max(16),
+  shares: z
+    .array(
+      z.object({
+        index: z.number().int().min(1).max(255),
+        userTag: hex(64),
+        kdf: kdfParamsSchema,
+        wrap: z.object({ alg: z.literal('A256GCM'), nonce: b64, box: b64 }),
+      }),
+    )
+    .min(2)
+    .max(16),
+});
+export type QuorumMethod = z.infer<typeof quorumMethodSchema>;
+
+export const unlockMethodSchema = z.discriminatedUnion('type', [passphraseMethodSchema, quorumMethodSchema]);
 export type UnlockMethod = z.infer<typeof unlockMethodSchema>;
 
 export const headerSchema = z.object({
@@ -42,6 +64,8 @@ export const headerSchema = z.object({
   version: z.literal(HEADER_VERSION),
   vaultId: hex(32),
   createdAt: z.string(),
+  /** Raised on every rewrite; the database keeps the latest copy (see header_copy). */
+  revision: z.number().int().min(0).optional(),
   database: z.object({ file: z.literal(DATABASE_FILE), cipher: z.literal('sqlcipher') }),
   unlockMethods: z.array(unlockMethodSchema).min(1),
   mac: hex(64),
@@ -57,8 +81,8 @@ export function vaultExists(dir: string): boolean {
   return existsSync(headerPath(dir));
 }
 
-export function wrapAad(vaultId: string, methodId: string, type: UnlockMethod['type']): string {
-  return `custos/v1/vmk-wrap|${vaultId}|${methodId}|${type}`;
+export function wrapAad(vaultId: string, methodId: string, type: UnlockMethod['type'], shareIndex?: number): string {
+  return `custos/v1/vmk-wrap|${vaultId}|${methodId}|${type}${shareIndex === undefined ? '' : `|${shareIndex}`}`;
 }
 
 function macOf(header: UnsignedHeader, headerKey: Uint8Array): string {

@@ -3,27 +3,32 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../../src-shared/users.js';
 import { open, seal } from '../crypto/aead.js';
-import { DEFAULT_KDF_COST, derivePassphraseKey, newKdfParams, type KdfCost } from '../crypto/passphrase-kdf.js';
+import { DEFAULT_KDF_COST, hashLoginPassphrase, verifyLoginPassphrase, type KdfCost } from '../crypto/passphrase-kdf.js';
 import { deriveSubkey } from '../crypto/subkeys.js';
 import { wipe } from '../crypto/wipe.js';
 import { CustosError } from '../errors.js';
 import { AuditLog, type AuditInput } from '../audit/log.js';
+import { drainFailures, recordFailure, recordSuccess, secondsUntilAllowed } from './auth-journal.js';
 import { openEncryptedDatabase, type Db } from './database.js';
 import {
   DATABASE_FILE,
   HEADER_FILE,
   HEADER_FORMAT,
   HEADER_VERSION,
+  headerSchema,
   readHeader,
   signHeader,
   vaultExists,
   verifyHeaderMac,
-  wrapAad,
   writeHeader,
   type PassphraseMethod,
+  type QuorumMethod,
+  type UnlockMethod,
+  type UnsignedHeader,
   type VaultHeader,
 } from './header.js';
 import { migrate } from './migrate.js';
+import { makePassphraseMethod, openPassphraseMethod, openQuorumMethod, type Custodian } from './unlock-methods.js';
 import { userTag } from './user-tag.js';
 
 export interface VaultUser {
@@ -47,6 +52,12 @@ export interface UnlockOptions {
   via?: string;
 }
 
+export interface QuorumUnlockOptions {
+  custodians: Custodian[];
+  now?: () => Date;
+  via?: string;
+}
+
 export type MaterialPurpose = 'private-pkcs8' | 'secret';
 
 const AUTH_FAILED = 'Unknown user or wrong passphrase. Check both and try again.';
@@ -57,32 +68,72 @@ function materialAad(keyId: string, version: number, purpose: MaterialPurpose): 
 
 /** Files an interrupted creation may leave behind; only these are ever cleared on retry. */
 function isCreationLeftover(name: string): boolean {
-  return name === DATABASE_FILE || name === `${DATABASE_FILE}-wal` || name === `${DATABASE_FILE}-shm` || name === `${DATABASE_FILE}-journal` || name.startsWith(`${HEADER_FILE}.tmp-`);
+  return [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, `${DATABASE_FILE}-journal`].includes(name) || name.startsWith(`${HEADER_FILE}.tmp-`);
+}
+
+function costOf(header: VaultHeader): KdfCost {
+  const m = header.unlockMethods.find((x): x is PassphraseMethod => x.type === 'passphrase');
+  const k = m?.kdf ?? (header.unlockMethods.find((x): x is QuorumMethod => x.type === 'quorum')?.shares[0]?.kdf);
+  return k ? { memoryKiB: k.memoryKiB, iterations: k.iterations, parallelism: k.parallelism } : DEFAULT_KDF_COST;
+}
+
+function sameMethod(a: UnlockMethod, b: UnlockMethod): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function throwWithDelay(dir: string, tag: string, now: Date): void {
+  const wait = secondsUntilAllowed(dir, tag, now);
+  if (wait > 0) throw new CustosError('E_AUTH_FAILED', `Too many failed attempts for this user; try again in ${wait} s.`);
 }
 
 /**
- * An unlocked vault: the open encrypted database, the derived keys, and the person who unlocked
- * it. Lock it with `close()`, which zeroes every derived key. The VMK itself is dropped as soon as
- * the subkeys are derived.
+ * An unlocked vault: the open encrypted database, the VMK and the keys derived from it, and the
+ * person logged in (null after a quorum unlock until someone logs in). `close()` locks: it closes
+ * the database and zeroes every key held.
  */
 export class UnlockedVault {
   readonly audit: AuditLog;
   private closed = false;
+  private userValue: VaultUser | null;
+  private headerValue: VaultHeader;
 
   private constructor(
     readonly dir: string,
-    readonly header: VaultHeader,
+    header: VaultHeader,
     readonly db: Db,
+    private readonly vmk: Buffer,
     private readonly materialKey: Buffer,
     private readonly auditKey: Buffer,
-    readonly user: VaultUser,
+    user: VaultUser | null,
     readonly now: () => Date,
   ) {
+    this.headerValue = header;
+    this.userValue = user;
     this.audit = new AuditLog(db, header.vaultId, auditKey, now);
   }
 
   get vaultId(): string {
-    return this.header.vaultId;
+    return this.headerValue.vaultId;
+  }
+
+  get header(): VaultHeader {
+    return this.headerValue;
+  }
+
+  /** The logged-in user, or null after a quorum unlock until someone logs in. */
+  get sessionUser(): VaultUser | null {
+    return this.userValue;
+  }
+
+  /** The logged-in user; refuses when nobody is. */
+  get user(): VaultUser {
+    if (!this.userValue) throw new CustosError('E_AUTH_FAILED', 'The vault is unlocked but nobody is logged in. Log in with your user name and passphrase.');
+    return this.userValue;
+  }
+
+  /** Cost for new Argon2id derivations: the same as the vault's existing methods. */
+  get kdfCost(): KdfCost {
+    return costOf(this.headerValue);
   }
 
   static async create(dir: string, options: CreateVaultOptions): Promise<UnlockedVault> {
@@ -97,101 +148,255 @@ export class UnlockedVault {
 
     const vaultId = randomBytes(16).toString('hex');
     const vmk = randomBytes(32);
-    const keys = {
-      database: deriveSubkey(vmk, vaultId, 'database'),
-      material: deriveSubkey(vmk, vaultId, 'material'),
-      audit: deriveSubkey(vmk, vaultId, 'audit'),
-      header: deriveSubkey(vmk, vaultId, 'header'),
+    const cost = options.kdfCost ?? DEFAULT_KDF_COST;
+    const method = await makePassphraseMethod(vaultId, options.adminName, options.passphrase, vmk, cost);
+    const loginHash = await hashLoginPassphrase(options.passphrase, cost);
+    const unsigned: UnsignedHeader = {
+      format: HEADER_FORMAT,
+      version: HEADER_VERSION,
+      vaultId,
+      createdAt: now().toISOString(),
+      revision: 1,
+      database: { file: DATABASE_FILE, cipher: 'sqlcipher' },
+      unlockMethods: [method],
     };
-    let db: Db | null = null;
+    const headerKey = deriveSubkey(vmk, vaultId, 'header');
+    const header = signHeader(unsigned, headerKey);
+    wipe(headerKey);
+    const vault = UnlockedVault.openWithVmk(dir, header, vmk, null, now, { create: true });
     try {
-      const method = await wrapWithPassphrase(vaultId, options.adminName, options.passphrase, vmk, options.kdfCost ?? DEFAULT_KDF_COST);
-      db = openEncryptedDatabase(join(dir, DATABASE_FILE), keys.database, { create: true });
-      migrate(db);
       const admin: VaultUser = { id: randomBytes(16).toString('hex'), name: options.adminName, role: 'administrator' };
-      const vault = new UnlockedVault(
-        dir,
-        signHeader(
-          {
-            format: HEADER_FORMAT,
-            version: HEADER_VERSION,
-            vaultId,
-            createdAt: now().toISOString(),
-            database: { file: DATABASE_FILE, cipher: 'sqlcipher' },
-            unlockMethods: [method],
-          },
-          keys.header,
-        ),
-        db,
-        keys.material,
-        keys.audit,
-        admin,
-        now,
-      );
-      vault.change(
-        { actor: admin.name, operation: 'vault.create', outcome: 'success', details: { unlockMethod: 'passphrase', kdf: 'argon2id' } },
-        () => {
-          db!.prepare('INSERT INTO users (id, name, role, created_at) VALUES (?, ?, ?, ?)').run(admin.id, admin.name, admin.role, now().toISOString());
-          vault.audit.append({ actor: admin.name, operation: 'user.create', outcome: 'success', details: { user: admin.name, role: admin.role } });
-        },
-      );
+      vault.userValue = admin;
+      vault.change({ actor: admin.name, operation: 'vault.create', outcome: 'success', details: { unlockMethod: 'passphrase', kdf: 'argon2id', memoryKiB: cost.memoryKiB, iterations: cost.iterations } }, () => {
+        vault.db.prepare('INSERT INTO users (id, name, role, created_at, passphrase_hash) VALUES (?, ?, ?, ?, ?)').run(admin.id, admin.name, admin.role, now().toISOString(), loginHash);
+        vault.storeHeaderCopy(header);
+        vault.audit.append({ actor: admin.name, operation: 'user.create', outcome: 'success', details: { user: admin.name, role: admin.role } });
+      });
       // The header is written last: until it exists there is no vault, and a retry clears the rest.
-      writeHeader(dir, vault.header);
+      writeHeader(dir, header);
       return vault;
     } catch (e) {
-      db?.close();
-      wipe(keys.material, keys.audit);
+      vault.close();
       throw e;
-    } finally {
-      wipe(vmk, keys.database, keys.header);
     }
   }
 
+  /** Unlocks with a user's own passphrase method; that user is then logged in. */
   static async unlock(dir: string, options: UnlockOptions): Promise<UnlockedVault> {
     const now = options.now ?? (() => new Date());
     const header = readHeader(dir);
     const tag = userTag(header.vaultId, options.user);
+    throwWithDelay(dir, tag, now());
     const method = header.unlockMethods.find((m): m is PassphraseMethod => m.type === 'passphrase' && m.userTag === tag);
-    // Derive even for an unknown name so timing does not tell names apart.
-    const kdf = method?.kdf ?? header.unlockMethods.find((m): m is PassphraseMethod => m.type === 'passphrase')?.kdf;
-    if (!kdf) throw new CustosError('E_AUTH_FAILED', AUTH_FAILED);
-    const wrappingKey = await derivePassphraseKey(options.passphrase, kdf);
-    let vmk: Buffer | null = null;
-    try {
-      if (!method) throw new CustosError('E_AUTH_FAILED', AUTH_FAILED);
-      vmk = open(wrappingKey, { nonce: Buffer.from(method.wrap.nonce, 'base64'), box: Buffer.from(method.wrap.box, 'base64') }, wrapAad(header.vaultId, method.id, 'passphrase'));
-      if (!vmk || vmk.length !== 32) throw new CustosError('E_AUTH_FAILED', AUTH_FAILED);
-    } finally {
-      wipe(wrappingKey);
+    // Derive even for a name without a method, so timing does not tell names apart.
+    const decoy = method ?? header.unlockMethods.find((m): m is PassphraseMethod => m.type === 'passphrase');
+    const vmk = decoy ? await openPassphraseMethod(header.vaultId, decoy, options.passphrase) : null;
+    if (!method || !vmk) {
+      wipe(vmk);
+      recordFailure(dir, tag, 'passphrase', now());
+      throw new CustosError('E_AUTH_FAILED', AUTH_FAILED);
     }
+    const vault = UnlockedVault.openWithVmk(dir, header, vmk, method, now, { create: false });
+    try {
+      const row = vault.findUser(options.user);
+      if (!row || row.disabled_at) {
+        recordFailure(dir, tag, 'passphrase', now());
+        vault.record({ actor: options.user, operation: 'vault.unlock', outcome: 'refused', details: { method: 'passphrase', reason: row ? 'user disabled' : 'no such user' } });
+        throw new CustosError('E_AUTH_FAILED', row ? 'This user is disabled; ask an administrator.' : AUTH_FAILED);
+      }
+      recordSuccess(dir, tag);
+      vault.userValue = { id: row.id, name: row.name, role: row.role };
+      const needsHash = !row.passphrase_hash;
+      const loginHash = needsHash ? await hashLoginPassphrase(options.passphrase, vault.kdfCost) : null;
+      vault.change({ actor: row.name, operation: 'vault.unlock', outcome: 'success', details: { method: 'passphrase', via: options.via ?? 'core' } }, () => {
+        if (loginHash) vault.db.prepare('UPDATE users SET passphrase_hash = ? WHERE id = ?').run(loginHash, row.id);
+        vault.db.prepare('UPDATE users SET failed_attempts = 0 WHERE id = ?').run(row.id);
+      });
+      return vault;
+    } catch (e) {
+      vault.close();
+      throw e;
+    }
+  }
+
+  /** Unlocks with an M-of-N custodian quorum; nobody is logged in until `login()`. */
+  static async unlockWithQuorum(dir: string, options: QuorumUnlockOptions): Promise<UnlockedVault> {
+    const now = options.now ?? (() => new Date());
+    const header = readHeader(dir);
+    const method = header.unlockMethods.find((m): m is QuorumMethod => m.type === 'quorum');
+    if (!method) throw new CustosError('E_UNSUPPORTED', 'This vault has no custodian quorum unlock method; unlock with a passphrase.');
+    for (const c of options.custodians) throwWithDelay(dir, userTag(header.vaultId, c.user), now());
+    let vmk: Buffer;
+    try {
+      vmk = await openQuorumMethod(header.vaultId, method, options.custodians);
+    } catch (e) {
+      for (const c of options.custodians) recordFailure(dir, userTag(header.vaultId, c.user), 'quorum', now());
+      throw e;
+    }
+    const vault = UnlockedVault.openWithVmk(dir, header, vmk, method, now, { create: false, quorum: true });
+    try {
+      for (const c of options.custodians) recordSuccess(dir, userTag(header.vaultId, c.user));
+      vault.record({ actor: null, operation: 'vault.unlock', outcome: 'success', details: { method: 'quorum', custodians: options.custodians.map((c) => c.user).join(','), threshold: method.threshold, via: options.via ?? 'core' } });
+      return vault;
+    } catch (e) {
+      vault.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Everything after the VMK is known: check the header's MAC, open the database, reconcile the
+   * header with the database's copy, and move pending failed attempts into the audit chain.
+   * Takes ownership of `vmk`.
+   */
+  private static openWithVmk(dir: string, header: VaultHeader, vmk: Buffer, usedMethod: UnlockMethod | null, now: () => Date, opts: { create: boolean; quorum?: boolean }): UnlockedVault {
     const keys = {
       database: deriveSubkey(vmk, header.vaultId, 'database'),
       material: deriveSubkey(vmk, header.vaultId, 'material'),
       audit: deriveSubkey(vmk, header.vaultId, 'audit'),
       header: deriveSubkey(vmk, header.vaultId, 'header'),
     };
-    wipe(vmk);
     let db: Db | null = null;
     try {
       if (!verifyHeaderMac(header, keys.header)) {
-        throw new CustosError('E_HEADER_TAMPERED', 'The vault header was altered since it was last written by Custos; it is refused. Restore header.json from a backup.');
+        if (opts.quorum) throw new CustosError('E_AUTH_FAILED', 'The shares given do not belong together or to this vault.');
+        throw new CustosError('E_HEADER_TAMPERED', 'The vault header was altered since Custos last wrote it; it is refused. Restore header.json from a backup.');
       }
-      db = openEncryptedDatabase(join(dir, DATABASE_FILE), keys.database, { create: false });
+      db = openEncryptedDatabase(join(dir, DATABASE_FILE), keys.database, { create: opts.create });
       migrate(db);
-      const row = db.prepare('SELECT id, name, role, disabled FROM users WHERE name = ? COLLATE NOCASE').get(options.user) as
-        | { id: string; name: string; role: Role; disabled: number }
-        | undefined;
-      if (!row || row.disabled) throw new CustosError('E_AUTH_FAILED', row ? 'This user is disabled; ask an administrator.' : AUTH_FAILED);
-      const vault = new UnlockedVault(dir, header, db, keys.material, keys.audit, { id: row.id, name: row.name, role: row.role }, now);
-      vault.change({ actor: row.name, operation: 'vault.unlock', outcome: 'success', details: { method: 'passphrase', via: options.via ?? 'core' } }, () => {});
+      const vault = new UnlockedVault(dir, header, db, vmk, keys.material, keys.audit, null, now);
+      if (!opts.create) {
+        vault.reconcileHeader(usedMethod);
+        vault.importAuthFailures();
+      }
       return vault;
     } catch (e) {
       db?.close();
-      wipe(keys.material, keys.audit);
+      wipe(vmk, keys.material, keys.audit);
       throw e;
     } finally {
       wipe(keys.database, keys.header);
     }
+  }
+
+  private findUser(name: string): { id: string; name: string; role: Role; disabled_at: string | null; passphrase_hash: string | null } | undefined {
+    return this.db.prepare('SELECT id, name, role, disabled_at, passphrase_hash FROM users WHERE name = ? COLLATE NOCASE').get(name) as
+      | { id: string; name: string; role: Role; disabled_at: string | null; passphrase_hash: string | null }
+      | undefined;
+  }
+
+  /**
+   * Checks a person's login passphrase against the vault (for logging in after a quorum unlock and
+   * for approving requests). Failures are counted and audited; after five, each further attempt
+   * waits longer.
+   */
+  async authenticate(name: string, passphrase: string, purpose: 'login' | 'approval'): Promise<VaultUser> {
+    this.assertOpen();
+    const row = this.findUser(name);
+    const failed = (this.db.prepare('SELECT failed_attempts AS n, last_failed_at AS t FROM users WHERE name = ? COLLATE NOCASE').get(name) as { n: number; t: string | null } | undefined) ?? { n: 0, t: null };
+    if (row && failed.t) {
+      const { delayAfter } = await import('./auth-journal.js');
+      const wait = delayAfter(failed.n) - (this.now().getTime() - Date.parse(failed.t)) / 1000;
+      if (wait > 0) throw new CustosError('E_AUTH_FAILED', `Too many failed attempts for this user; try again in ${Math.ceil(wait)} s.`);
+    }
+    const ok = row?.passphrase_hash ? await verifyLoginPassphrase(row.passphrase_hash, passphrase) : false;
+    if (!row || !ok || row.disabled_at) {
+      this.change({ actor: name, operation: `auth.${purpose}`, outcome: 'refused', details: { reason: row?.disabled_at ? 'user disabled' : 'wrong user or passphrase' } }, () => {
+        if (row) this.db.prepare('UPDATE users SET failed_attempts = failed_attempts + 1, last_failed_at = ? WHERE id = ?').run(this.now().toISOString(), row.id);
+      });
+      throw new CustosError('E_AUTH_FAILED', row?.disabled_at ? 'This user is disabled; ask an administrator.' : AUTH_FAILED);
+    }
+    this.db.prepare('UPDATE users SET failed_attempts = 0, last_failed_at = NULL WHERE id = ?').run(row.id);
+    return { id: row.id, name: row.name, role: row.role };
+  }
+
+  async login(name: string, passphrase: string): Promise<VaultUser> {
+    const user = await this.authenticate(name, passphrase, 'login');
+    this.userValue = user;
+    this.record({ actor: user.name, operation: 'session.login', outcome: 'success', details: {} });
+    return user;
+  }
+
+  logout(): void {
+    if (!this.userValue) return;
+    this.record({ actor: this.userValue.name, operation: 'session.logout', outcome: 'success', details: {} });
+    this.userValue = null;
+  }
+
+  private storeHeaderCopy(header: VaultHeader): void {
+    this.db.prepare('INSERT INTO header_copy (id, revision, json) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, json = excluded.json').run(header.revision ?? 0, JSON.stringify(header));
+  }
+
+  /**
+   * The database holds the authoritative header. A header file older than the copy (a crash after
+   * the commit, or an old file put back) is rewritten from the copy, and an unlock method that the
+   * copy no longer has is refused even though it opened the VMK.
+   */
+  private reconcileHeader(usedMethod: UnlockMethod | null): void {
+    const row = this.db.prepare('SELECT revision, json FROM header_copy WHERE id = 1').get() as { revision: number; json: string } | undefined;
+    const file = this.headerValue;
+    if (!row) {
+      this.db.transaction(() => {
+        this.storeHeaderCopy(file);
+        this.audit.append({ actor: null, operation: 'vault.header-adopted', outcome: 'success', details: { revision: file.revision ?? 0 } });
+      })();
+      return;
+    }
+    if (row.json === JSON.stringify(file)) return;
+    const copy = headerSchema.parse(JSON.parse(row.json));
+    if (usedMethod && !copy.unlockMethods.some((m) => sameMethod(m, usedMethod))) {
+      writeHeader(this.dir, copy);
+      this.record({ actor: null, operation: 'vault.unlock', outcome: 'refused', details: { reason: 'unlock method was removed', method: usedMethod.type } });
+      throw new CustosError('E_AUTH_FAILED', 'This unlock method has been removed from the vault. The header file was out of date and has been restored.');
+    }
+    this.headerValue = copy;
+    writeHeader(this.dir, copy);
+    this.record({ actor: null, operation: 'vault.header-restored', outcome: 'success', details: { fileRevision: file.revision ?? 0, revision: copy.revision ?? 0 } });
+  }
+
+  private importAuthFailures(): void {
+    const failures = drainFailures(this.dir);
+    if (failures.length === 0) return;
+    const names = new Map<string, string>();
+    for (const u of this.db.prepare('SELECT name FROM users').all() as Array<{ name: string }>) names.set(userTag(this.vaultId, u.name), u.name);
+    this.db.transaction(() => {
+      for (const f of failures) {
+        this.audit.append({ actor: names.get(f.tag) ?? null, operation: 'vault.unlock', outcome: 'refused', details: { method: f.method, attemptedAt: f.time, reason: 'wrong user or passphrase', knownUser: names.has(f.tag) } });
+      }
+    })();
+  }
+
+  /**
+   * Rewrites the header: the database copy and the audit event commit first, then the file is
+   * replaced atomically. A crash between the two is repaired at the next unlock.
+   */
+  updateHeader(mutate: (h: UnsignedHeader) => UnsignedHeader, event: AuditInput, alsoInTransaction?: () => void): VaultHeader {
+    this.assertOpen();
+    const { mac: _mac, ...current } = this.headerValue;
+    const next = mutate({ ...current, unlockMethods: [...current.unlockMethods] });
+    if (next.unlockMethods.length === 0) throw new CustosError('E_CONFLICT', 'The last unlock method cannot be removed: nobody could open the vault again.');
+    const headerKey = deriveSubkey(this.vmk, this.vaultId, 'header');
+    const signed = signHeader({ ...next, revision: (current.revision ?? 0) + 1 }, headerKey);
+    wipe(headerKey);
+    this.change(event, () => {
+      this.storeHeaderCopy(signed);
+      alsoInTransaction?.();
+    });
+    writeHeader(this.dir, signed);
+    this.headerValue = signed;
+    return signed;
+  }
+
+  /** The VMK, for making a new unlock method. Callers must not keep or copy it. */
+  withVmk<T>(fn: (vmk: Buffer) => T): T {
+    this.assertOpen();
+    return fn(this.vmk);
+  }
+
+  /** The audit signing key's seed material (see audit/signing.ts); derived, never stored. */
+  deriveAuditSigningSeed(): Buffer {
+    this.assertOpen();
+    return deriveSubkey(this.auditKey, this.vaultId, 'audit-signing');
   }
 
   private assertOpen(): void {
@@ -235,7 +440,7 @@ export class UnlockedVault {
     return this.closed;
   }
 
-  /** Locks: closes the database and zeroes every derived key held in memory. */
+  /** Locks: closes the database and zeroes the VMK and every derived key held in memory. */
   close(event?: AuditInput): void {
     if (this.closed) return;
     try {
@@ -248,25 +453,7 @@ export class UnlockedVault {
         // A checkpoint is housekeeping; the WAL is encrypted and replays on the next open.
       }
       this.db.close();
-      wipe(this.materialKey, this.auditKey);
+      wipe(this.vmk, this.materialKey, this.auditKey);
     }
-  }
-}
-
-async function wrapWithPassphrase(vaultId: string, userName: string, passphrase: string, vmk: Buffer, cost: KdfCost): Promise<PassphraseMethod> {
-  const id = randomBytes(16).toString('hex');
-  const kdf = newKdfParams(cost);
-  const wrappingKey = await derivePassphraseKey(passphrase, kdf);
-  try {
-    const sealed = seal(wrappingKey, vmk, wrapAad(vaultId, id, 'passphrase'));
-    return {
-      id,
-      type: 'passphrase',
-      userTag: userTag(vaultId, userName),
-      kdf,
-      wrap: { alg: 'A256GCM', nonce: sealed.nonce.toString('base64'), box: sealed.box.toString('base64') },
-    };
-  } finally {
-    wipe(wrappingKey);
   }
 }

@@ -1,4 +1,5 @@
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-people-approvals-checkpoints.js';
 
 export interface Migration {
   version: number;
@@ -6,4 +7,4 @@ export interface Migration {
 }
 
 /** Every schema version in order; one file per version. */
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
