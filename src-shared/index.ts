@@ -3,3 +3,5 @@ export * from './keys.js';
 export * from './users.js';
 export * from './audit.js';
 export * from './contract.js';
+export * from './approvals.js';
+export * from './people.js';

@@ -367,23 +367,35 @@ export class UnlockedVault {
   }
 
   /**
-   * Rewrites the header: the database copy and the audit event commit first, then the file is
-   * replaced atomically. A crash between the two is repaired at the next unlock.
+   * Prepares a new header inside the caller's transaction: signs it with the next revision and
+   * stores the database copy. Call `publishHeader` after the commit to replace the file.
    */
-  updateHeader(mutate: (h: UnsignedHeader) => UnsignedHeader, event: AuditInput, alsoInTransaction?: () => void): VaultHeader {
+  stageHeader(mutate: (h: UnsignedHeader) => UnsignedHeader): VaultHeader {
     this.assertOpen();
+    if (!this.db.inTransaction) throw new Error('stageHeader outside a transaction');
     const { mac: _mac, ...current } = this.headerValue;
     const next = mutate({ ...current, unlockMethods: [...current.unlockMethods] });
     if (next.unlockMethods.length === 0) throw new CustosError('E_CONFLICT', 'The last unlock method cannot be removed: nobody could open the vault again.');
     const headerKey = deriveSubkey(this.vmk, this.vaultId, 'header');
     const signed = signHeader({ ...next, revision: (current.revision ?? 0) + 1 }, headerKey);
     wipe(headerKey);
-    this.change(event, () => {
-      this.storeHeaderCopy(signed);
-      alsoInTransaction?.();
-    });
+    this.storeHeaderCopy(signed);
+    return signed;
+  }
+
+  /** Replaces header.json atomically with a header staged and committed before. */
+  publishHeader(signed: VaultHeader): void {
     writeHeader(this.dir, signed);
     this.headerValue = signed;
+  }
+
+  /**
+   * Rewrites the header: the database copy and the audit event commit first, then the file is
+   * replaced atomically. A crash between the two is repaired at the next unlock.
+   */
+  updateHeader(mutate: (h: UnsignedHeader) => UnsignedHeader, event: AuditInput): VaultHeader {
+    const signed = this.change(event, () => this.stageHeader(mutate));
+    this.publishHeader(signed);
     return signed;
   }
 
