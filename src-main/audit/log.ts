@@ -1,6 +1,16 @@
 import { auditEventSchema, type AuditEvent, type AuditOutcome } from '../../src-shared/audit.js';
 import type { Db } from '../vault/database.js';
+import type { KeyObject } from 'node:crypto';
 import { chainEvent, genesisHash, verifyChain, type AuditDetails, type ChainCheck, type ChainedEvent } from './chain.js';
+import { checkpointStatement, signBytes, type CheckpointBody } from './signing.js';
+
+/** A signed checkpoint at least every this many events (and at every export). */
+export const CHECKPOINT_INTERVAL = 1000;
+
+export interface Checkpoint extends CheckpointBody {
+  /** Ed25519 signature over checkpointStatement(), base64. */
+  signature: string;
+}
 
 export interface AuditInput {
   actor: string | null;
@@ -51,6 +61,7 @@ export class AuditLog {
     private readonly vaultId: string,
     private readonly auditKey: Uint8Array,
     private readonly now: () => Date,
+    private readonly signingKey: () => KeyObject,
   ) {}
 
   append(input: AuditInput): ChainedEvent {
@@ -76,7 +87,28 @@ export class AuditLog {
          VALUES (@seq, @time, @actor, @operation, @keyId, @keyVersion, @outcome, @details, @prevHash, @hash, @mac)`,
       )
       .run({ ...event, details: JSON.stringify(event.details) });
+    if (event.seq % CHECKPOINT_INTERVAL === 0) this.writeCheckpoint(event.seq, event.hash, event.time);
     return event;
+  }
+
+  private writeCheckpoint(seq: number, hash: string, time: string): Checkpoint {
+    const body = { vaultId: this.vaultId, seq, hash, time };
+    const signature = signBytes(this.signingKey(), checkpointStatement(body)).toString('base64');
+    this.db.prepare('INSERT OR IGNORE INTO audit_checkpoints (seq, hash, time, signature) VALUES (?, ?, ?, ?)').run(seq, hash, time, signature);
+    return { ...body, signature };
+  }
+
+  /** Signs a checkpoint at the head of the chain (done at every export). */
+  checkpointHead(): Checkpoint | null {
+    const head = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    if (!head) return null;
+    const existing = this.db.prepare('SELECT seq, hash, time, signature FROM audit_checkpoints WHERE seq = ?').get(head.seq) as Omit<Checkpoint, 'vaultId'> | undefined;
+    if (existing) return { ...existing, vaultId: this.vaultId };
+    return this.db.transaction(() => this.writeCheckpoint(head.seq, head.hash, this.now().toISOString()))();
+  }
+
+  checkpoints(): Checkpoint[] {
+    return (this.db.prepare('SELECT seq, hash, time, signature FROM audit_checkpoints ORDER BY seq').all() as Array<Omit<Checkpoint, 'vaultId'>>).map((c) => ({ ...c, vaultId: this.vaultId }));
   }
 
   list(options: { keyId?: string; limit: number; beforeSeq?: number }): AuditEvent[] {

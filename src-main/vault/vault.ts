@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../../src-shared/users.js';
@@ -8,6 +8,7 @@ import { deriveSubkey } from '../crypto/subkeys.js';
 import { wipe } from '../crypto/wipe.js';
 import { CustosError } from '../errors.js';
 import { AuditLog, type AuditInput } from '../audit/log.js';
+import { signingKeyFromSeed } from '../audit/signing.js';
 import { drainFailures, recordFailure, recordSuccess, secondsUntilAllowed } from './auth-journal.js';
 import { openEncryptedDatabase, type Db } from './database.js';
 import {
@@ -109,7 +110,7 @@ export class UnlockedVault {
   ) {
     this.headerValue = header;
     this.userValue = user;
-    this.audit = new AuditLog(db, header.vaultId, auditKey, now);
+    this.audit = new AuditLog(db, header.vaultId, auditKey, now, () => this.signingKey());
   }
 
   get vaultId(): string {
@@ -405,10 +406,15 @@ export class UnlockedVault {
     return fn(this.vmk);
   }
 
-  /** The audit signing key's seed material (see audit/signing.ts); derived, never stored. */
-  deriveAuditSigningSeed(): Buffer {
+  /** The audit signing key (see audit/signing.ts): derived from the audit key, never stored. */
+  signingKey(): KeyObject {
     this.assertOpen();
-    return deriveSubkey(this.auditKey, this.vaultId, 'audit-signing');
+    const seed = deriveSubkey(this.auditKey, this.vaultId, 'audit-signing');
+    try {
+      return signingKeyFromSeed(seed);
+    } finally {
+      wipe(seed);
+    }
   }
 
   private assertOpen(): void {
