@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { errorSchema, type Result } from './errors.js';
 import { algorithmIdSchema, keyDetailSchema, keyIdSchema, keyNameSchema, keySummarySchema, KEY_SORT_FIELDS } from './keys.js';
 import { passphraseSchema, sessionUserSchema, userNameSchema } from './users.js';
-import { auditEventSchema, auditVerifyResultSchema } from './audit.js';
+import { auditEventSchema, auditOutcomeSchema, auditVerifyResultSchema } from './audit.js';
+import { approvalRequestSchema, dualControlPolicySchema, requestOutcomeSchema, REQUEST_STATUSES } from './approvals.js';
+import { unlockMethodInfoSchema, userInfoSchema } from './people.js';
+import { roleSchema } from './users.js';
 
 /**
  * The one contract between the renderer and the core. Every host (Electron IPC, the browser
@@ -19,6 +22,8 @@ export const vaultStatusSchema = z.object({
   unlocked: z.boolean(),
   user: sessionUserSchema.nullable(),
   vaultId: z.string().nullable(),
+  /** How the vault can be unlocked (read from the header; no secrets). */
+  unlockMethods: z.object({ passphrase: z.boolean(), quorumThreshold: z.number().int().nullable() }),
 });
 export type VaultStatus = z.infer<typeof vaultStatusSchema>;
 
@@ -30,6 +35,27 @@ export const appInfoSchema = z.object({
   vaultPath: z.string(),
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
+
+export const settingsSchema = z.object({
+  /** Lock the vault after this many idle minutes; 0 never locks by itself. */
+  idleLockMinutes: z.number().int().min(0).max(24 * 60),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const auditFilterSchema = z
+  .object({
+    keyId: keyIdSchema.optional(),
+    actor: z.string().max(64).optional(),
+    operation: z.string().max(64).optional(),
+    outcome: auditOutcomeSchema.optional(),
+    /** ISO 8601 instants, inclusive. */
+    from: z.iso.datetime().optional(),
+    to: z.iso.datetime().optional(),
+    limit: z.number().int().min(1).max(1000).default(200),
+    beforeSeq: z.number().int().positive().optional(),
+  })
+  .strict();
+export type AuditFilter = z.input<typeof auditFilterSchema>;
 
 export const keyListInputSchema = z
   .object({
@@ -54,7 +80,51 @@ export const channels = {
     input: z.object({ user: userNameSchema, passphrase: z.string().min(1).max(1024) }).strict(),
     output: vaultStatusSchema,
   },
+  'vault.unlockQuorum': {
+    input: z
+      .object({ custodians: z.array(z.object({ user: userNameSchema, passphrase: z.string().min(1).max(1024) }).strict()).min(1).max(16) })
+      .strict(),
+    output: vaultStatusSchema,
+  },
   'vault.lock': { input: empty, output: vaultStatusSchema },
+  'session.login': { input: z.object({ user: userNameSchema, passphrase: z.string().min(1).max(1024) }).strict(), output: vaultStatusSchema },
+  'session.logout': { input: empty, output: vaultStatusSchema },
+  'settings.get': { input: empty, output: settingsSchema },
+  'settings.set': { input: settingsSchema.partial().strict(), output: settingsSchema },
+  'users.list': { input: empty, output: z.array(userInfoSchema) },
+  'users.add': {
+    input: z.object({ name: userNameSchema, role: roleSchema, passphrase: passphraseSchema, personalUnlock: z.boolean().default(true) }).strict(),
+    output: requestOutcomeSchema,
+  },
+  'users.disable': { input: z.object({ name: userNameSchema }).strict(), output: requestOutcomeSchema },
+  'users.setRole': { input: z.object({ name: userNameSchema, role: roleSchema }).strict(), output: requestOutcomeSchema },
+  'users.changePassphrase': { input: z.object({ name: userNameSchema, newPassphrase: passphraseSchema }).strict(), output: requestOutcomeSchema },
+  'methods.list': { input: empty, output: z.array(unlockMethodInfoSchema) },
+  'methods.addPassphrase': { input: z.object({ user: userNameSchema, passphrase: passphraseSchema }).strict(), output: requestOutcomeSchema },
+  'methods.setQuorum': {
+    input: z
+      .object({
+        threshold: z.number().int().min(2).max(16),
+        custodians: z.array(z.object({ user: userNameSchema, passphrase: passphraseSchema }).strict()).min(2).max(16),
+      })
+      .strict(),
+    output: requestOutcomeSchema,
+  },
+  'methods.remove': { input: z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) }).strict(), output: requestOutcomeSchema },
+  'approvals.list': { input: z.object({ status: z.enum(REQUEST_STATUSES).optional() }).strict(), output: z.array(approvalRequestSchema) },
+  'approvals.approve': {
+    input: z
+      .object({
+        id: z.string().regex(/^[0-9a-f]{32}$/),
+        /** The approving person at the keyboard; omitted, the logged-in user approves. */
+        approver: z.object({ user: userNameSchema, passphrase: z.string().min(1).max(1024) }).strict().optional(),
+      })
+      .strict(),
+    output: approvalRequestSchema,
+  },
+  'approvals.reject': { input: z.object({ id: z.string().regex(/^[0-9a-f]{32}$/), reason: z.string().trim().min(1).max(500) }).strict(), output: approvalRequestSchema },
+  'policy.dualControl.get': { input: empty, output: dualControlPolicySchema },
+  'policy.dualControl.set': { input: z.object({ policy: dualControlPolicySchema }).strict(), output: requestOutcomeSchema },
   'keys.list': {
     input: keyListInputSchema,
     output: z.object({ items: z.array(keySummarySchema), total: z.number().int().nonnegative() }),
@@ -65,16 +135,14 @@ export const channels = {
     output: keySummarySchema,
   },
   'audit.list': {
-    input: z
-      .object({
-        keyId: keyIdSchema.optional(),
-        limit: z.number().int().min(1).max(1000).default(200),
-        beforeSeq: z.number().int().positive().optional(),
-      })
-      .strict(),
+    input: auditFilterSchema,
     output: z.object({ items: z.array(auditEventSchema) }),
   },
   'audit.verify': { input: empty, output: auditVerifyResultSchema },
+  'audit.export': {
+    input: empty,
+    output: z.object({ path: z.string(), events: z.number().int(), headHash: z.string(), bytes: z.number().int(), publicKeyFingerprint: z.string() }),
+  },
 } as const;
 
 export type Channels = typeof channels;

@@ -111,6 +111,8 @@ describe('the first slice through the core', () => {
     await call('vault.unlock', { user: 'alice', passphrase: PASS });
     const events = (await call('audit.list', {})).items.reverse();
     expect(events.map((e) => e.operation)).toEqual(['user.create', 'vault.create', 'key.generate', 'vault.lock', 'vault.unlock']);
+    expect((await call('audit.list', { operation: 'key.generate', actor: 'alice', outcome: 'success' })).items).toHaveLength(1);
+    expect((await call('audit.list', { from: '2999-01-01T00:00:00Z' })).items).toHaveLength(0);
     expect(events[2]).toMatchObject({ keyId: k.id, keyVersion: 1, actor: 'alice', outcome: 'success' });
     expect((await call('audit.list', { keyId: k.id })).items).toHaveLength(1);
     const check = await call('audit.verify', {});
@@ -140,8 +142,28 @@ describe('the contract at the boundary', () => {
     'keys.list': [{ limit: 0 }, { limit: 100000 }, { sort: 'secret' }, { offset: -1 }],
     'keys.get': [{ id: 'not-hex' }, { id: 42 }, {}],
     'keys.generate': [{ name: 'x', algorithm: 'rsa-512' }, { name: '', algorithm: 'ec-p256' }, { name: 'a\u0007b', algorithm: 'ec-p256' }, { name: 'x' }],
-    'audit.list': [{ limit: -5 }, { keyId: 'zz' }],
+    'vault.unlockQuorum': [{ custodians: [] }, { custodians: [{ user: 'a' }] }, { custodians: 'alice' }],
+    'session.login': [{ user: 'alice' }, { passphrase: PASS }],
+    'session.logout': [{ user: 'x' }],
+    'settings.get': [7],
+    'settings.set': [{ idleLockMinutes: -1 }, { idleLockMinutes: 1.5 }, { theme: 'dark' }],
+    'users.list': [{ all: true }],
+    'users.add': [{ name: 'bob', role: 'king', passphrase: PASS }, { name: 'bob', role: 'auditor', passphrase: 'short' }, { name: '../x', role: 'auditor', passphrase: PASS }],
+    'users.disable': [{}, { name: '' }],
+    'users.setRole': [{ name: 'bob' }, { name: 'bob', role: 'root' }],
+    'users.changePassphrase': [{ name: 'alice', newPassphrase: 'short' }],
+    'methods.list': ['x'],
+    'methods.addPassphrase': [{ user: 'alice' }],
+    'methods.setQuorum': [{ threshold: 1, custodians: [] }, { threshold: 2, custodians: [{ user: 'a', passphrase: PASS }] }],
+    'methods.remove': [{ id: 'zz' }],
+    'approvals.list': [{ status: 'done' }],
+    'approvals.approve': [{ id: 'x' }, { id: 'a'.repeat(32), approver: { user: 'bob' } }],
+    'approvals.reject': [{ id: 'a'.repeat(32), reason: '' }],
+    'policy.dualControl.get': [{ v: 1 }],
+    'policy.dualControl.set': [{ policy: { version: 0, expiryHours: 1, operations: {} } }, { policy: { version: 1, expiryHours: 1, operations: { 'key.destroy': { approvals: 0, roles: [] } } } }],
+    'audit.list': [{ limit: -5 }, { keyId: 'zz' }, { from: 'yesterday' }, { outcome: 'maybe' }],
     'audit.verify': [[1, 2]],
+    'audit.export': [{ path: '/etc/passwd' }],
   };
 
   it('has a malformed case for every channel', () => {
@@ -151,7 +173,7 @@ describe('the contract at the boundary', () => {
   it('rejects malformed input on every channel with E_INPUT and changes nothing', async () => {
     await call('vault.create', { adminName: 'alice', passphrase: PASS });
     await call('keys.generate', { name: 'a', algorithm: 'aes-128' });
-    const before = { keys: await call('keys.list', {}), audit: (await call('audit.list', {})).items };
+    const before = { keys: await call('keys.list', {}), audit: (await call('audit.list', {})).items, users: await call('users.list', {}), header: readFileSync(join(dir.path, 'vault', 'header.json')) };
     for (const channel of CHANNEL_NAMES) {
       for (const input of malformed[channel]) {
         const r = await dispatch(core.handlers, channel, input);
@@ -161,6 +183,8 @@ describe('the contract at the boundary', () => {
     expect(await call('vault.status', {})).toMatchObject({ unlocked: true });
     expect(await call('keys.list', {})).toEqual(before.keys);
     expect((await call('audit.list', {})).items).toEqual(before.audit);
+    expect(await call('users.list', {})).toEqual(before.users);
+    expect(readFileSync(join(dir.path, 'vault', 'header.json')).equals(before.header)).toBe(true);
   });
 
   it('answers an unknown channel with E_UNKNOWN_CHANNEL', async () => {
@@ -204,5 +228,53 @@ describe('secrets at rest', () => {
     // The check itself must be able to see a secret when one is there.
     writeFileSync(join(vaultDir, 'planted'), Buffer.concat([Buffer.from('xx'), needles[0]!.bytes]));
     expect(findSecrets(filesUnder(vaultDir), needles)).toHaveLength(1);
+  });
+});
+
+describe('people, dual control and quorum through the channels', () => {
+  it('adds people, approves at the keyboard with the approver’s passphrase, sets a quorum and unlocks with it', async () => {
+    await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    expect(await call('users.add', { name: 'bob', role: 'security-officer', passphrase: 'bob long passphrase' })).toMatchObject({ status: 'executed' });
+    const pending = await call('users.add', { name: 'carol', role: 'key-custodian', passphrase: 'carol long passphrase', personalUnlock: false });
+    expect(pending).toMatchObject({ status: 'pending' });
+    expect(await fails('approvals.approve', { id: pending.requestId })).toBe('E_PERMISSION');
+    expect(await fails('approvals.approve', { id: pending.requestId, approver: { user: 'bob', passphrase: 'not bob' } })).toBe('E_AUTH_FAILED');
+    const approved = await call('approvals.approve', { id: pending.requestId, approver: { user: 'bob', passphrase: 'bob long passphrase' } });
+    expect(approved).toMatchObject({ status: 'executed', approvals: [{ user: 'bob' }] });
+    expect((await call('users.list', {})).map((u) => [u.name, u.role, u.personalUnlock])).toEqual([
+      ['alice', 'administrator', true],
+      ['bob', 'security-officer', true],
+      ['carol', 'key-custodian', false],
+    ]);
+
+    const quorum = await call('methods.setQuorum', {
+      threshold: 2,
+      custodians: ['alice', 'bob', 'carol'].map((u) => ({ user: u, passphrase: `${u} share passphrase` })),
+    });
+    await call('approvals.approve', { id: quorum.requestId, approver: { user: 'bob', passphrase: 'bob long passphrase' } });
+    expect((await call('methods.list', {})).map((m) => m.type).sort()).toEqual(['passphrase', 'passphrase', 'quorum']);
+
+    await call('vault.lock', {});
+    expect((await call('vault.status', {})).unlockMethods).toEqual({ passphrase: true, quorumThreshold: 2 });
+    expect(await fails('vault.unlockQuorum', { custodians: [{ user: 'carol', passphrase: 'carol share passphrase' }] })).toBe('E_AUTH_FAILED');
+    const s = await call('vault.unlockQuorum', { custodians: [{ user: 'carol', passphrase: 'carol share passphrase' }, { user: 'bob', passphrase: 'bob share passphrase' }] });
+    expect(s).toMatchObject({ unlocked: true, user: null });
+    expect(await fails('keys.list', {})).toBe('E_AUTH_FAILED');
+    expect(await call('session.login', { user: 'carol', passphrase: 'carol long passphrase' })).toMatchObject({ user: { name: 'carol', role: 'key-custodian' } });
+    expect((await call('keys.list', {})).total).toBe(0);
+    expect(await fails('settings.set', { idleLockMinutes: 1 })).toBe('E_PERMISSION');
+    expect(await fails('users.add', { name: 'dave', role: 'auditor', passphrase: 'dave long passphrase' })).toBe('E_PERMISSION');
+    expect((await call('audit.verify', {})).ok).toBe(true);
+  });
+
+  it('exports an audit bundle that verifies offline', async () => {
+    const { readBundle } = await import('../audit/bundle.js');
+    const { verifyBundle } = await import('../audit/verify-bundle.js');
+    await call('vault.create', { adminName: 'alice', passphrase: PASS });
+    await call('keys.generate', { name: 'k', algorithm: 'ed25519' });
+    const out = await call('audit.export', {});
+    expect(out.path.startsWith(join(dir.path, 'exports'))).toBe(true);
+    const report = verifyBundle(await readBundle(out.path), out.publicKeyFingerprint);
+    expect(report).toMatchObject({ ok: true, events: out.events, headHash: out.headHash });
   });
 });

@@ -1,28 +1,36 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { EventName, EventPayload, VaultStatus } from '../../src-shared/contract.js';
+import { ApprovalService } from '../approvals/approval-service.js';
+import { OPERATIONS } from '../approvals/all-operations.js';
+import { readDualControlPolicy } from '../approvals/policy.js';
+import { exportAudit } from '../audit/export.js';
+import { calibrateKdfCost, type KdfCost } from '../crypto/passphrase-kdf.js';
 import { CustosError } from '../errors.js';
 import type { Handlers } from '../ipc/dispatch.js';
 import { KeyService } from '../keys/key-service.js';
 import { requirePermission } from '../users/permissions.js';
-import { vaultExists, readHeader } from '../vault/header.js';
+import { UserService } from '../users/user-service.js';
+import { readHeader, vaultExists } from '../vault/header.js';
+import { MethodService } from '../vault/method-service.js';
 import { UnlockedVault } from '../vault/vault.js';
-import { calibrateKdfCost, type KdfCost } from '../crypto/passphrase-kdf.js';
 import type { CoreEventListener, CoreOptions, CustosCore } from './core-types.js';
+import { readSettings, writeSettings } from './settings.js';
 
 export type { CustosCore, CoreOptions } from './core-types.js';
-
-const DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000;
 
 /**
  * The core behind every host: one vault, at most one unlocked session at a time, the handlers for
  * every channel of the contract. Calls run one after another so that a lock can never interleave
  * with a half-done change.
  */
-export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () => Date }): CustosCore {
+export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () => Date; exportDir?: string }): CustosCore {
   const listeners = new Set<CoreEventListener>();
   let vault: UnlockedVault | null = null;
   let idleTimer: NodeJS.Timeout | null = null;
   let queue: Promise<unknown> = Promise.resolve();
-  const idleLockMs = options.idleLockMs ?? DEFAULT_IDLE_LOCK_MS;
+  let idleLockMs = options.idleLockMs ?? 5 * 60 * 1000;
+  const exportDir = options.exportDir ?? join(dirname(options.vaultDir), 'exports');
 
   function emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
     for (const l of listeners) {
@@ -40,7 +48,7 @@ export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () 
     if (!vault) return;
     const v = vault;
     vault = null;
-    v.close({ actor: v.user.name, operation: 'vault.lock', outcome: 'success', details: { reason } });
+    v.close({ actor: v.sessionUser?.name ?? null, operation: 'vault.lock', outcome: 'success', details: { reason } });
     emit('vault.locked', { reason });
   }
 
@@ -61,7 +69,7 @@ export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () 
     return run.finally(touch);
   }
 
-  function unlocked(): UnlockedVault {
+  function opened(): UnlockedVault {
     if (!vault) {
       if (!vaultExists(options.vaultDir)) throw new CustosError('E_VAULT_MISSING', 'No vault exists yet. Create one first.');
       throw new CustosError('E_VAULT_LOCKED', 'The vault is locked. Unlock it to continue.');
@@ -69,19 +77,36 @@ export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () 
     return vault;
   }
 
+  function adopt(v: UnlockedVault): void {
+    vault = v;
+    // The idle timeout is a vault setting; an explicit host option (tests) wins.
+    if (options.idleLockMs === undefined) idleLockMs = readSettings(v.db).idleLockMinutes * 60_000;
+  }
+
   function status(): VaultStatus {
     const exists = vaultExists(options.vaultDir);
-    let vaultId: string | null = null;
-    if (vault) vaultId = vault.vaultId;
-    else if (exists) {
+    let header = vault?.header ?? null;
+    if (!header && exists) {
       try {
-        vaultId = readHeader(options.vaultDir).vaultId;
+        header = readHeader(options.vaultDir);
       } catch {
-        vaultId = null;
+        header = null;
       }
     }
-    return { exists, unlocked: vault !== null, user: vault ? { name: vault.user.name, role: vault.user.role } : null, vaultId };
+    const quorum = header?.unlockMethods.find((m) => m.type === 'quorum');
+    return {
+      exists,
+      unlocked: vault !== null,
+      user: vault?.sessionUser ? { name: vault.sessionUser.name, role: vault.sessionUser.role } : null,
+      vaultId: header?.vaultId ?? null,
+      unlockMethods: {
+        passphrase: header?.unlockMethods.some((m) => m.type === 'passphrase') ?? false,
+        quorumThreshold: quorum && quorum.type === 'quorum' ? quorum.threshold : null,
+      },
+    };
   }
+
+  const run = <T>(fn: (v: UnlockedVault) => T | Promise<T>) => serial(async () => fn(opened()));
 
   const handlers: Handlers = {
     'app.info': async () => ({ name: 'Custos', version: options.version, host: options.host, vaultPath: options.vaultDir }),
@@ -89,13 +114,19 @@ export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () 
     'vault.create': (input) =>
       serial(async () => {
         if (vault) lock('manual');
-        vault = await UnlockedVault.create(options.vaultDir, { adminName: input.adminName, passphrase: input.passphrase, kdfCost: options.kdfCost ?? (await calibrateKdfCost()), now: options.now });
+        adopt(await UnlockedVault.create(options.vaultDir, { adminName: input.adminName, passphrase: input.passphrase, kdfCost: options.kdfCost ?? (await calibrateKdfCost()), now: options.now }));
         return status();
       }),
     'vault.unlock': (input) =>
       serial(async () => {
         if (vault) lock('manual');
-        vault = await UnlockedVault.unlock(options.vaultDir, { user: input.user, passphrase: input.passphrase, now: options.now, via: options.host });
+        adopt(await UnlockedVault.unlock(options.vaultDir, { user: input.user, passphrase: input.passphrase, now: options.now, via: options.host }));
+        return status();
+      }),
+    'vault.unlockQuorum': (input) =>
+      serial(async () => {
+        if (vault) lock('manual');
+        adopt(await UnlockedVault.unlockWithQuorum(options.vaultDir, { custodians: input.custodians, now: options.now, via: options.host }));
         return status();
       }),
     'vault.lock': () =>
@@ -103,20 +134,75 @@ export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () 
         lock('manual');
         return status();
       }),
-    'keys.list': (input) => serial(async () => new KeyService(unlocked()).list(input)),
-    'keys.get': (input) => serial(async () => new KeyService(unlocked()).get(input.id)),
-    'keys.generate': (input) => serial(async () => new KeyService(unlocked()).generate(input)),
+    'session.login': (input) =>
+      run(async (v) => {
+        await v.login(input.user, input.passphrase);
+        return status();
+      }),
+    'session.logout': () =>
+      run((v) => {
+        v.logout();
+        return status();
+      }),
+    'settings.get': () => run((v) => readSettings(v.db)),
+    'settings.set': (input) =>
+      run((v) => {
+        requirePermission(v.user.role, 'settings.change');
+        const next = { ...readSettings(v.db), ...input };
+        v.change({ actor: v.user.name, operation: 'settings.change', outcome: 'success', details: { idleLockMinutes: next.idleLockMinutes } }, () => writeSettings(v.db, next));
+        if (options.idleLockMs === undefined) idleLockMs = next.idleLockMinutes * 60_000;
+        return next;
+      }),
+    'keys.list': (input) => run((v) => new KeyService(v).list(input)),
+    'keys.get': (input) => run((v) => new KeyService(v).get(input.id)),
+    'keys.generate': (input) => run((v) => new KeyService(v).generate(input)),
+    'users.list': () => run((v) => new UserService(v).list()),
+    'users.add': (input) => run((v) => new UserService(v).add(input)),
+    'users.disable': (input) => run((v) => new UserService(v).disable(input.name)),
+    'users.setRole': (input) => run((v) => new UserService(v).setRole(input.name, input.role)),
+    'users.changePassphrase': (input) => run((v) => new UserService(v).changePassphrase(input.name, input.newPassphrase)),
+    'methods.list': () => run((v) => new MethodService(v).list()),
+    'methods.addPassphrase': (input) => run((v) => new MethodService(v).addPassphrase(input.user, input.passphrase)),
+    'methods.setQuorum': (input) => run((v) => new MethodService(v).setQuorum(input.threshold, input.custodians)),
+    'methods.remove': (input) => run((v) => new MethodService(v).remove(input.id)),
+    'approvals.list': (input) =>
+      run((v) => {
+        requirePermission(v.user.role, 'approvals.read');
+        return new ApprovalService(v, OPERATIONS).list(input.status);
+      }),
+    'approvals.approve': (input) =>
+      run(async (v) => {
+        const approver = input.approver ? await v.authenticate(input.approver.user, input.approver.passphrase, 'approval') : v.user;
+        requirePermission(approver.role, 'approvals.decide');
+        return new ApprovalService(v, OPERATIONS).approve(input.id, approver);
+      }),
+    'approvals.reject': (input) =>
+      run((v) => {
+        requirePermission(v.user.role, 'approvals.decide');
+        return new ApprovalService(v, OPERATIONS).reject(input.id, v.user, input.reason);
+      }),
+    'policy.dualControl.get': () => run((v) => readDualControlPolicy(v.db)),
+    'policy.dualControl.set': (input) =>
+      run((v) => {
+        requirePermission(v.user.role, 'policy.change');
+        return new ApprovalService(v, OPERATIONS).submit('policy.set-dual-control', input.policy, `Change the dual-control policy (${Object.keys(input.policy.operations).length} categories)`);
+      }),
     'audit.list': (input) =>
-      serial(async () => {
-        const v = unlocked();
+      run((v) => {
         requirePermission(v.user.role, 'audit.read');
-        return { items: v.audit.list({ keyId: input.keyId, limit: input.limit, beforeSeq: input.beforeSeq }) };
+        return { items: v.audit.list(input) };
       }),
     'audit.verify': () =>
-      serial(async () => {
-        const v = unlocked();
+      run((v) => {
         requirePermission(v.user.role, 'audit.read');
         return v.audit.verify();
+      }),
+    'audit.export': () =>
+      run(async (v) => {
+        mkdirSync(exportDir, { recursive: true, mode: 0o700 });
+        const stamp = v.now().toISOString().replace(/[:.]/g, '-');
+        const m = await exportAudit(v, join(exportDir, `custos-audit-${v.vaultId.slice(0, 8)}-${stamp}.tar`));
+        return { path: m.path, events: m.events, headHash: m.headHash, bytes: m.bytes, publicKeyFingerprint: m.publicKeyFingerprint };
       }),
   };
 

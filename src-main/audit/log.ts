@@ -12,6 +12,17 @@ export interface Checkpoint extends CheckpointBody {
   signature: string;
 }
 
+export interface AuditListFilter {
+  keyId?: string;
+  actor?: string;
+  operation?: string;
+  outcome?: AuditOutcome;
+  from?: string;
+  to?: string;
+  limit: number;
+  beforeSeq?: number;
+}
+
 export interface AuditInput {
   actor: string | null;
   operation: string;
@@ -111,17 +122,22 @@ export class AuditLog {
     return (this.db.prepare('SELECT seq, hash, time, signature FROM audit_checkpoints ORDER BY seq').all() as Array<Omit<Checkpoint, 'vaultId'>>).map((c) => ({ ...c, vaultId: this.vaultId }));
   }
 
-  list(options: { keyId?: string; limit: number; beforeSeq?: number }): AuditEvent[] {
+  /** Newest first, filtered; each filter uses an index (key, actor, operation, time). */
+  list(filter: AuditListFilter): AuditEvent[] {
     const where: string[] = [];
-    const params: Record<string, unknown> = { limit: options.limit };
-    if (options.keyId) {
-      where.push('key_id = @keyId');
-      params.keyId = options.keyId;
-    }
-    if (options.beforeSeq) {
-      where.push('seq < @beforeSeq');
-      params.beforeSeq = options.beforeSeq;
-    }
+    const params: Record<string, unknown> = { limit: filter.limit };
+    const add = (sql: string, name: string, value: unknown) => {
+      if (value === undefined || value === null || value === '') return;
+      where.push(sql);
+      params[name] = value;
+    };
+    add('key_id = @keyId', 'keyId', filter.keyId);
+    add('actor = @actor COLLATE NOCASE', 'actor', filter.actor);
+    add('operation = @operation', 'operation', filter.operation);
+    add('outcome = @outcome', 'outcome', filter.outcome);
+    add('time >= @from', 'from', filter.from ? new Date(filter.from).toISOString() : undefined);
+    add('time <= @to', 'to', filter.to ? new Date(filter.to).toISOString() : undefined);
+    add('seq < @beforeSeq', 'beforeSeq', filter.beforeSeq);
     const sql = `SELECT * FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT @limit`;
     return (this.db.prepare(sql).all(params) as Row[]).map((r) => {
       const { mac: _mac, ...e } = fromRow(r);
