@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { REQUEST_STATUSES } from '../../../src-shared/approvals.js';
+import { ApprovalService } from '../../approvals/approval-service.js';
+import { OPERATIONS } from '../../approvals/all-operations.js';
+import { requirePermission } from '../../users/permissions.js';
+import { only, parseWith, print, withVault, type Cli } from '../context.js';
+import { table } from '../format.js';
+
+const requestId = z.string().regex(/^[0-9a-f]{32}$/, 'a request id is 32 hex characters');
+
+export async function approvalsList(cli: Cli): Promise<number> {
+  only(cli, ['status']);
+  const status = cli.values.status === undefined ? undefined : parseWith(z.enum(REQUEST_STATUSES), cli.values.status, '--status');
+  const items = await withVault(cli, (v) => {
+    requirePermission(v.user.role, 'approvals.read');
+    return new ApprovalService(v, OPERATIONS).list(status);
+  });
+  print(cli, items, items.length ? table(['ID', 'STATUS', 'REQUESTED BY', 'APPROVALS', 'EXPIRES', 'SUMMARY'], items.map((r) => [r.id, r.status, r.requestedBy, `${r.approvals.length}/${r.requiredApprovals}`, r.expiresAt, r.summary])) : 'No requests.\n');
+  return 0;
+}
+
+/** The logged-in --user approves; they authenticated by opening the vault with their passphrase. */
+export async function approvalsApprove(cli: Cli): Promise<number> {
+  only(cli, [], 1);
+  const id = parseWith(requestId, cli.args[0], 'request id');
+  const r = await withVault(cli, (v) => {
+    requirePermission(v.user.role, 'approvals.decide');
+    return new ApprovalService(v, OPERATIONS).approve(id, v.user);
+  });
+  print(cli, r, r.status === 'executed' ? `Approved and done: ${r.summary}.\n` : `Approved (${r.approvals.length}/${r.requiredApprovals}): ${r.summary}.\n`);
+  return 0;
+}
+
+export async function approvalsReject(cli: Cli): Promise<number> {
+  only(cli, ['reason'], 1);
+  const id = parseWith(requestId, cli.args[0], 'request id');
+  const reason = parseWith(z.string().trim().min(1).max(500), cli.values.reason, '--reason');
+  const r = await withVault(cli, (v) => {
+    requirePermission(v.user.role, 'approvals.decide');
+    return new ApprovalService(v, OPERATIONS).reject(id, v.user, reason);
+  });
+  print(cli, r, `${r.status === 'cancelled' ? 'Cancelled' : 'Rejected'}: ${r.summary}.\n`);
+  return 0;
+}
