@@ -28,5 +28,10 @@ export function isCustosError(e: unknown): e is CustosError {
  */
 export function toErrorShape(e: unknown): CustosErrorShape {
   if (isCustosError(e)) return e.toShape();
+  const sqliteCode = (e as { code?: unknown } | null)?.code;
+  if (typeof sqliteCode === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(sqliteCode)) {
+    // A page that fails its HMAC reads as corruption: the file was altered or damaged on disk.
+    return { code: 'E_VAULT_CORRUPT', message: 'Part of the vault database failed its integrity check: the file was altered or damaged. Restore the vault from a backup.' };
+  }
   return { code: 'E_INTERNAL', message: 'An unexpected internal error occurred; nothing was changed. See the console log for details.' };
 }
