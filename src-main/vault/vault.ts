@@ -9,7 +9,7 @@ import { wipe } from '../crypto/wipe.js';
 import { CustosError } from '../errors.js';
 import { AuditLog, type AuditInput } from '../audit/log.js';
 import { signingKeyFromSeed } from '../audit/signing.js';
-import { drainFailures, recordFailure, recordSuccess, secondsUntilAllowed } from './auth-journal.js';
+import { delayAfter, drainFailures, recordFailure, recordSuccess, secondsUntilAllowed } from './auth-journal.js';
 import { openEncryptedDatabase, type Db } from './database.js';
 import {
   DATABASE_FILE,
@@ -296,7 +296,6 @@ export class UnlockedVault {
     const row = this.findUser(name);
     const failed = (this.db.prepare('SELECT failed_attempts AS n, last_failed_at AS t FROM users WHERE name = ? COLLATE NOCASE').get(name) as { n: number; t: string | null } | undefined) ?? { n: 0, t: null };
     if (row && failed.t) {
-      const { delayAfter } = await import('./auth-journal.js');
       const wait = delayAfter(failed.n) - (this.now().getTime() - Date.parse(failed.t)) / 1000;
       if (wait > 0) throw new CustosError('E_AUTH_FAILED', `Too many failed attempts for this user; try again in ${Math.ceil(wait)} s.`);
     }
