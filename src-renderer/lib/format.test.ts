@@ -56,7 +56,7 @@ describe('format helpers', () => {
   });
 
   it('formats audit details and hex', () => {
-    expect(formatDetails({ b: 1, a: 'x', c: null, d: true })).toBe('a=x, b=1, c=—, d=true');
+    expect(formatDetails({ b: 1, a: 'x', c: null, d: true, e: '' })).toBe('a=x, b=1, d=true');
     expect(groupHex('abcdef0123')).toBe('abcd ef01 23');
   });
 });

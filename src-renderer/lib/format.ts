@@ -110,11 +110,12 @@ export function phaseFor(status: Pick<VaultStatus, 'exists' | 'unlocked'>): Phas
   return status.unlocked ? 'unlocked' : 'locked';
 }
 
-/** Details of an audit event as "key=value" pairs, in a stable order. */
+/** Details of an audit event as "key=value" pairs, in a stable order; empty values left out. */
 export function formatDetails(details: Record<string, string | number | boolean | null>): string {
   return Object.keys(details)
     .sort()
-    .map((k) => `${k}=${details[k] === null ? '—' : String(details[k])}`)
+    .filter((k) => details[k] !== null && details[k] !== '')
+    .map((k) => `${k}=${String(details[k])}`)
     .join(', ');
 }
 

@@ -189,12 +189,12 @@ export function KeyDetail({ id }: { id: string }) {
                     </Table.Td>
                     <Table.Td>{ev.keyVersion ?? '—'}</Table.Td>
                     <Table.Td>
-                      <Badge size="sm" variant="light" color={OUTCOME_COLORS[ev.outcome]}>
+                      <Badge size="sm" variant="light" color={OUTCOME_COLORS[ev.outcome]} style={{ overflow: 'visible' }}>
                         {ev.outcome}
                       </Badge>
                     </Table.Td>
-                    <Table.Td>
-                      <Text size="xs" c="dimmed">
+                    <Table.Td maw={420}>
+                      <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
                         {formatDetails(ev.details) || '—'}
                       </Text>
                     </Table.Td>
