@@ -10,7 +10,13 @@ function fakeBridge(invoke: (channel: string, input: unknown) => unknown): Custo
   };
 }
 
-const status = { exists: true, unlocked: true, user: { name: 'alice', role: 'administrator' }, vaultId: 'v1' };
+const status = {
+  exists: true,
+  unlocked: true,
+  user: { name: 'alice', role: 'administrator' },
+  vaultId: 'v1',
+  unlockMethods: { passphrase: true, quorumThreshold: null },
+};
 
 describe('api client', () => {
   it('returns the value of a successful call', async () => {
