@@ -31,12 +31,32 @@ export function genesisHash(vaultId: string): string {
   return createHash('sha256').update(`custos/v1/audit-genesis|${vaultId}`).digest('hex');
 }
 
+/**
+ * canonicalJson(body) for the fixed shape of an audit body, written out by hand: verifying a
+ * million-event chain spends most of its time here. Same bytes as the generic encoder (tested).
+ */
+export function encodeBody(b: AuditBody): string {
+  const j = JSON.stringify;
+  const keys = Object.keys(b.details).sort();
+  let details = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = b.details[k];
+    if (v === undefined) continue;
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError('Canonical JSON has no NaN or Infinity.');
+    details += (details.length > 1 ? ',' : '') + j(k) + ':' + j(v);
+  }
+  details += '}';
+  return `{"actor":${j(b.actor)},"details":${details},"keyId":${j(b.keyId)},"keyVersion":${j(b.keyVersion)},"operation":${j(b.operation)},"outcome":${j(b.outcome)},"seq":${j(b.seq)},"time":${j(b.time)}}`;
+}
+
 export function eventHash(prevHash: string, body: AuditBody): string {
-  return createHash('sha256')
-    .update(prevHash)
-    .update('\n')
-    .update(canonicalJson(body as unknown as Canonical))
-    .digest('hex');
+  return createHash('sha256').update(`${prevHash}\n${encodeBody(body)}`).digest('hex');
+}
+
+/** The generic definition encodeBody must match. */
+export function eventHashReference(prevHash: string, body: AuditBody): string {
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(body as unknown as Canonical)).digest('hex');
 }
 
 export function eventMac(auditKey: Uint8Array, hash: string): string {

@@ -63,7 +63,9 @@ export async function derivePassphraseKey(passphrase: string, params: KdfParams)
  * make GPU guessing expensive), passes raised until the target is met. Never below the default.
  */
 export async function calibrateKdfCost(targetMs = 500): Promise<KdfCost> {
-  const probe: KdfParams = newKdfParams({ ...DEFAULT_KDF_COST, iterations: 2 });
+  // The first derivation pays for thread-pool start-up and page faults; time the second.
+  (await derivePassphraseKey('warm-up', newKdfParams({ ...DEFAULT_KDF_COST, iterations: 2 }))).fill(0);
+  const probe: KdfParams = newKdfParams({ ...DEFAULT_KDF_COST, iterations: 4 });
   const t0 = performance.now();
   (await derivePassphraseKey('calibration', probe)).fill(0);
   const perPass = Math.max(1, (performance.now() - t0) / probe.iterations);

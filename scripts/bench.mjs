@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Bundles the benchmark entry (TypeScript) with rolldown, which the build already uses, and runs it.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rolldown } from 'rolldown';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'node_modules', '.cache', 'custos-bench');
+mkdirSync(outDir, { recursive: true });
+const file = join(outDir, 'bench.mjs');
+const bundle = await rolldown({
+  input: join(root, 'src-main', 'bench', 'main.ts'),
+  platform: 'node',
+  external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+  logLevel: 'silent',
+});
+await bundle.write({ file, format: 'esm', codeSplitting: false });
+await bundle.close();
+const r = spawnSync(process.execPath, ['--max-old-space-size=8192', file, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+process.exit(r.status ?? 1);

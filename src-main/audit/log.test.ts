@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
+import { tempDir } from '../testing/temp.js';
+import { UnlockedVault } from '../vault/vault.js';
+
+let dir: { path: string; cleanup: () => void };
+let v: UnlockedVault;
+
+beforeEach(async () => {
+  dir = tempDir();
+  v = await UnlockedVault.create(join(dir.path, 'v'), { adminName: 'alice', passphrase: 'alice long passphrase', kdfCost: MINIMUM_KDF_COST });
+  for (let i = 0; i < 30; i++) v.record({ actor: i % 2 ? 'alice' : null, operation: 'test', outcome: 'success', details: { zeta: i, alpha: `"quoted" \u00e9 ${i}`, mid: null } });
+});
+afterEach(() => {
+  v.close();
+  dir.cleanup();
+});
+
+describe('audit log in the vault', () => {
+  it('is append-only: the database refuses updates and deletes', () => {
+    expect(() => v.db.prepare("UPDATE audit_events SET actor = 'mallory' WHERE seq = 3").run()).toThrow(/append-only/);
+    expect(() => v.db.prepare('DELETE FROM audit_events WHERE seq = 3').run()).toThrow(/append-only/);
+  });
+
+  it('fast verification agrees with the reference on intact and altered chains', () => {
+    expect(v.audit.verify()).toEqual(v.audit.verifyReference());
+    expect(v.audit.verify().ok).toBe(true);
+    // Someone with raw database access drops the guard and edits an event.
+    v.db.exec('DROP TRIGGER audit_events_no_update');
+    v.db.prepare(`UPDATE audit_events SET details = '{"alpha":"x","mid":null,"zeta":9}' WHERE seq = 12`).run();
+    const fast = v.audit.verify();
+    expect(fast).toMatchObject({ ok: false, firstBadSeq: 12 });
+    expect(fast).toEqual(v.audit.verifyReference());
+  });
+
+  it('still verifies rows whose details were stored in insertion order (schema 1 vaults)', () => {
+    v.db.exec('DROP TRIGGER audit_events_no_update');
+    const row = v.db.prepare('SELECT details FROM audit_events WHERE seq = 5').get() as { details: string };
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(row.details)).reverse()));
+    expect(reordered).not.toBe(row.details);
+    v.db.prepare('UPDATE audit_events SET details = ? WHERE seq = 5').run(reordered);
+    expect(v.audit.verify().ok).toBe(true);
+  });
+});
