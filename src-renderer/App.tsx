@@ -6,7 +6,7 @@ import { boot } from './state/actions';
 import { useApp } from './state/store';
 import { FirstRun } from './screens/FirstRun';
 import { Shell } from './screens/Shell';
-import { Unlock } from './screens/Unlock';
+import { SignIn, Unlock } from './screens/Unlock';
 
 function BootScreen() {
   const state = useApp((s) => s.boot);
@@ -48,7 +48,8 @@ export function App() {
   if (bootState !== 'ready' || !status) screen = <BootScreen />;
   else {
     const phase = phaseFor(status);
-    screen = phase === 'first-run' ? <FirstRun /> : phase === 'locked' ? <Unlock /> : <Shell />;
+    screen =
+      phase === 'first-run' ? <FirstRun /> : phase === 'locked' ? <Unlock /> : phase === 'login' ? <SignIn /> : <Shell />;
   }
   return (
     <>

@@ -44,9 +44,11 @@ describe('format helpers', () => {
   });
 
   it('picks the screen from the vault status', () => {
-    expect(phaseFor({ exists: false, unlocked: false })).toBe('first-run');
-    expect(phaseFor({ exists: true, unlocked: false })).toBe('locked');
-    expect(phaseFor({ exists: true, unlocked: true })).toBe('unlocked');
+    const alice = { name: 'alice', role: 'administrator' as const };
+    expect(phaseFor({ exists: false, unlocked: false, user: null })).toBe('first-run');
+    expect(phaseFor({ exists: true, unlocked: false, user: null })).toBe('locked');
+    expect(phaseFor({ exists: true, unlocked: true, user: null })).toBe('login');
+    expect(phaseFor({ exists: true, unlocked: true, user: alice })).toBe('unlocked');
   });
 
   it('checks a new passphrase like the core does', () => {

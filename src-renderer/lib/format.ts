@@ -102,12 +102,16 @@ export function pageCount(total: number, pageSize: number): number {
   return Math.max(1, Math.ceil(total / pageSize));
 }
 
-export type Phase = 'first-run' | 'locked' | 'unlocked';
+export type Phase = 'first-run' | 'locked' | 'login' | 'unlocked';
 
-/** Which top-level screen a vault status calls for. */
-export function phaseFor(status: Pick<VaultStatus, 'exists' | 'unlocked'>): Phase {
+/**
+ * Which top-level screen a vault status calls for. A vault can be open with nobody signed in
+ * (a custodian quorum unlocked it): that is the sign-in screen, not the console.
+ */
+export function phaseFor(status: Pick<VaultStatus, 'exists' | 'unlocked' | 'user'>): Phase {
   if (!status.exists) return 'first-run';
-  return status.unlocked ? 'unlocked' : 'locked';
+  if (!status.unlocked) return 'locked';
+  return status.user ? 'unlocked' : 'login';
 }
 
 /** Details of an audit event as "key=value" pairs, in a stable order; empty values left out. */

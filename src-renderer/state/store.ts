@@ -93,7 +93,7 @@ export const useApp = create<AppState>()((set) => ({
         lastUser: status.user?.name ?? s.lastUser,
         lockReason: unlocked ? null : s.lockReason,
         // A fresh session starts at the inventory.
-        ...(unlocked && s.status?.unlocked !== true ? { view: { name: 'inventory' } as View, inventory: DEFAULT_INVENTORY } : {}),
+        ...(unlocked && (!s.status || phaseFor(s.status) !== 'unlocked') ? { view: { name: 'inventory' } as View, inventory: DEFAULT_INVENTORY } : {}),
       };
     }),
 
