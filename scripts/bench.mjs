@@ -9,14 +9,14 @@ import { rolldown } from 'rolldown';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'node_modules', '.cache', 'custos-bench');
 mkdirSync(outDir, { recursive: true });
+async function bundle(input, file) {
+  const b = await rolldown({ input, platform: 'node', external: (id) => !id.startsWith('.') && !id.startsWith('/'), logLevel: 'silent' });
+  await b.write({ file, format: 'esm', codeSplitting: false });
+  await b.close();
+}
 const file = join(outDir, 'bench.mjs');
-const bundle = await rolldown({
-  input: join(root, 'src-main', 'bench', 'main.ts'),
-  platform: 'node',
-  external: (id) => !id.startsWith('.') && !id.startsWith('/'),
-  logLevel: 'silent',
-});
-await bundle.write({ file, format: 'esm', codeSplitting: false });
-await bundle.close();
+await bundle(join(root, 'src-main', 'bench', 'main.ts'), file);
+// Worker entries sit beside the bundle that starts them, as in out/main/.
+await bundle(join(root, 'src-main', 'audit', 'verify-worker.ts'), join(outDir, 'audit-verify-worker.js'));
 const r = spawnSync(process.execPath, ['--max-old-space-size=8192', file, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -195,7 +195,7 @@ export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () 
     'audit.verify': () =>
       run((v) => {
         requirePermission(v.user.role, 'audit.read');
-        return v.audit.verify();
+        return v.verifyAudit();
       }),
     'audit.export': () =>
       run(async (v) => {

@@ -15,10 +15,10 @@ export type Db = BetterSqlite3.Database;
  * "SQLite format 3" and a flipped byte fails its page HMAC. The WAL is encrypted the same way;
  * temporary tables stay in memory so no clear temp file is ever written.
  */
-export function openEncryptedDatabase(path: string, key: Uint8Array, options: { create: boolean }): Db {
+export function openEncryptedDatabase(path: string, key: Uint8Array, options: { create: boolean; readOnly?: boolean }): Db {
   let db: Db;
   try {
-    db = new Database(path, { fileMustExist: !options.create });
+    db = new Database(path, { fileMustExist: !options.create, readonly: options.readOnly === true });
   } catch (e) {
     throw new CustosError('E_VAULT_MISSING', `The vault database ${path} cannot be opened.`, { cause: e });
   }
@@ -32,8 +32,10 @@ export function openEncryptedDatabase(path: string, key: Uint8Array, options: { 
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     // Owner-only, like an SSH key; SQLite gives the WAL and shm files the same mode.
     if (options.create && process.platform !== 'win32') chmodSync(path, 0o600);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    if (!options.readOnly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+    }
     db.pragma('foreign_keys = ON');
     db.pragma('secure_delete = ON');
     db.pragma('temp_store = MEMORY');

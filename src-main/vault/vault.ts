@@ -9,6 +9,8 @@ import { wipe } from '../crypto/wipe.js';
 import { CustosError } from '../errors.js';
 import { AuditLog, type AuditInput } from '../audit/log.js';
 import { signingKeyFromSeed } from '../audit/signing.js';
+import { genesisHash, type ChainCheck } from '../audit/chain.js';
+import { defaultVerifyWorker, verifyInWorkers } from '../audit/parallel-verify.js';
 import { delayAfter, drainFailures, recordFailure, recordSuccess, secondsUntilAllowed } from './auth-journal.js';
 import { openEncryptedDatabase, type Db } from './database.js';
 import {
@@ -415,6 +417,29 @@ export class UnlockedVault {
     const chain = this.audit.verify();
     if (!chain.ok) throw new CustosError('E_VAULT_CORRUPT', `The audit chain is broken at event ${chain.firstBadSeq}: ${chain.problem}.`);
     return { pages: this.db.pragma('page_count', { simple: true }) as number, auditEvents: chain.events };
+  }
+
+  /**
+   * Verifies the audit chain and its checkpoints; a long chain is split across worker threads
+   * (one per core), each reading its range on its own read-only connection.
+   */
+  async verifyAudit(options: { workerScript?: string | null; workers?: number; minRange?: number } = {}): Promise<ChainCheck> {
+    this.assertOpen();
+    const workerScript = options.workerScript === undefined ? defaultVerifyWorker() : options.workerScript;
+    const headSeq = this.audit.headSeq();
+    const minRange = options.minRange ?? 50_000;
+    if (!workerScript || headSeq < 2 * minRange) return this.audit.verify();
+    const check = await verifyInWorkers({
+      workerScript,
+      dbPath: join(this.dir, DATABASE_FILE),
+      dbKey: () => deriveSubkey(this.vmk, this.vaultId, 'database'),
+      auditKey: () => Buffer.from(this.auditKey),
+      genesis: genesisHash(this.vaultId),
+      headSeq,
+      workers: options.workers,
+      minRange,
+    });
+    return check.ok ? this.audit.verifyCheckpoints(check) : check;
   }
 
   /** The VMK, for making a new unlock method. Callers must not keep or copy it. */

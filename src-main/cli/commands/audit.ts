@@ -40,7 +40,7 @@ export async function auditVerify(cli: Cli): Promise<number> {
   if (cli.values['expect-key']) throw new UsageError('--expect-key applies when verifying a bundle file');
   const check = await withVault(cli, (v) => {
     requirePermission(v.user.role, 'audit.read');
-    return v.audit.verify();
+    return v.verifyAudit();
   });
   if (!check.ok) cli.io.stderr(`custos: audit chain BROKEN at event ${check.firstBadSeq}: ${check.problem}\n`);
   print(cli, check, check.ok ? `Audit chain intact: ${check.events} events, head ${check.headHash}.\n` : '');
