@@ -21,6 +21,9 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload can require only 'electron': bundle everything else it imports (the
+      // contract's channel names pull in zod).
+      externalizeDeps: false,
       rollupOptions: {
         input: { index: resolve('src-preload/index.ts') },
         // A sandboxed preload cannot be an ES module.

@@ -22,7 +22,8 @@ function stage(name, cmd, args, env = {}) {
 
 function check(name, cmd, args) {
   const ok = stage(name, cmd, args);
-  ok ? totals.passed++ : totals.failed++;
+  if (ok) totals.passed++;
+  else totals.failed++;
   return ok;
 }
 
