@@ -51,10 +51,11 @@ async function main(): Promise<number> {
   };
 
   await new Promise<void>((resolveDone) => {
+    // `on`, not `once`: a second Ctrl+C (or the launcher forwarding one) must not skip the cleanup.
     const onSignal = (signal: NodeJS.Signals) => void stop(`${signal} received`).then(resolveDone);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    process.once('SIGHUP', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
 
     // Scripts and tests read this exact line.
     console.log(`Custos console (browser mode): ${host.url}`);

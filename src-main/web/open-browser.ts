@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,13 +25,21 @@ export function openInChromium(url: string, chromium: string = CHROMIUM_PATH): O
   // Chromium refuses to start as root with its sandbox on (containers, live systems).
   if (typeof process.getuid === 'function' && process.getuid() === 0) args.push('--no-sandbox');
   const child = spawn(chromium, args, { stdio: 'ignore' });
+  const removeProfile = () => {
+    try {
+      rmSync(profile, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  };
+  // Chromium's helper processes can touch the profile for a moment after the main process is gone,
+  // so remove it again a little later, and when this process exits.
+  process.once('exit', removeProfile);
   const exited = new Promise<number | null>((resolveExit) => {
     const done = (code: number | null) => {
-      try {
-        rmSync(profile, { recursive: true, force: true });
-      } catch {
-        // best effort
-      }
+      removeProfile();
+      setTimeout(removeProfile, 500).unref();
+      setTimeout(removeProfile, 2000).unref();
       resolveExit(code);
     };
     child.once('error', () => done(-1));
