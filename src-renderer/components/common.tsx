@@ -13,9 +13,9 @@ export function BrowserModeBanner() {
   const host = useApp((s) => s.host);
   if (host !== 'browser') return null;
   return (
-    <Box className="custos-banner" role="note" data-testid="browser-mode-banner">
-      <IconAlert size={16} />
-      <Text size="sm" component="span">
+    <Box className="custos-banner" role="note" data-testid="browser-mode-banner" title={BROWSER_MODE_TEXT}>
+      <IconAlert size={16} style={{ flexShrink: 0 }} />
+      <Text size="sm" component="span" truncate="end">
         {BROWSER_MODE_TEXT}
       </Text>
     </Box>
@@ -24,7 +24,7 @@ export function BrowserModeBanner() {
 
 export function StateBadge({ state, testId }: { state: KeyState; testId?: string }) {
   return (
-    <Badge color={stateColor(state)} variant="light" data-testid={testId}>
+    <Badge color={stateColor(state)} variant="light" data-testid={testId} className="custos-badge">
       {stateLabel(state)}
     </Badge>
   );

@@ -189,7 +189,7 @@ export function KeyDetail({ id }: { id: string }) {
                     </Table.Td>
                     <Table.Td>{ev.keyVersion ?? '—'}</Table.Td>
                     <Table.Td>
-                      <Badge size="sm" variant="light" color={OUTCOME_COLORS[ev.outcome]} style={{ overflow: 'visible' }}>
+                      <Badge size="sm" variant="light" color={OUTCOME_COLORS[ev.outcome]} className="custos-badge">
                         {ev.outcome}
                       </Badge>
                     </Table.Td>
