@@ -179,6 +179,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       const verdict = protocols.includes(BRIDGE_SUBPROTOCOL) ? tokens.check(tokenFrom(protocols)) : ({ ok: false, reason: 'missing' } as const);
       if (!verdict.ok) {
         ws.close(CLOSE_UNAUTHORIZED, REFUSAL_REASONS[verdict.reason]);
+        // Do not wait long for a refused peer to finish the closing handshake.
+        setTimeout(() => ws.terminate(), 2000).unref();
         return;
       }
       bridge.attach(ws, verdict.sessionToken);
