@@ -1,0 +1,35 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { Pkcs11Executor } from './executor.js';
+import { handleRequest, type Pkcs11Api, type Pkcs11WorkerData } from './protocol.js';
+
+/**
+ * Worker entry: owns one PKCS#11 module (one pkcs11js instance) and answers requests one at a
+ * time, so every blocking C_* call runs here and never on the main thread. Built as its own entry
+ * (out/main/pkcs11-worker.js); see README.md.
+ */
+if (!parentPort) throw new Error('src-main/pkcs11/worker.ts runs only as a worker thread.');
+const port = parentPort;
+const init = workerData as Pkcs11WorkerData;
+
+/** The executor, or — if it could not be created (module refused) — an API whose every call fails with that reason. */
+function start(): Pkcs11Api {
+  try {
+    return new Pkcs11Executor(init.modulePath, init.allowlist);
+  } catch (e) {
+    return new Proxy({} as Pkcs11Api, {
+      get: () => () => {
+        throw e;
+      },
+    });
+  }
+}
+const api = start();
+
+port.on('message', (req: { op?: unknown }) => {
+  const res = handleRequest(api, req, (op, e) => {
+    // Diagnostics for the console log: the operation name and the error only, never the request.
+    console.error(`custos pkcs11 worker: unexpected error during ${op}:`, e);
+  });
+  port.postMessage(res);
+  if (req?.op === 'close') port.close();
+});
