@@ -5,10 +5,17 @@ import { availableParallelism } from 'node:os';
 import type { ChainCheck } from './chain.js';
 import { joinRanges, type RangeCheck } from './verify-rows.js';
 
-/** Where the built worker lives: beside the bundle that imports this module (out/main/). */
+/**
+ * Where the built worker lives: out/main/, beside the entry bundles. This module may itself be in
+ * out/main/chunks/, so look here and one folder up. Null under the test runner (sources), where the
+ * caller verifies in-process or passes a bundled worker.
+ */
 export function defaultVerifyWorker(): string | null {
-  const path = fileURLToPath(new URL('./audit-verify-worker.js', import.meta.url));
-  return existsSync(path) ? path : null;
+  for (const rel of ['./audit-verify-worker.js', '../audit-verify-worker.js']) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return null;
 }
 
 export interface ParallelVerifyJob {
