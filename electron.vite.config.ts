@@ -14,6 +14,9 @@ export default defineConfig({
           electron: resolve('src-main/electron/main.ts'),
           web: resolve('src-main/web/main.ts'),
           cli: resolve('src-main/cli/main.ts'),
+          // Worker threads load these by path, beside the bundles above.
+          'audit-verify-worker': resolve('src-main/audit/verify-worker.ts'),
+          'pkcs11-worker': resolve('src-main/pkcs11/worker.ts'),
         },
       },
     },
