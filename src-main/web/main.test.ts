@@ -13,9 +13,8 @@ const entry = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'out', '
 describe.skipIf(!existsSync(entry))('out/main/web.js', () => {
   it('prints one address line, serves, and stops cleanly on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'custos-web-main-'));
-    let child: ReturnType<typeof spawn> | undefined;
+    const child = spawn(process.execPath, [entry, '--vault', join(dir, 'vault'), '--port', '0', '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      child = spawn(process.execPath, [entry, '--vault', join(dir, 'vault'), '--port', '0', '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.setEncoding('utf8');
       const url = await new Promise<string>((resolve, reject) => {
@@ -35,7 +34,7 @@ describe.skipIf(!existsSync(entry))('out/main/web.js', () => {
       expect(await exited).toBe(0);
       expect(stdout.trim().split('\n')).toHaveLength(1);
     } finally {
-      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
   });
