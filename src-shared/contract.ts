@@ -6,6 +6,7 @@ import { auditEventSchema, auditOutcomeSchema, auditVerifyResultSchema } from '.
 import { approvalRequestSchema, dualControlPolicySchema, requestOutcomeSchema, REQUEST_STATUSES } from './approvals.js';
 import { unlockMethodInfoSchema, userInfoSchema } from './people.js';
 import { roleSchema } from './users.js';
+import { LIFECYCLE_ACTIONS, revocationReasonSchema, usageMaskSchema } from './lifecycle.js';
 
 /**
  * The one contract between the renderer and the core. Every host (Electron IPC, the browser
@@ -35,6 +36,45 @@ export const appInfoSchema = z.object({
   vaultPath: z.string(),
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
+
+/** Up to 16 MiB of data to sign or verify, base64. */
+const base64Schema = z.string().max(22_369_622).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'Expected base64 data.');
+
+export const SIGN_MECHANISMS = ['rsa-pkcs1-sha256', 'rsa-pss-sha256', 'ecdsa-sha256', 'ecdsa-sha384', 'ecdsa-sha512', 'eddsa', 'hmac-sha256'] as const;
+export type SignMechanismId = (typeof SIGN_MECHANISMS)[number];
+
+const tokenSerialSchema = z.string().trim().min(1).max(64);
+
+const pinStateSchema = z.object({ countLow: z.boolean(), finalTry: z.boolean(), locked: z.boolean(), toBeChanged: z.boolean() });
+export const tokenSchema = z.object({
+  module: z.string(),
+  slotId: z.number().int(),
+  label: z.string(),
+  serial: z.string(),
+  manufacturer: z.string(),
+  model: z.string(),
+  initialized: z.boolean(),
+  loginRequired: z.boolean(),
+  protectedAuthenticationPath: z.boolean(),
+  userPin: pinStateSchema,
+  loggedIn: z.boolean(),
+});
+export type TokenSummary = z.infer<typeof tokenSchema>;
+export const tokenModuleSchema = z.object({
+  path: z.string(),
+  description: z.string().nullable(),
+  manufacturer: z.string().nullable(),
+  libraryVersion: z.string().nullable(),
+  cryptokiVersion: z.string().nullable(),
+  error: errorSchema.nullable(),
+});
+export const mechanismSchema = z.object({
+  name: z.string(),
+  type: z.number().int(),
+  minKeySize: z.number().int(),
+  maxKeySize: z.number().int(),
+  functions: z.array(z.string()),
+});
 
 export const settingsSchema = z.object({
   /** Lock the vault after this many idle minutes; 0 never locks by itself. */
@@ -131,8 +171,43 @@ export const channels = {
   },
   'keys.get': { input: z.object({ id: keyIdSchema }).strict(), output: keyDetailSchema },
   'keys.generate': {
-    input: z.object({ name: keyNameSchema, algorithm: algorithmIdSchema }).strict(),
+    input: z
+      .object({
+        name: keyNameSchema,
+        algorithm: algorithmIdSchema,
+        /** KMIP usage mask; the family's usual mask when omitted. */
+        usage: usageMaskSchema.optional(),
+        /** Where to generate: in the vault (software) or on a PKCS#11 token (serial). */
+        tokenSerial: z.string().trim().min(1).max(64).optional(),
+        /** Token keys only: may leave the token wrapped, for backup (CKA_EXTRACTABLE). */
+        wrappable: z.boolean().optional(),
+      })
+      .strict(),
     output: keySummarySchema,
+  },
+  'keys.transition': {
+    input: z.object({ id: keyIdSchema, action: z.enum(LIFECYCLE_ACTIONS), reason: revocationReasonSchema.optional() }).strict(),
+    output: keySummarySchema,
+  },
+  'keys.sign': {
+    input: z.object({ id: keyIdSchema, data: base64Schema, mechanism: z.enum(SIGN_MECHANISMS).optional() }).strict(),
+    output: z.object({ signature: z.string(), mechanism: z.enum(SIGN_MECHANISMS) }),
+  },
+  'keys.verify': {
+    input: z.object({ id: keyIdSchema, data: base64Schema, signature: base64Schema, mechanism: z.enum(SIGN_MECHANISMS).optional() }).strict(),
+    output: z.object({ valid: z.boolean(), mechanism: z.enum(SIGN_MECHANISMS) }),
+  },
+  'tokens.modules': { input: empty, output: z.array(tokenModuleSchema) },
+  'tokens.list': { input: empty, output: z.array(tokenSchema) },
+  'tokens.mechanisms': { input: z.object({ serial: tokenSerialSchema }).strict(), output: z.array(mechanismSchema) },
+  'tokens.login': {
+    input: z.object({ serial: tokenSerialSchema, /** null: the reader's PIN pad (protected authentication path). */ pin: z.string().min(1).max(256).nullable() }).strict(),
+    output: tokenSchema,
+  },
+  'tokens.logout': { input: z.object({ serial: tokenSerialSchema }).strict(), output: tokenSchema },
+  'tokens.discover': {
+    input: z.object({ serial: tokenSerialSchema }).strict(),
+    output: z.object({ found: z.number().int(), added: z.number().int(), matched: z.number().int(), skipped: z.array(z.string()) }),
   },
   'audit.list': {
     input: auditFilterSchema,
@@ -156,6 +231,8 @@ export const CHANNEL_NAMES = Object.keys(channels) as ChannelName[];
 export const events = {
   /** The vault was locked (manually, by idle timeout, or by another window). */
   'vault.locked': z.object({ reason: z.enum(['manual', 'idle', 'shutdown']) }),
+  /** A token was inserted or removed (slot polling while the vault is unlocked). */
+  'tokens.changed': z.object({ serial: z.string(), label: z.string(), present: z.boolean() }),
   /** Progress of long work; fraction in [0, 1]. */
   'job.progress': z.object({ jobId: z.string(), label: z.string(), fraction: z.number().min(0).max(1) }),
 } as const;

@@ -5,3 +5,4 @@ export * from './audit.js';
 export * from './contract.js';
 export * from './approvals.js';
 export * from './people.js';
+export * from './lifecycle.js';

@@ -4,17 +4,19 @@ import { z } from 'zod';
 export const ALGORITHM_IDS = [
   'ec-p256',
   'ec-p384',
+  'ec-p521',
   'ed25519',
   'rsa-2048',
   'rsa-3072',
   'rsa-4096',
   'aes-128',
   'aes-256',
+  'hmac-sha256',
 ] as const;
 export const algorithmIdSchema = z.enum(ALGORITHM_IDS);
 export type AlgorithmId = z.infer<typeof algorithmIdSchema>;
 
-export type KeyFamily = 'ec' | 'eddsa' | 'rsa' | 'aes';
+export type KeyFamily = 'ec' | 'eddsa' | 'rsa' | 'aes' | 'hmac';
 
 export interface AlgorithmInfo {
   id: AlgorithmId;
@@ -30,13 +32,27 @@ export interface AlgorithmInfo {
 export const ALGORITHMS: Record<AlgorithmId, AlgorithmInfo> = {
   'ec-p256': { id: 'ec-p256', family: 'ec', size: 256, curve: 'P-256', symmetric: false, label: 'EC P-256' },
   'ec-p384': { id: 'ec-p384', family: 'ec', size: 384, curve: 'P-384', symmetric: false, label: 'EC P-384' },
+  'ec-p521': { id: 'ec-p521', family: 'ec', size: 521, curve: 'P-521', symmetric: false, label: 'EC P-521' },
   ed25519: { id: 'ed25519', family: 'eddsa', size: 255, curve: 'Ed25519', symmetric: false, label: 'Ed25519' },
   'rsa-2048': { id: 'rsa-2048', family: 'rsa', size: 2048, curve: null, symmetric: false, label: 'RSA 2048' },
   'rsa-3072': { id: 'rsa-3072', family: 'rsa', size: 3072, curve: null, symmetric: false, label: 'RSA 3072' },
   'rsa-4096': { id: 'rsa-4096', family: 'rsa', size: 4096, curve: null, symmetric: false, label: 'RSA 4096' },
   'aes-128': { id: 'aes-128', family: 'aes', size: 128, curve: null, symmetric: true, label: 'AES-128' },
   'aes-256': { id: 'aes-256', family: 'aes', size: 256, curve: null, symmetric: true, label: 'AES-256' },
+  'hmac-sha256': { id: 'hmac-sha256', family: 'hmac', size: 256, curve: null, symmetric: true, label: 'HMAC-SHA256 key' },
 };
+
+/** The usage mask a key gets when nobody says otherwise (KMIP bits, see lifecycle.ts). */
+export function defaultUsageMask(family: KeyFamily): number {
+  switch (family) {
+    case 'aes':
+      return 0x4 | 0x8 | 0x10 | 0x20; // Encrypt, Decrypt, WrapKey, UnwrapKey
+    case 'hmac':
+      return 0x80 | 0x100; // MACGenerate, MACVerify
+    default:
+      return 0x1 | 0x2; // Sign, Verify
+  }
+}
 
 /**
  * NIST SP 800-57 states, with KMIP's Destroyed Compromised as its own value so a destroyed key
@@ -72,7 +88,7 @@ export const keySummarySchema = z.object({
   id: keyIdSchema,
   name: z.string(),
   algorithm: algorithmIdSchema,
-  family: z.enum(['ec', 'eddsa', 'rsa', 'aes']),
+  family: z.enum(['ec', 'eddsa', 'rsa', 'aes', 'hmac']),
   size: z.number().int().positive(),
   curve: z.string().nullable(),
   state: keyStateSchema,
@@ -81,8 +97,13 @@ export const keySummarySchema = z.object({
   createdAt: z.string(),
   /** SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex; asymmetric keys only. */
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
-  /** Key check value (AES-CMAC of a zero block, first 3 bytes), hex; symmetric keys only. */
+  /** Key check value (AES-CMAC of a zero block, first 3 bytes), hex; AES keys in the vault only. */
   kcv: z.string().regex(/^[0-9a-f]{6}$/).nullable(),
+  /** KMIP Cryptographic Usage Mask. */
+  usageMask: z.number().int().nonnegative(),
+  origin: z.enum(['generated', 'discovered', 'imported', 'unwrapped']),
+  /** Where a token key lives; null for keys in the vault. */
+  token: z.object({ serial: z.string(), ckaId: z.string(), label: z.string() }).nullable(),
 });
 export type KeySummary = z.infer<typeof keySummarySchema>;
 

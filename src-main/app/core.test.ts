@@ -55,11 +55,15 @@ describe('the first slice through the core', () => {
 
   it('generates every listed algorithm with a fingerprint of its SPKI or a KCV', async () => {
     await call('vault.create', { adminName: 'alice', passphrase: PASS });
-    for (const algorithm of ALGORITHM_IDS.filter((a) => a !== 'rsa-4096' && a !== 'rsa-3072')) {
+    const algorithms = ALGORITHM_IDS.filter((a) => a !== 'rsa-4096' && a !== 'rsa-3072');
+    for (const algorithm of algorithms) {
       const k = await call('keys.generate', { name: `k-${algorithm}`, algorithm });
-      expect(k).toMatchObject({ algorithm, state: 'pre-active', store: 'vault', version: 1 });
+      expect(k).toMatchObject({ algorithm, state: 'pre-active', store: 'vault', version: 1, origin: 'generated', token: null });
       const detail = await call('keys.get', { id: k.id });
-      if (algorithm.startsWith('aes')) {
+      if (algorithm === 'hmac-sha256') {
+        expect(k.kcv).toBeNull();
+        expect(k.fingerprint).toBeNull();
+      } else if (algorithm.startsWith('aes')) {
         expect(k.kcv).toMatch(/^[0-9a-f]{6}$/);
         expect(k.fingerprint).toBeNull();
         expect(detail.publicKeyPem).toBeNull();
@@ -70,7 +74,7 @@ describe('the first slice through the core', () => {
       }
     }
     const list = await call('keys.list', {});
-    expect(list.total).toBe(6);
+    expect(list.total).toBe(algorithms.length);
   });
 
   it('stores private material that matches the public key and opens only under its own id', async () => {
@@ -141,7 +145,7 @@ describe('the contract at the boundary', () => {
     'vault.lock': [{ now: true }],
     'keys.list': [{ limit: 0 }, { limit: 100000 }, { sort: 'secret' }, { offset: -1 }],
     'keys.get': [{ id: 'not-hex' }, { id: 42 }, {}],
-    'keys.generate': [{ name: 'x', algorithm: 'rsa-512' }, { name: '', algorithm: 'ec-p256' }, { name: 'a\u0007b', algorithm: 'ec-p256' }, { name: 'x' }],
+    'keys.generate': [{ name: 'x', algorithm: 'rsa-512' }, { name: '', algorithm: 'ec-p256' }, { name: 'a\u0007b', algorithm: 'ec-p256' }, { name: 'x' }, { name: 'x', algorithm: 'ec-p256', usage: 0 }, { name: 'x', algorithm: 'ec-p256', usage: 0x4000 }],
     'vault.unlockQuorum': [{ custodians: [] }, { custodians: [{ user: 'a' }] }, { custodians: 'alice' }],
     'session.login': [{ user: 'alice' }, { passphrase: PASS }],
     'session.logout': [{ user: 'x' }],
@@ -161,6 +165,15 @@ describe('the contract at the boundary', () => {
     'approvals.reject': [{ id: 'a'.repeat(32), reason: '' }],
     'policy.dualControl.get': [{ v: 1 }],
     'policy.dualControl.set': [{ policy: { version: 0, expiryHours: 1, operations: {} } }, { policy: { version: 1, expiryHours: 1, operations: { 'key.destroy': { approvals: 0, roles: [] } } } }],
+    'keys.transition': [{ id: 'a'.repeat(32), action: 'explode' }, { id: 'a'.repeat(32), action: 'revoke', reason: 'bored' }],
+    'keys.sign': [{ id: 'a'.repeat(32), data: 'not base64!!' }, { id: 'a'.repeat(32), data: '', mechanism: 'md5' }],
+    'keys.verify': [{ id: 'a'.repeat(32), data: 'AA==' }],
+    'tokens.modules': [{ path: '/tmp/evil.so' }],
+    'tokens.list': [{ all: 1 }],
+    'tokens.mechanisms': [{ serial: '' }],
+    'tokens.login': [{ serial: 'x' }, { serial: 'x', pin: '' }],
+    'tokens.logout': [{}],
+    'tokens.discover': [{ serial: 42 }],
     'audit.list': [{ limit: -5 }, { keyId: 'zz' }, { from: 'yesterday' }, { outcome: 'maybe' }],
     'audit.verify': [[1, 2]],
     'audit.export': [{ path: '/etc/passwd' }],

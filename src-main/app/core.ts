@@ -9,6 +9,8 @@ import { calibrateKdfCost, type KdfCost } from '../crypto/passphrase-kdf.js';
 import { CustosError } from '../errors.js';
 import type { Handlers } from '../ipc/dispatch.js';
 import { KeyService } from '../keys/key-service.js';
+import type { TokenService } from '../pkcs11/service.js';
+import { createTokenService, tokenSummary } from './token-setup.js';
 import { requirePermission } from '../users/permissions.js';
 import { UserService } from '../users/user-service.js';
 import { readHeader, vaultExists } from '../vault/header.js';
@@ -24,13 +26,30 @@ export type { CustosCore, CoreOptions } from './core-types.js';
  * every channel of the contract. Calls run one after another so that a lock can never interleave
  * with a half-done change.
  */
-export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () => Date; exportDir?: string }): CustosCore {
+export function createCore(
+  options: CoreOptions & { kdfCost?: KdfCost; now?: () => Date; exportDir?: string; pkcs11?: { allowlist?: string[]; mode?: 'worker' | 'inline'; workerScript?: string } },
+): CustosCore {
   const listeners = new Set<CoreEventListener>();
   let vault: UnlockedVault | null = null;
   let idleTimer: NodeJS.Timeout | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   let idleLockMs = options.idleLockMs ?? 5 * 60 * 1000;
   const exportDir = options.exportDir ?? join(dirname(options.vaultDir), 'exports');
+  let tokens: TokenService | null = null;
+  let stopPolling: (() => void) | null = null;
+
+  /** Tokens load on first use; insertion and removal are then polled and pushed to the console. */
+  function tokenService(): TokenService {
+    if (!tokens) {
+      tokens = createTokenService(options.pkcs11);
+      tokens.on('added', (e) => emit('tokens.changed', { serial: e.token.serial, label: e.token.label, present: true }));
+      tokens.on('removed', (e) => emit('tokens.changed', { serial: e.token.serial, label: e.token.label, present: false }));
+      stopPolling = tokens.startPolling(2000);
+    }
+    return tokens;
+  }
+  const keys = (v: UnlockedVault) => new KeyService(v, tokens ?? (needsTokens(v) ? tokenService() : null));
+  const needsTokens = (v: UnlockedVault) => (v.db.prepare("SELECT 1 FROM keys WHERE store = 'token' LIMIT 1").get() ? true : false);
 
   function emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
     for (const l of listeners) {
@@ -153,9 +172,61 @@ export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () 
         if (options.idleLockMs === undefined) idleLockMs = next.idleLockMinutes * 60_000;
         return next;
       }),
-    'keys.list': (input) => run((v) => new KeyService(v).list(input)),
-    'keys.get': (input) => run((v) => new KeyService(v).get(input.id)),
-    'keys.generate': (input) => run((v) => new KeyService(v).generate(input)),
+    'keys.list': (input) => run((v) => keys(v).list(input)),
+    'keys.get': (input) => run((v) => keys(v).get(input.id)),
+    'keys.generate': (input) => run((v) => new KeyService(v, input.tokenSerial ? tokenService() : null).generate(input)),
+    'keys.transition': (input) => run((v) => keys(v).transition(input.id, input.action, input.reason)),
+    'keys.sign': (input) =>
+      run(async (v) => {
+        const r = await keys(v).sign(input.id, Buffer.from(input.data, 'base64'), input.mechanism);
+        return { signature: r.signature.toString('base64'), mechanism: r.mechanism };
+      }),
+    'keys.verify': (input) => run((v) => keys(v).verify(input.id, Buffer.from(input.data, 'base64'), Buffer.from(input.signature, 'base64'), input.mechanism)),
+    'tokens.modules': () =>
+      run(async (v) => {
+        requirePermission(v.user.role, 'tokens.read');
+        return (await tokenService().modules()).map((m) => ({
+          path: m.path,
+          description: m.info?.description ?? null,
+          manufacturer: m.info?.manufacturer ?? null,
+          libraryVersion: m.info?.libraryVersion ?? null,
+          cryptokiVersion: m.info?.cryptokiVersion ?? null,
+          error: m.error,
+        }));
+      }),
+    'tokens.list': () =>
+      run(async (v) => {
+        requirePermission(v.user.role, 'tokens.read');
+        return (await tokenService().tokens()).map(tokenSummary);
+      }),
+    'tokens.mechanisms': (input) =>
+      run(async (v) => {
+        requirePermission(v.user.role, 'tokens.read');
+        const list = await (await tokenService().clientForToken(input.serial)).listMechanisms(input.serial);
+        return list.map((m) => ({ name: m.name, type: m.type, minKeySize: m.minKeySize, maxKeySize: m.maxKeySize, functions: Object.entries(m.flags).filter(([, on]) => on).map(([f]) => f) }));
+      }),
+    'tokens.login': (input) =>
+      run(async (v) => {
+        requirePermission(v.user.role, 'tokens.use');
+        const svc = tokenService();
+        try {
+          await (await svc.clientForToken(input.serial)).login(input.serial, input.pin);
+        } catch (e) {
+          v.record({ actor: v.user.name, operation: 'token.login', outcome: 'failed', details: { serial: input.serial, reason: e instanceof CustosError ? e.code : 'error' } });
+          throw e;
+        }
+        v.record({ actor: v.user.name, operation: 'token.login', outcome: 'success', details: { serial: input.serial, pinPad: input.pin === null } });
+        return tokenSummary((await svc.tokens()).find((t) => t.serial === input.serial)!);
+      }),
+    'tokens.logout': (input) =>
+      run(async (v) => {
+        requirePermission(v.user.role, 'tokens.use');
+        const svc = tokenService();
+        await (await svc.clientForToken(input.serial)).logout(input.serial);
+        v.record({ actor: v.user.name, operation: 'token.logout', outcome: 'success', details: { serial: input.serial } });
+        return tokenSummary((await svc.tokens()).find((t) => t.serial === input.serial)!);
+      }),
+    'tokens.discover': (input) => run((v) => new KeyService(v, tokenService()).discover(input.serial)),
     'users.list': () => run((v) => new UserService(v).list()),
     'users.add': (input) => run((v) => new UserService(v).add(input)),
     'users.disable': (input) => run((v) => new UserService(v).disable(input.name)),
@@ -212,6 +283,12 @@ export function createCore(options: CoreOptions & { kdfCost?: KdfCost; now?: () 
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => serial(async () => lock('shutdown')),
+    close: () =>
+      serial(async () => {
+        lock('shutdown');
+        stopPolling?.();
+        await tokens?.close();
+        tokens = null;
+      }),
   };
 }

@@ -1,55 +1,89 @@
-import { randomBytes } from 'node:crypto';
-import { ALGORITHMS, type AlgorithmId, type KeyDetail, type KeySummary } from '../../src-shared/keys.js';
-import type { KeyListInput } from '../../src-shared/contract.js';
+import { createHash, randomBytes } from 'node:crypto';
+import type { KeyListInput, SignMechanismId } from '../../src-shared/contract.js';
+import { ALGORITHMS, defaultUsageMask, type AlgorithmId, type KeyDetail, type KeySummary } from '../../src-shared/keys.js';
+import { usageNames, type KeyOperation, type LifecycleAction, type RevocationReason } from '../../src-shared/lifecycle.js';
 import { aesKcv } from '../crypto/cmac.js';
 import { wipe } from '../crypto/wipe.js';
 import { CustosError } from '../errors.js';
+import { isCompromiseReason, mayUse, nextState, revocationCode } from '../lifecycle/state-machine.js';
+import type { TokenService } from '../pkcs11/service.js';
+import type { TokenAlgorithm, TokenKeyRecord } from '../pkcs11/types.js';
 import { requirePermission } from '../users/permissions.js';
 import type { UnlockedVault } from '../vault/vault.js';
 import { spkiFingerprint } from './identity.js';
-import { KeyRepository } from './repository.js';
+import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
+import { KeyRepository, type KeyUseRecord } from './repository.js';
 import { generateSoftwareKey } from './software-generate.js';
+import { hmacVerify, softwareSign, softwareVerify } from './software-sign.js';
 
-/** Generating, listing and reading keys held in the vault. */
+/** Usages each family can have at all; a requested mask outside this is refused. */
+const FAMILY_USAGE: Record<string, number> = {
+  ec: 0x1 | 0x2 | 0x200 | 0x800 | 0x1000 | 0x2000 | 0x40,
+  eddsa: 0x1 | 0x2 | 0x1000 | 0x2000 | 0x40,
+  rsa: 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x1000 | 0x2000 | 0x40,
+  aes: 0x4 | 0x8 | 0x10 | 0x20 | 0x80 | 0x100 | 0x200 | 0x40,
+  hmac: 0x80 | 0x100 | 0x200 | 0x40,
+};
+
+export interface GenerateInput {
+  name: string;
+  algorithm: AlgorithmId;
+  usage?: number;
+  tokenSerial?: string;
+  wrappable?: boolean;
+}
+
+/** Generating, listing, reading, moving through the lifecycle, and using keys (vault or token). */
 export class KeyService {
   private readonly repo: KeyRepository;
-  constructor(private readonly vault: UnlockedVault) {
+  constructor(
+    private readonly vault: UnlockedVault,
+    private readonly tokens: TokenService | null = null,
+  ) {
     this.repo = new KeyRepository(vault.db);
   }
 
-  async generate(input: { name: string; algorithm: AlgorithmId }): Promise<KeySummary> {
-    const user = this.vault.user;
+  private refuse(operation: string, details: Record<string, string | number | boolean | null>, keyId: string | null, error: CustosError): never {
+    this.vault.record({ actor: this.vault.user.name, operation, keyId, outcome: 'refused', details: { ...details, reason: error.message } });
+    throw error;
+  }
+
+  private permit(action: Parameters<typeof requirePermission>[1], operation: string, keyId: string | null = null): void {
     try {
-      requirePermission(user.role, 'keys.generate');
+      requirePermission(this.vault.user.role, action);
     } catch (e) {
-      this.vault.record({ actor: user.name, operation: 'key.generate', outcome: 'refused', details: { algorithm: input.algorithm, reason: 'role' } });
-      throw e;
+      this.refuse(operation, {}, keyId, e as CustosError);
     }
+  }
+
+  private tokenService(): TokenService {
+    if (!this.tokens) throw new CustosError('E_UNSUPPORTED', 'PKCS#11 tokens are not available in this session.');
+    return this.tokens;
+  }
+
+  async generate(input: GenerateInput): Promise<KeySummary> {
+    this.permit('keys.generate', 'key.generate');
     const info = ALGORITHMS[input.algorithm];
+    const usage = input.usage ?? defaultUsageMask(info.family);
+    if ((usage & ~FAMILY_USAGE[info.family]!) !== 0) {
+      throw new CustosError('E_INPUT', `${info.label} keys cannot be used for ${usageNames(usage & ~FAMILY_USAGE[info.family]!).join(', ')}.`);
+    }
+    if (input.tokenSerial) return this.generateOnToken({ ...input, usage });
+    if (input.wrappable !== undefined) throw new CustosError('E_INPUT', '"wrappable" applies to keys generated on a token.');
     const generated = await generateSoftwareKey(input.algorithm);
     const id = randomBytes(16).toString('hex');
+    const user = this.vault.user;
     try {
       const createdAt = this.vault.now().toISOString();
       const fingerprint = generated.spki ? spkiFingerprint(generated.spki) : null;
-      const kcv = info.symmetric ? aesKcv(generated.secret) : null;
+      const kcv = info.family === 'aes' ? aesKcv(generated.secret) : null;
       const sealed = this.vault.sealMaterial(id, 1, generated.purpose, generated.secret);
       this.vault.change(
-        { actor: user.name, operation: 'key.generate', keyId: id, keyVersion: 1, outcome: 'success', details: { algorithm: input.algorithm, store: 'vault', state: 'pre-active', fingerprint, kcv } },
+        { actor: user.name, operation: 'key.generate', keyId: id, keyVersion: 1, outcome: 'success', details: { algorithm: input.algorithm, store: 'vault', state: 'pre-active', usageMask: usage, fingerprint, kcv } },
         () => {
           this.repo.insert({
-            id,
-            name: input.name,
-            algorithm: input.algorithm,
-            family: info.family,
-            size: info.size,
-            curve: info.curve,
-            store: 'vault',
-            state: 'pre-active',
-            createdAt,
-            createdBy: user.name,
-            fingerprint,
-            kcv,
-            spki: generated.spki,
+            id, name: input.name, algorithm: input.algorithm, family: info.family, size: info.size, curve: info.curve, store: 'vault', state: 'pre-active',
+            createdAt, createdBy: user.name, fingerprint, kcv, spki: generated.spki, usageMask: usage, origin: 'generated', extractable: false, token: null,
           });
           this.repo.insertMaterial(id, 1, generated.purpose, sealed);
         },
@@ -58,6 +92,43 @@ export class KeyService {
       wipe(generated.secret);
     }
     return this.get(id);
+  }
+
+  private async generateOnToken(input: GenerateInput & { usage: number; tokenSerial?: string }): Promise<KeySummary> {
+    const serial = input.tokenSerial!;
+    const user = this.vault.user;
+    const info = ALGORITHMS[input.algorithm];
+    const tokens = this.tokenService();
+    const client = await tokens.clientForToken(serial);
+    let record: TokenKeyRecord;
+    try {
+      record = await client.generateKey({ serial, algorithm: input.algorithm as TokenAlgorithm, label: input.name, usageMask: input.usage, wrappableForBackup: input.wrappable === true });
+    } catch (e) {
+      this.vault.record({ actor: user.name, operation: 'key.generate', outcome: 'failed', details: { algorithm: input.algorithm, store: 'token', serial, reason: e instanceof CustosError ? e.message : 'token error' } });
+      throw e;
+    }
+    const id = randomBytes(16).toString('hex');
+    const createdAt = this.vault.now().toISOString();
+    const spki = record.spki ? Buffer.from(record.spki) : null;
+    const module = await this.moduleOf(serial);
+    this.vault.change(
+      {
+        actor: user.name, operation: 'key.generate', keyId: id, keyVersion: 1, outcome: 'success',
+        details: { algorithm: input.algorithm, store: 'token', serial, ckaId: record.ckaId, state: 'pre-active', usageMask: input.usage, extractable: input.wrappable === true, fingerprint: record.fingerprint },
+      },
+      () =>
+        this.repo.insert({
+          id, name: input.name, algorithm: input.algorithm, family: info.family, size: info.size, curve: info.curve, store: 'token', state: 'pre-active',
+          createdAt, createdBy: user.name, fingerprint: record.fingerprint, kcv: null, spki, usageMask: input.usage, origin: 'generated',
+          extractable: input.wrappable === true, token: { serial, ckaId: record.ckaId!, label: record.label, module },
+        }),
+    );
+    return this.get(id);
+  }
+
+  private async moduleOf(serial: string): Promise<string> {
+    const t = (await this.tokenService().tokens()).find((x) => x.serial === serial);
+    return t?.module ?? '';
   }
 
   list(input: Required<Pick<KeyListInput, 'offset' | 'limit' | 'sort' | 'direction'>> & { search?: string | undefined }): { items: KeySummary[]; total: number } {
@@ -70,5 +141,122 @@ export class KeyService {
     const k = this.repo.get(id);
     if (!k) throw new CustosError('E_NOT_FOUND', `No key with id ${id} in this vault.`);
     return k;
+  }
+
+  private forUse(id: string): KeyUseRecord {
+    const k = this.repo.forUse(id);
+    if (!k) throw new CustosError('E_NOT_FOUND', `No key with id ${id} in this vault.`);
+    return k;
+  }
+
+  /** A manual SP 800-57 transition of the key's current version; a refused one is audited. */
+  transition(id: string, action: LifecycleAction, reason?: RevocationReason): KeySummary {
+    this.permit('keys.lifecycle', `key.${action}`, id);
+    const k = this.forUse(id);
+    if (action === 'revoke' && !reason) throw new CustosError('E_INPUT', 'Revoking a key needs a reason (for example key-compromise or superseded).');
+    const to = nextState(k.state, action, reason);
+    if (!to) {
+      this.refuse(`key.${action}`, { from: k.state, reason: reason ?? null }, id, new CustosError('E_CONFLICT', `A key in state ${k.state} cannot be ${action === 'revoke' ? `revoked (${reason})` : `${action}d`}.`));
+    }
+    const at = this.vault.now().toISOString();
+    this.vault.change(
+      { actor: this.vault.user.name, operation: `key.${action}`, keyId: id, keyVersion: k.version, outcome: 'success', details: { from: k.state, to: to!, reason: reason ?? null, revocationReason: reason ? revocationCode(reason) : null } },
+      () => this.repo.setState(id, k.version, to!, at, { revocationReason: reason ? revocationCode(reason) : undefined, compromised: reason ? isCompromiseReason(reason) : false }),
+    );
+    return this.get(id);
+  }
+
+  private checkUse(k: KeyUseRecord, op: KeyOperation, operation: string): void {
+    const ok = mayUse(k.state, k.usageMask, op);
+    if (!ok.ok) this.refuse(operation, { op }, k.id, new CustosError('E_PERMISSION', `This key may not ${op}: ${ok.reason}.`));
+  }
+
+  async sign(id: string, data: Buffer, mechanism?: SignMechanismId): Promise<{ signature: Buffer; mechanism: SignMechanismId }> {
+    this.permit('keys.sign', 'key.sign', id);
+    const k = this.forUse(id);
+    const mech = mechanism ?? defaultSignMechanism(k.algorithm);
+    checkMechanism(k.family, mech);
+    this.checkUse(k, mech === 'hmac-sha256' ? 'mac-generate' : 'sign', 'key.sign');
+    let signature: Buffer;
+    if (k.token) {
+      const client = await this.tokenService().clientForToken(k.token.serial);
+      signature = Buffer.from(await client.sign({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, data));
+    } else {
+      const { material } = this.vault.openMaterial(id, k.version);
+      try {
+        signature = softwareSign(mech, material, data);
+      } finally {
+        wipe(material);
+      }
+    }
+    this.vault.change(
+      { actor: this.vault.user.name, operation: 'key.sign', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, dataSha256: createHash('sha256').update(data).digest('hex') } },
+      () => this.repo.countUse(id),
+    );
+    return { signature, mechanism: mech };
+  }
+
+  async verify(id: string, data: Buffer, signature: Buffer, mechanism?: SignMechanismId): Promise<{ valid: boolean; mechanism: SignMechanismId }> {
+    requirePermission(this.vault.user.role, 'keys.verify');
+    const k = this.forUse(id);
+    const mech = mechanism ?? defaultSignMechanism(k.algorithm);
+    checkMechanism(k.family, mech);
+    this.checkUse(k, mech === 'hmac-sha256' ? 'mac-verify' : 'verify', 'key.verify');
+    let valid: boolean;
+    if (k.spki) valid = softwareVerify(mech, k.spki, data, signature);
+    else if (k.token) {
+      const client = await this.tokenService().clientForToken(k.token.serial);
+      valid = await client.verify({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, data, signature);
+    } else {
+      const { material } = this.vault.openMaterial(id, k.version);
+      try {
+        valid = hmacVerify(material, data, signature);
+      } finally {
+        wipe(material);
+      }
+    }
+    return { valid, mechanism: mech };
+  }
+
+  /**
+   * Records the keys already on a token: matched by (serial, CKA_ID) first, then by public-key
+   * fingerprint; new ones enter the inventory with origin "discovered" and state active (they are
+   * already in service). Running it twice adds nothing the second time.
+   */
+  async discover(serial: string): Promise<{ found: number; added: number; matched: number; skipped: string[] }> {
+    this.permit('tokens.use', 'token.discover');
+    const client = await this.tokenService().clientForToken(serial);
+    const records = await client.discover(serial);
+    const module = await this.moduleOf(serial);
+    const result = { found: records.length, added: 0, matched: 0, skipped: [] as string[] };
+    const now = this.vault.now().toISOString();
+    this.vault.db.transaction(() => {
+      for (const r of records) {
+        if (!r.ckaId) {
+          result.skipped.push(`${r.label || 'unlabelled'} ${r.kind}: no CKA_ID, so Custos cannot address it`);
+          continue;
+        }
+        if (!r.algorithm || !(r.algorithm in ALGORITHMS)) {
+          result.skipped.push(`${r.label || r.ckaId}: ${r.keyType} key of a kind Custos does not manage`);
+          continue;
+        }
+        if (this.repo.findByTokenObject(serial, r.ckaId) || (r.fingerprint && this.repo.findByFingerprint(r.fingerprint))) {
+          result.matched++;
+          continue;
+        }
+        const info = ALGORITHMS[r.algorithm as AlgorithmId];
+        const id = randomBytes(16).toString('hex');
+        this.repo.insert({
+          id, name: r.label || `token ${serial} key ${r.ckaId.slice(0, 8)}`, algorithm: info.id, family: info.family, size: r.size ?? info.size, curve: info.curve,
+          store: 'token', state: 'active', createdAt: now, createdBy: this.vault.user.name, fingerprint: r.fingerprint, kcv: null,
+          spki: r.spki ? Buffer.from(r.spki) : null, usageMask: r.usageMask, origin: 'discovered', extractable: r.protection?.extractable ?? false,
+          token: { serial, ckaId: r.ckaId, label: r.label, module },
+        });
+        this.vault.audit.append({ actor: this.vault.user.name, operation: 'key.discover', keyId: id, keyVersion: 1, outcome: 'success', details: { serial, ckaId: r.ckaId, algorithm: info.id, fingerprint: r.fingerprint } });
+        result.added++;
+      }
+      this.vault.audit.append({ actor: this.vault.user.name, operation: 'token.discover', outcome: 'success', details: { serial, found: result.found, added: result.added, matched: result.matched } });
+    })();
+    return result;
   }
 }

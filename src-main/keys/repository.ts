@@ -17,6 +17,20 @@ interface KeyRow {
   created_by: string;
   fingerprint: string | null;
   kcv: string | null;
+  usage_mask: number;
+  origin: KeySummary['origin'];
+  token_serial: string | null;
+  token_cka_id: string | null;
+  token_label: string | null;
+  token_module: string | null;
+  use_count: number;
+}
+
+/** What the core needs of a key to use it: never sent to the renderer as is. */
+export interface KeyUseRecord extends KeySummary {
+  tokenModule: string | null;
+  spki: Buffer | null;
+  useCount: number;
 }
 
 export interface NewKeyRecord {
@@ -33,6 +47,10 @@ export interface NewKeyRecord {
   fingerprint: string | null;
   kcv: string | null;
   spki: Buffer | null;
+  usageMask: number;
+  origin: KeySummary['origin'];
+  extractable: boolean;
+  token: { serial: string; ckaId: string; label: string; module: string } | null;
 }
 
 const SORT_COLUMNS = {
@@ -57,6 +75,9 @@ function toSummary(r: KeyRow): KeySummary {
     createdAt: r.created_at,
     fingerprint: r.fingerprint,
     kcv: r.kcv,
+    usageMask: r.usage_mask,
+    origin: r.origin,
+    token: r.token_serial && r.token_cka_id ? { serial: r.token_serial, ckaId: r.token_cka_id, label: r.token_label ?? '' } : null,
   };
 }
 
@@ -70,18 +91,71 @@ export class KeyRepository {
   constructor(private readonly db: Db) {}
 
   insert(k: NewKeyRecord): void {
+    const row = {
+      ...k,
+      extractable: k.extractable ? 1 : 0,
+      tokenSerial: k.token?.serial ?? null,
+      tokenCkaId: k.token?.ckaId ?? null,
+      tokenLabel: k.token?.label ?? null,
+      tokenModule: k.token?.module ?? null,
+      activationAt: k.state === 'active' ? k.createdAt : null,
+    };
     this.db
       .prepare(
-        `INSERT INTO keys (id, name, algorithm, family, size, curve, store, current_version, state, fingerprint, kcv, created_at, created_by)
-         VALUES (@id, @name, @algorithm, @family, @size, @curve, @store, 1, @state, @fingerprint, @kcv, @createdAt, @createdBy)`,
+        `INSERT INTO keys (id, name, algorithm, family, size, curve, store, current_version, state, fingerprint, kcv, created_at, created_by,
+                           usage_mask, origin, extractable, token_serial, token_cka_id, token_label, token_module)
+         VALUES (@id, @name, @algorithm, @family, @size, @curve, @store, 1, @state, @fingerprint, @kcv, @createdAt, @createdBy,
+                 @usageMask, @origin, @extractable, @tokenSerial, @tokenCkaId, @tokenLabel, @tokenModule)`,
       )
-      .run(k);
+      .run(row);
     this.db
       .prepare(
-        `INSERT INTO key_versions (key_id, version, state, public_spki, fingerprint, kcv, generated_at)
-         VALUES (@id, 1, @state, @spki, @fingerprint, @kcv, @createdAt)`,
+        `INSERT INTO key_versions (key_id, version, state, public_spki, fingerprint, kcv, generated_at, activation_at)
+         VALUES (@id, 1, @state, @spki, @fingerprint, @kcv, @createdAt, @activationAt)`,
       )
-      .run(k);
+      .run(row);
+  }
+
+  /** The key as the core uses it (token module, SPKI, use count); null when absent. */
+  forUse(id: string): KeyUseRecord | null {
+    const r = this.db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as KeyRow | undefined;
+    if (!r) return null;
+    const v = this.db.prepare('SELECT public_spki FROM key_versions WHERE key_id = ? AND version = ?').get(id, r.current_version) as { public_spki: Buffer | null } | undefined;
+    return { ...toSummary(r), tokenModule: r.token_module, spki: v?.public_spki ?? null, useCount: r.use_count };
+  }
+
+  findByTokenObject(serial: string, ckaId: string): string | null {
+    const r = this.db.prepare('SELECT id FROM keys WHERE token_serial = ? AND token_cka_id = ?').get(serial, ckaId) as { id: string } | undefined;
+    return r?.id ?? null;
+  }
+
+  findByFingerprint(fingerprint: string): string | null {
+    const r = this.db.prepare('SELECT id FROM keys WHERE fingerprint = ? LIMIT 1').get(fingerprint) as { id: string } | undefined;
+    return r?.id ?? null;
+  }
+
+  /** Moves the current version to `state`, setting the date column the transition stands for. */
+  setState(id: string, version: number, state: string, at: string, extra: { revocationReason?: number; compromised?: boolean } = {}): void {
+    const dateColumn: Record<string, string | undefined> = {
+      active: 'activation_at',
+      deactivated: 'deactivated_at',
+      compromised: 'compromised_at',
+      destroyed: 'destroyed_at',
+      'destroyed-compromised': 'destroyed_at',
+    };
+    const col = dateColumn[state];
+    this.db.prepare('UPDATE keys SET state = ? WHERE id = ?').run(state, id);
+    this.db
+      .prepare(
+        `UPDATE key_versions SET state = @state${col ? `, ${col} = coalesce(${col}, @at)` : ''},
+           revocation_reason = coalesce(@reason, revocation_reason), compromised = max(compromised, @compromised)
+         WHERE key_id = @id AND version = @version`,
+      )
+      .run({ state, at, reason: extra.revocationReason ?? null, compromised: extra.compromised ? 1 : 0, id, version });
+  }
+
+  countUse(id: string): void {
+    this.db.prepare('UPDATE keys SET use_count = use_count + 1 WHERE id = ?').run(id);
   }
 
   insertMaterial(keyId: string, version: number, purpose: string, sealed: { nonce: Buffer; box: Buffer }): void {

@@ -4,6 +4,8 @@ import { ALGORITHMS, type AlgorithmId } from '../../src-shared/keys.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
+const CURVE_NAMES: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
+
 /** Freshly generated software key material. The caller seals `secret` and wipes it. */
 export interface GeneratedKey {
   /** DER SubjectPublicKeyInfo for asymmetric keys. */
@@ -29,9 +31,10 @@ export async function generateSoftwareKey(algorithm: AlgorithmId): Promise<Gener
   const info = ALGORITHMS[algorithm];
   switch (info.family) {
     case 'aes':
+    case 'hmac':
       return { spki: null, secret: randomBytes(info.size / 8), purpose: 'secret' };
     case 'ec':
-      return exportPair(await generateKeyPairAsync('ec', { namedCurve: info.curve === 'P-256' ? 'prime256v1' : 'secp384r1' }));
+      return exportPair(await generateKeyPairAsync('ec', { namedCurve: CURVE_NAMES[info.curve ?? ''] ?? 'prime256v1' }));
     case 'eddsa':
       return exportPair(await generateKeyPairAsync('ed25519'));
     case 'rsa':

@@ -13,7 +13,12 @@ export type Action =
   | 'approvals.read'
   | 'approvals.decide'
   | 'policy.change'
-  | 'settings.change';
+  | 'settings.change'
+  | 'keys.sign'
+  | 'keys.verify'
+  | 'keys.lifecycle'
+  | 'tokens.read'
+  | 'tokens.use';
 
 const EVERYONE: readonly Role[] = ['administrator', 'security-officer', 'key-custodian', 'auditor'];
 const OPERATORS: readonly Role[] = ['administrator', 'security-officer', 'key-custodian'];
@@ -30,6 +35,11 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   'methods.change': ['administrator'],
   'policy.change': ['administrator', 'security-officer'],
   'settings.change': ['administrator', 'security-officer'],
+  'keys.sign': OPERATORS,
+  'keys.verify': EVERYONE,
+  'keys.lifecycle': ['administrator', 'security-officer'],
+  'tokens.read': EVERYONE,
+  'tokens.use': OPERATORS,
 };
 
 export function can(role: Role, action: Action): boolean {

@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelName, ChannelOutput } from '../../src-shared/contract.js';
+import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
+import { dispatch } from '../ipc/dispatch.js';
+import { buildPkcs11WorkerForTests } from '../pkcs11/test-support.js';
+import { createSoftHsm, pkcs11Tool, type SoftHsmFixture } from '../testing/softhsm.js';
+import { createCore, type CustosCore } from './core.js';
+
+let root: string;
+let core: CustosCore;
+let hsm: SoftHsmFixture;
+let worker: { script: string; cleanup: () => void };
+
+async function call<C extends ChannelName>(channel: C, input: unknown): Promise<ChannelOutput<C>> {
+  const r = await dispatch(core.handlers, channel, input);
+  if (!r.ok) throw Object.assign(new Error(`${channel}: ${r.error.message}`), { code: r.error.code });
+  return r.value as ChannelOutput<C>;
+}
+async function code(channel: ChannelName, input: unknown): Promise<string> {
+  const r = await dispatch(core.handlers, channel, input);
+  return r.ok ? 'ok' : r.error.code;
+}
+
+/** openssl checks a signature made through Custos with the key's public PEM. */
+function opensslVerifies(pem: string, data: Buffer, sig: Buffer, digest: string | null): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'custos-ossl-'));
+  try {
+    writeFileSync(join(dir, 'pub.pem'), pem);
+    writeFileSync(join(dir, 'data'), data);
+    writeFileSync(join(dir, 'sig'), sig);
+    const args = digest
+      ? ['dgst', `-${digest}`, '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig'), join(dir, 'data')]
+      : ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'pub.pem'), '-rawin', '-in', join(dir, 'data'), '-sigfile', join(dir, 'sig')];
+    return /Verified OK|Signature Verified Successfully/.test(execFileSync('openssl', args, { encoding: 'utf8' }));
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'custos-keys-usage-'));
+  hsm = createSoftHsm({ labels: ['custodian-card'] });
+  worker = await buildPkcs11WorkerForTests();
+  core = createCore({ vaultDir: join(root, 'vault'), host: 'browser', version: 'test', kdfCost: MINIMUM_KDF_COST, idleLockMs: 0, pkcs11: { allowlist: [hsm.modulePath], workerScript: worker.script } });
+  await call('vault.create', { adminName: 'alice', passphrase: 'alice long passphrase' });
+});
+afterAll(async () => {
+  await core.close();
+  worker.cleanup();
+  hsm.cleanup();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const data = Buffer.from('the quarterly settlement file\n');
+
+describe('keys in use: lifecycle gates, signatures openssl accepts, tokens', () => {
+  it('refuses to sign with a pre-active key, signs once active, refuses again once deactivated but still verifies', async () => {
+    const k = await call('keys.generate', { name: 'settlement-signing', algorithm: 'ec-p384' });
+    expect(await code('keys.sign', { id: k.id, data: data.toString('base64') })).toBe('E_PERMISSION');
+    await call('keys.transition', { id: k.id, action: 'activate' });
+    const s = await call('keys.sign', { id: k.id, data: data.toString('base64') });
+    expect(s.mechanism).toBe('ecdsa-sha384');
+    const pem = (await call('keys.get', { id: k.id })).publicKeyPem!;
+    expect(opensslVerifies(pem, data, Buffer.from(s.signature, 'base64'), 'sha384')).toBe(true);
+    await call('keys.transition', { id: k.id, action: 'deactivate' });
+    expect(await code('keys.sign', { id: k.id, data: data.toString('base64') })).toBe('E_PERMISSION');
+    expect(await call('keys.verify', { id: k.id, data: data.toString('base64'), signature: s.signature })).toMatchObject({ valid: true });
+    expect(await call('keys.verify', { id: k.id, data: Buffer.from('other').toString('base64'), signature: s.signature })).toMatchObject({ valid: false });
+    expect(await code('keys.transition', { id: k.id, action: 'activate' })).toBe('E_CONFLICT');
+    const revoked = await call('keys.transition', { id: k.id, action: 'revoke', reason: 'key-compromise' });
+    expect(revoked.state).toBe('compromised');
+    const ops = (await call('audit.list', { keyId: k.id })).items.map((e) => `${e.operation}:${e.outcome}`).reverse();
+    expect(ops).toEqual(['key.generate:success', 'key.sign:refused', 'key.activate:success', 'key.sign:success', 'key.deactivate:success', 'key.sign:refused', 'key.activate:refused', 'key.revoke:success']);
+  });
+
+  it('signs with RSA (PKCS#1 v1.5 and PSS) and Ed25519 in software, verified by openssl', async () => {
+    for (const [algorithm, mechanism, digest] of [
+      ['rsa-2048', 'rsa-pkcs1-sha256', 'sha256'],
+      ['ed25519', 'eddsa', null],
+    ] as const) {
+      const k = await call('keys.generate', { name: `sw-${algorithm}`, algorithm });
+      await call('keys.transition', { id: k.id, action: 'activate' });
+      const s = await call('keys.sign', { id: k.id, data: data.toString('base64'), mechanism });
+      expect(opensslVerifies((await call('keys.get', { id: k.id })).publicKeyPem!, data, Buffer.from(s.signature, 'base64'), digest), algorithm).toBe(true);
+    }
+  });
+
+  it('refuses a usage the mask does not grant', async () => {
+    const k = await call('keys.generate', { name: 'verify-only', algorithm: 'ec-p256', usage: 0x2 });
+    await call('keys.transition', { id: k.id, action: 'activate' });
+    expect(await code('keys.sign', { id: k.id, data: 'AA==' })).toBe('E_PERMISSION');
+    expect(await code('keys.generate', { name: 'bad', algorithm: 'ec-p256', usage: 0x4 })).toBe('E_INPUT');
+  });
+
+  it('logs in to a SoftHSM token, generates an EC P-384 key on it that pkcs11-tool sees, signs through the token', async () => {
+    const token = hsm.tokens[0]!;
+    const listed = await call('tokens.list', {});
+    expect(listed.map((t) => t.serial)).toContain(token.serial);
+    expect(await code('tokens.login', { serial: token.serial, pin: 'wrong-pin' })).toBe('E_AUTH_FAILED');
+    expect((await call('tokens.login', { serial: token.serial, pin: token.userPin })).loggedIn).toBe(true);
+    const k = await call('keys.generate', { name: 'root-ca-2026', algorithm: 'ec-p384', tokenSerial: token.serial });
+    expect(k).toMatchObject({ store: 'token', state: 'pre-active', token: { serial: token.serial, label: 'root-ca-2026' } });
+    expect(k.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const objects = pkcs11Tool(hsm, ['--token-label', token.label, '--login', '--pin', token.userPin, '--list-objects']);
+    expect(objects).toContain('root-ca-2026');
+    expect(objects).toMatch(/Access:\s+sensitive, always sensitive, never extractable, local/);
+    await call('keys.transition', { id: k.id, action: 'activate' });
+    const s = await call('keys.sign', { id: k.id, data: data.toString('base64') });
+    expect(opensslVerifies((await call('keys.get', { id: k.id })).publicKeyPem!, data, Buffer.from(s.signature, 'base64'), 'sha384')).toBe(true);
+    const audit = (await call('audit.list', { operation: 'token.login' })).items.map((e) => e.outcome);
+    expect(audit.sort()).toEqual(['failed', 'success']);
+    expect(JSON.stringify((await call('audit.list', {})).items)).not.toContain(token.userPin);
+  });
+
+  it('discovers keys already on the token once, matching the ones Custos made', async () => {
+    const token = hsm.tokens[0]!;
+    pkcs11Tool(hsm, ['--token-label', token.label, '--login', '--pin', token.userPin, '--keypairgen', '--key-type', 'EC:prime256v1', '--id', 'c0ffee01', '--label', 'made-elsewhere']);
+    const first = await call('tokens.discover', { serial: token.serial });
+    expect(first).toMatchObject({ added: 1, matched: 1 });
+    const second = await call('tokens.discover', { serial: token.serial });
+    expect(second).toMatchObject({ added: 0, matched: 2 });
+    const found = (await call('keys.list', { search: 'made-elsewhere' })).items;
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ store: 'token', origin: 'discovered', algorithm: 'ec-p256', token: { ckaId: 'c0ffee01' } });
+  });
+});
