@@ -4,7 +4,8 @@ import { CustosError, toErrorShape } from '../errors.js';
 import { approvalsApprove, approvalsList, approvalsReject } from './commands/approvals.js';
 import { auditExport, auditList, auditVerify } from './commands/audit.js';
 import { init } from './commands/init.js';
-import { keysGenerate, keysList, keysShow } from './commands/keys.js';
+import { keysList, keysShow } from './commands/keys.js';
+import { keysGenerate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensList } from './commands/tokens.js';
 import { methodsAddPassphrase, methodsList, methodsRemove, methodsSetQuorum, unlockCheck } from './commands/methods.js';
 import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './commands/users.js';
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
@@ -17,7 +18,14 @@ Usage:
   custos init --vault DIR --admin NAME --passphrase-file FILE
   custos [AUTH] keys generate --name LABEL --alg ALG [--json]
   custos [AUTH] keys list [--search PREFIX] [--limit N] [--json]
+  custos [AUTH] keys generate --token SERIAL --pin-file F --name LABEL --alg ALG [--usage sign,verify] [--wrappable]
   custos [AUTH] keys show ID [--json]
+  custos [AUTH] keys sign ID --in FILE --out SIG [--mechanism M] [--pin-file F]
+  custos [AUTH] keys verify ID --in FILE --sig SIG [--mechanism M]
+  custos [AUTH] keys activate|suspend|resume|deactivate ID
+  custos [AUTH] keys revoke ID --reason key-compromise|ca-compromise|superseded|…
+  custos [AUTH] tokens list [--json]
+  custos [AUTH] tokens discover SERIAL [--pin-file F]
   custos [AUTH] users list [--json]
   custos [AUTH] users add NAME --role ROLE --new-passphrase-file F [--no-personal-unlock]
   custos [AUTH] users disable NAME
@@ -49,6 +57,9 @@ Options:
   --json                  print machine-readable JSON on standard output
 
 Roles: administrator security-officer key-custodian auditor
+Mechanisms: rsa-pkcs1-sha256 rsa-pss-sha256 ecdsa-sha256 ecdsa-sha384 ecdsa-sha512 eddsa hmac-sha256
+PKCS#11 modules: Debian's SoftHSM2 and OpenSC when installed, plus absolute paths listed in
+  CUSTOS_PKCS11_MODULES (colon-separated). A token PIN is read from --pin-file, never stored.
 Algorithms: ${ALGORITHM_IDS.join(' ')}
 
 Changes to people, unlock methods and the dual-control policy may wait for a second person's
@@ -64,6 +75,15 @@ const COMMANDS: Record<string, Command> = {
   'keys generate': keysGenerate,
   'keys list': keysList,
   'keys show': keysShow,
+  'keys sign': keysSign,
+  'keys verify': keysVerify,
+  'keys activate': keysTransition('activate'),
+  'keys suspend': keysTransition('suspend'),
+  'keys resume': keysTransition('resume'),
+  'keys deactivate': keysTransition('deactivate'),
+  'keys revoke': keysTransition('revoke'),
+  'tokens list': tokensList,
+  'tokens discover': tokensDiscover,
   'users list': usersList,
   'users add': usersAdd,
   'users disable': usersDisable,

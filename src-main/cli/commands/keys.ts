@@ -1,17 +1,8 @@
 import { z } from 'zod';
-import { algorithmIdSchema, keyIdSchema, keyNameSchema } from '../../../src-shared/keys.js';
+import { keyIdSchema } from '../../../src-shared/keys.js';
 import { KeyService } from '../../keys/key-service.js';
 import { only, parseWith, print, withVault, type Cli } from '../context.js';
 import { keyJson, keyTable, keyText } from '../format.js';
-
-export async function keysGenerate(cli: Cli): Promise<number> {
-  only(cli, ['name', 'alg']);
-  const name = parseWith(keyNameSchema, cli.values.name, '--name');
-  const algorithm = parseWith(algorithmIdSchema, cli.values.alg, '--alg');
-  const key = await withVault(cli, (v) => new KeyService(v).generate({ name, algorithm }));
-  print(cli, keyJson(key), keyText(key));
-  return 0;
-}
 
 export async function keysList(cli: Cli): Promise<number> {
   only(cli, ['search', 'limit']);

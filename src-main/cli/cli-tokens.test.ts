@@ -1,0 +1,78 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSoftHsm, type SoftHsmFixture } from '../testing/softhsm.js';
+import { tempDir } from '../testing/temp.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'custos');
+let dir: { path: string; cleanup: () => void };
+let hsm: SoftHsmFixture;
+let vault: string;
+const f = (name: string) => join(dir.path, name);
+
+async function custos(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(BIN, args, { env: { PATH: process.env.PATH ?? '', HOME: dir.path, SOFTHSM2_CONF: hsm.conf } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+const auth = () => ['--vault', vault, '--user', 'alice', '--passphrase-file', f('alice.pass')];
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'out', 'main', 'pkcs11-worker.js'))) throw new Error('Build first: npm run build (npm test does this).');
+  dir = tempDir();
+  hsm = createSoftHsm({ labels: ['cli-token'], setProcessEnv: false });
+  vault = f('vault');
+  writeFileSync(f('alice.pass'), 'alice long passphrase\n', { mode: 0o600 });
+  writeFileSync(f('pin'), hsm.tokens[0]!.userPin + '\n', { mode: 0o600 });
+  writeFileSync(f('badpin'), 'nope-nope\n', { mode: 0o600 });
+  writeFileSync(f('data.txt'), 'wire transfer batch 7\n');
+  expect((await custos(['init', '--vault', vault, '--admin', 'alice', '--passphrase-file', f('alice.pass')])).code).toBe(0);
+});
+afterAll(() => {
+  hsm?.cleanup();
+  dir?.cleanup();
+});
+
+describe('CLI with a PKCS#11 token', () => {
+  it('lists the token, generates a key on it, signs a file that openssl verifies, and discovers idempotently', async () => {
+    const token = hsm.tokens[0]!;
+    const list = await custos([...auth(), 'tokens', 'list', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout).map((t: { serial: string }) => t.serial)).toContain(token.serial);
+
+    const bad = await custos([...auth(), 'keys', 'generate', '--token', token.serial, '--pin-file', f('badpin'), '--alg', 'ec-p256', '--name', 'x']);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).not.toContain('nope-nope');
+
+    const gen = await custos([...auth(), 'keys', 'generate', '--token', token.serial, '--pin-file', f('pin'), '--alg', 'ec-p256', '--name', 'cli-token-key', '--json']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const key = JSON.parse(gen.stdout);
+    expect(key).toMatchObject({ store: 'token', state: 'pre-active', token: { serial: token.serial } });
+
+    const refused = await custos([...auth(), 'keys', 'sign', key.id, '--in', f('data.txt'), '--out', f('data.sig'), '--pin-file', f('pin')]);
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toMatch(/not active yet/);
+    expect((await custos([...auth(), 'keys', 'activate', key.id])).code).toBe(0);
+    const signed = await custos([...auth(), 'keys', 'sign', key.id, '--in', f('data.txt'), '--out', f('data.sig'), '--pin-file', f('pin')]);
+    expect(signed.code, signed.stderr).toBe(0);
+
+    writeFileSync(f('pub.pem'), JSON.parse((await custos([...auth(), 'keys', 'show', key.id, '--json'])).stdout).publicKeyPem);
+    expect(execFileSync('openssl', ['dgst', '-sha256', '-verify', f('pub.pem'), '-signature', f('data.sig'), f('data.txt')], { encoding: 'utf8' })).toMatch(/Verified OK/);
+    expect((await custos([...auth(), 'keys', 'verify', key.id, '--in', f('data.txt'), '--sig', f('data.sig')])).code).toBe(0);
+    writeFileSync(f('other.txt'), 'tampered\n');
+    expect((await custos([...auth(), 'keys', 'verify', key.id, '--in', f('other.txt'), '--sig', f('data.sig')])).code).toBe(1);
+
+    const d1 = JSON.parse((await custos([...auth(), 'tokens', 'discover', token.serial, '--pin-file', f('pin'), '--json'])).stdout);
+    const d2 = JSON.parse((await custos([...auth(), 'tokens', 'discover', token.serial, '--pin-file', f('pin'), '--json'])).stdout);
+    expect(d1).toMatchObject({ added: 0, matched: 1 });
+    expect(d2).toEqual(d1);
+  });
+});

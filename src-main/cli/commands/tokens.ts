@@ -1,0 +1,139 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SIGN_MECHANISMS } from '../../../src-shared/contract.js';
+import { algorithmIdSchema, keyIdSchema, keyNameSchema } from '../../../src-shared/keys.js';
+import { LIFECYCLE_ACTIONS, KMIP_USAGE, revocationReasonSchema, type KmipUsageName, type LifecycleAction } from '../../../src-shared/lifecycle.js';
+import { createTokenService, tokenSummary } from '../../app/token-setup.js';
+import { CustosError } from '../../errors.js';
+import { KeyService } from '../../keys/key-service.js';
+import type { TokenService } from '../../pkcs11/service.js';
+import { requirePermission } from '../../users/permissions.js';
+import { only, parseWith, print, readSecretFile, UsageError, withVault, type Cli } from '../context.js';
+import { keyJson, keyText, table } from '../format.js';
+
+/** One token service per CLI run (one worker per module), closed when the command ends. */
+async function withTokens<T>(fn: (t: TokenService) => Promise<T>): Promise<T> {
+  const tokens = createTokenService();
+  try {
+    return await fn(tokens);
+  } finally {
+    await tokens.close();
+  }
+}
+
+async function login(cli: Cli, tokens: TokenService, serial: string): Promise<void> {
+  const pin = await readSecretFile(cli.io, cli.values['pin-file'], '--pin-file');
+  await (await tokens.clientForToken(serial)).login(serial, pin);
+}
+
+export async function tokensList(cli: Cli): Promise<number> {
+  only(cli, []);
+  const list = await withVault(cli, (v) => {
+    requirePermission(v.user.role, 'tokens.read');
+    return withTokens(async (t) => (await t.tokens()).map(tokenSummary));
+  });
+  print(cli, list, list.length ? table(['SERIAL', 'LABEL', 'MANUFACTURER', 'MODEL', 'USER PIN', 'MODULE'], list.map((t) => [t.serial, t.label, t.manufacturer, t.model, t.userPin.locked ? 'LOCKED' : t.userPin.finalTry ? 'final try' : t.userPin.countLow ? 'count low' : 'ok', t.module])) : 'No tokens present. Is the module on the allowlist (CUSTOS_PKCS11_MODULES)?\n');
+  return 0;
+}
+
+export async function tokensDiscover(cli: Cli): Promise<number> {
+  only(cli, ['pin-file'], 1);
+  const serial = parseWith(z.string().min(1), cli.args[0], 'token serial');
+  const r = await withVault(cli, (v) =>
+    withTokens(async (t) => {
+      if (cli.values['pin-file']) await login(cli, t, serial);
+      return new KeyService(v, t).discover(serial);
+    }),
+  );
+  print(cli, r, `Found ${r.found} keys on token ${serial}: ${r.added} added to the inventory, ${r.matched} already known.\n${r.skipped.map((s) => `  skipped: ${s}\n`).join('')}`);
+  return 0;
+}
+
+function parseUsage(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const names = Object.keys(KMIP_USAGE) as KmipUsageName[];
+  let mask = 0;
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const n = names.find((x) => x.toLowerCase() === part.toLowerCase());
+    if (!n) throw new UsageError(`--usage: unknown usage "${part}" (one of ${names.join(', ')})`);
+    mask |= KMIP_USAGE[n];
+  }
+  return mask;
+}
+
+export async function keysGenerate(cli: Cli): Promise<number> {
+  only(cli, ['name', 'alg', 'token', 'pin-file', 'usage', 'wrappable']);
+  const name = parseWith(keyNameSchema, cli.values.name, '--name');
+  const algorithm = parseWith(algorithmIdSchema, cli.values.alg, '--alg');
+  const usage = parseUsage(cli.values.usage);
+  const serial = cli.values.token;
+  if (!serial && (cli.values['pin-file'] || cli.values.wrappable)) throw new UsageError('--pin-file and --wrappable apply with --token SERIAL');
+  const key = await withVault(cli, (v) =>
+    serial
+      ? withTokens(async (t) => {
+          await login(cli, t, serial);
+          return new KeyService(v, t).generate({ name, algorithm, usage, tokenSerial: serial, wrappable: cli.values.wrappable === true });
+        })
+      : new KeyService(v).generate({ name, algorithm, usage }),
+  );
+  print(cli, keyJson(key), keyText(key));
+  return 0;
+}
+
+/** Runs a key command with the token service and a token login when the key lives on a token. */
+async function withKey<T>(cli: Cli, id: string, fn: (keys: KeyService) => Promise<T>): Promise<T> {
+  return withVault(cli, async (v) => {
+    const k = new KeyService(v).get(id);
+    if (k.store !== 'token' || !k.token) return fn(new KeyService(v));
+    return withTokens(async (t) => {
+      if (cli.values['pin-file']) await login(cli, t, k.token!.serial);
+      return fn(new KeyService(v, t));
+    });
+  });
+}
+
+function readInput(path: string | undefined, option: string): Buffer {
+  if (!path) throw new UsageError(`${option} FILE is required`);
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new UsageError(`cannot read ${path} (${option})`);
+  }
+}
+
+export async function keysSign(cli: Cli): Promise<number> {
+  only(cli, ['in', 'out', 'pin-file', 'mechanism'], 1);
+  const id = parseWith(keyIdSchema, cli.args[0], 'key id');
+  const mechanism = cli.values.mechanism === undefined ? undefined : parseWith(z.enum(SIGN_MECHANISMS), cli.values.mechanism, '--mechanism');
+  if (!cli.values.out) throw new UsageError('--out SIG is required');
+  const data = readInput(cli.values.in, '--in');
+  const r = await withKey(cli, id, (k) => k.sign(id, data, mechanism));
+  writeFileSync(cli.values.out, r.signature);
+  print(cli, { signature: cli.values.out, mechanism: r.mechanism, bytes: r.signature.length }, `Signed ${cli.values.in} with ${r.mechanism}; signature (${r.signature.length} bytes) in ${cli.values.out}.\n`);
+  return 0;
+}
+
+export async function keysVerify(cli: Cli): Promise<number> {
+  only(cli, ['in', 'sig', 'pin-file', 'mechanism'], 1);
+  const id = parseWith(keyIdSchema, cli.args[0], 'key id');
+  const mechanism = cli.values.mechanism === undefined ? undefined : parseWith(z.enum(SIGN_MECHANISMS), cli.values.mechanism, '--mechanism');
+  const data = readInput(cli.values.in, '--in');
+  const sig = readInput(cli.values.sig, '--sig');
+  const r = await withKey(cli, id, (k) => k.verify(id, data, sig, mechanism));
+  if (!r.valid) cli.io.stderr(`custos: the signature does NOT verify (${r.mechanism}).\n`);
+  print(cli, r, r.valid ? `Signature valid (${r.mechanism}).\n` : '');
+  return r.valid ? 0 : 1;
+}
+
+/** keys activate|suspend|resume|deactivate ID, keys revoke ID --reason R */
+export function keysTransition(action: LifecycleAction) {
+  return async (cli: Cli): Promise<number> => {
+    only(cli, action === 'revoke' ? ['reason'] : [], 1);
+    const id = parseWith(keyIdSchema, cli.args[0], 'key id');
+    const reason = action === 'revoke' ? parseWith(revocationReasonSchema, cli.values.reason, '--reason') : undefined;
+    if (!LIFECYCLE_ACTIONS.includes(action)) throw new CustosError('E_INPUT', `Unknown action ${action}.`);
+    const key = await withVault(cli, async (v) => new KeyService(v).transition(id, action, reason));
+    print(cli, keyJson(key), `${key.name} is now ${key.state}.\n`);
+    return 0;
+  };
+}
