@@ -24,7 +24,11 @@ export const vaultStatusSchema = z.object({
   user: sessionUserSchema.nullable(),
   vaultId: z.string().nullable(),
   /** How the vault can be unlocked (read from the header; no secrets). */
-  unlockMethods: z.object({ passphrase: z.boolean(), quorumThreshold: z.number().int().nullable() }),
+  unlockMethods: z.object({
+    passphrase: z.boolean(),
+    quorumThreshold: z.number().int().nullable(),
+    tokens: z.array(z.object({ serial: z.string(), label: z.string() })),
+  }),
 });
 export type VaultStatus = z.infer<typeof vaultStatusSchema>;
 
@@ -126,6 +130,10 @@ export const channels = {
       .strict(),
     output: vaultStatusSchema,
   },
+  'vault.unlockToken': {
+    input: z.object({ serial: z.string().trim().min(1).max(64), pin: z.string().min(1).max(256).nullable() }).strict(),
+    output: vaultStatusSchema,
+  },
   'vault.lock': { input: empty, output: vaultStatusSchema },
   'session.login': { input: z.object({ user: userNameSchema, passphrase: z.string().min(1).max(1024) }).strict(), output: vaultStatusSchema },
   'session.logout': { input: empty, output: vaultStatusSchema },
@@ -148,6 +156,10 @@ export const channels = {
         custodians: z.array(z.object({ user: userNameSchema, passphrase: passphraseSchema }).strict()).min(2).max(16),
       })
       .strict(),
+    output: requestOutcomeSchema,
+  },
+  'methods.addToken': {
+    input: z.object({ holder: userNameSchema, serial: z.string().trim().min(1).max(64), pin: z.string().min(1).max(256).nullable() }).strict(),
     output: requestOutcomeSchema,
   },
   'methods.remove': { input: z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) }).strict(), output: requestOutcomeSchema },

@@ -15,10 +15,12 @@ export type UserInfo = z.infer<typeof userInfoSchema>;
 
 export const unlockMethodInfoSchema = z.object({
   id: z.string(),
-  type: z.enum(['passphrase', 'quorum']),
+  type: z.enum(['passphrase', 'quorum', 'token']),
   /** For a passphrase method: whose it is (null when the person no longer exists). */
   user: z.string().nullable(),
   threshold: z.number().int().nullable(),
   custodians: z.array(z.string().nullable()),
+  /** For a token method: which token. */
+  token: z.object({ serial: z.string(), label: z.string() }).nullable(),
 });
 export type UnlockMethodInfo = z.infer<typeof unlockMethodInfoSchema>;

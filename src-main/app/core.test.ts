@@ -143,6 +143,8 @@ describe('the contract at the boundary', () => {
     'vault.create': [{}, { adminName: 'bad name!', passphrase: PASS }, { adminName: 'eve', passphrase: 'short' }, { adminName: 'eve', passphrase: PASS, role: 'x' }],
     'vault.unlock': [{ user: 'alice' }, { user: '', passphrase: PASS }, null],
     'vault.lock': [{ now: true }],
+    'vault.unlockToken': [{ serial: 'x' }, { serial: '', pin: '1234' }],
+    'methods.addToken': [{ holder: 'alice', serial: 'x' }],
     'keys.list': [{ limit: 0 }, { limit: 100000 }, { sort: 'secret' }, { offset: -1 }],
     'keys.get': [{ id: 'not-hex' }, { id: 42 }, {}],
     'keys.generate': [{ name: 'x', algorithm: 'rsa-512' }, { name: '', algorithm: 'ec-p256' }, { name: 'a\u0007b', algorithm: 'ec-p256' }, { name: 'x' }, { name: 'x', algorithm: 'ec-p256', usage: 0 }, { name: 'x', algorithm: 'ec-p256', usage: 0x4000 }],
@@ -268,7 +270,7 @@ describe('people, dual control and quorum through the channels', () => {
     expect((await call('methods.list', {})).map((m) => m.type).sort()).toEqual(['passphrase', 'passphrase', 'quorum']);
 
     await call('vault.lock', {});
-    expect((await call('vault.status', {})).unlockMethods).toEqual({ passphrase: true, quorumThreshold: 2 });
+    expect((await call('vault.status', {})).unlockMethods).toEqual({ passphrase: true, quorumThreshold: 2, tokens: [] });
     expect(await fails('vault.unlockQuorum', { custodians: [{ user: 'carol', passphrase: 'carol share passphrase' }] })).toBe('E_AUTH_FAILED');
     const s = await call('vault.unlockQuorum', { custodians: [{ user: 'carol', passphrase: 'carol share passphrase' }, { user: 'bob', passphrase: 'bob share passphrase' }] });
     expect(s).toMatchObject({ unlocked: true, user: null });

@@ -61,7 +61,7 @@ export function createCore(
     }
   }
 
-  function lock(reason: 'manual' | 'idle' | 'shutdown'): void {
+  async function lock(reason: 'manual' | 'idle' | 'shutdown'): Promise<void> {
     if (idleTimer) clearTimeout(idleTimer);
     idleTimer = null;
     if (!vault) return;
@@ -69,6 +69,13 @@ export function createCore(
     vault = null;
     v.close({ actor: v.sessionUser?.name ?? null, operation: 'vault.lock', outcome: 'success', details: { reason } });
     emit('vault.locked', { reason });
+    // Locking also ends every token login, so nobody can use a token key without its PIN again.
+    if (tokens) {
+      const t = tokens;
+      for (const tok of await t.tokens().catch(() => [])) {
+        if (tok.loggedIn) await (await t.client(tok.module)).logout(tok.serial).catch(() => undefined);
+      }
+    }
   }
 
   function touch(): void {
@@ -76,7 +83,7 @@ export function createCore(
     idleTimer = null;
     if (vault && idleLockMs > 0) {
       idleTimer = setTimeout(() => {
-        void serial(async () => lock('idle'));
+        void serial(() => lock('idle'));
       }, idleLockMs);
       idleTimer.unref();
     }
@@ -121,6 +128,7 @@ export function createCore(
       unlockMethods: {
         passphrase: header?.unlockMethods.some((m) => m.type === 'passphrase') ?? false,
         quorumThreshold: quorum && quorum.type === 'quorum' ? quorum.threshold : null,
+        tokens: (header?.unlockMethods ?? []).flatMap((m) => (m.type === 'token' ? [{ serial: m.serial, label: m.tokenLabel }] : [])),
       },
     };
   }
@@ -132,25 +140,31 @@ export function createCore(
     'vault.status': () => serial(async () => status()),
     'vault.create': (input) =>
       serial(async () => {
-        if (vault) lock('manual');
+        if (vault) await lock('manual');
         adopt(await UnlockedVault.create(options.vaultDir, { adminName: input.adminName, passphrase: input.passphrase, kdfCost: options.kdfCost ?? (await calibrateKdfCost()), now: options.now }));
         return status();
       }),
     'vault.unlock': (input) =>
       serial(async () => {
-        if (vault) lock('manual');
+        if (vault) await lock('manual');
         adopt(await UnlockedVault.unlock(options.vaultDir, { user: input.user, passphrase: input.passphrase, now: options.now, via: options.host }));
         return status();
       }),
     'vault.unlockQuorum': (input) =>
       serial(async () => {
-        if (vault) lock('manual');
+        if (vault) await lock('manual');
         adopt(await UnlockedVault.unlockWithQuorum(options.vaultDir, { custodians: input.custodians, now: options.now, via: options.host }));
+        return status();
+      }),
+    'vault.unlockToken': (input) =>
+      serial(async () => {
+        if (vault) await lock('manual');
+        adopt(await UnlockedVault.unlockWithToken(options.vaultDir, { serial: input.serial, pin: input.pin, tokens: tokenService(), now: options.now, via: options.host }));
         return status();
       }),
     'vault.lock': () =>
       serial(async () => {
-        lock('manual');
+        await lock('manual');
         return status();
       }),
     'session.login': (input) =>
@@ -235,6 +249,7 @@ export function createCore(
     'methods.list': () => run((v) => new MethodService(v).list()),
     'methods.addPassphrase': (input) => run((v) => new MethodService(v).addPassphrase(input.user, input.passphrase)),
     'methods.setQuorum': (input) => run((v) => new MethodService(v).setQuorum(input.threshold, input.custodians)),
+    'methods.addToken': (input) => run((v) => new MethodService(v).addToken(input.holder, input.serial, input.pin, tokenService())),
     'methods.remove': (input) => run((v) => new MethodService(v).remove(input.id)),
     'approvals.list': (input) =>
       run((v) => {
@@ -285,7 +300,7 @@ export function createCore(
     },
     close: () =>
       serial(async () => {
-        lock('shutdown');
+        await lock('shutdown');
         stopPolling?.();
         await tokens?.close();
         tokens = null;

@@ -129,4 +129,26 @@ describe('keys in use: lifecycle gates, signatures openssl accepts, tokens', () 
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ store: 'token', origin: 'discovered', algorithm: 'ec-p256', token: { ckaId: 'c0ffee01' } });
   });
+
+  it('lets a token unlock the vault for its holder once approved, and refuses a wrong PIN or a foreign token', async () => {
+    const token = hsm.tokens[0]!;
+    await call('users.add', { name: 'bob', role: 'security-officer', passphrase: 'bob long passphrase' });
+    const r = await call('methods.addToken', { holder: 'alice', serial: token.serial, pin: token.userPin });
+    expect(r.status).toBe('pending');
+    await call('approvals.approve', { id: r.requestId, approver: { user: 'bob', passphrase: 'bob long passphrase' } });
+    await call('vault.lock', {});
+    const status = await call('vault.status', {});
+    expect(status.unlockMethods.tokens).toEqual([{ serial: token.serial, label: token.label }]);
+    expect(await code('vault.unlockToken', { serial: token.serial, pin: 'wrong-pin-1' })).toBe('E_AUTH_FAILED');
+    expect(await code('vault.unlockToken', { serial: 'no-such-token', pin: token.userPin })).toBe('E_AUTH_FAILED');
+    const s = await call('vault.unlockToken', { serial: token.serial, pin: token.userPin });
+    expect(s).toMatchObject({ unlocked: true, user: { name: 'alice' } });
+    const last = (await call('audit.list', { operation: 'vault.unlock', limit: 1 })).items[0]!;
+    expect(last.details).toMatchObject({ method: 'token', serial: token.serial });
+    // Locking ends the token login too.
+    expect((await call('tokens.list', {})).find((t) => t.serial === token.serial)?.loggedIn).toBe(true);
+    await call('vault.lock', {});
+    await call('vault.unlock', { user: 'alice', passphrase: 'alice long passphrase' });
+    expect((await call('tokens.list', {})).find((t) => t.serial === token.serial)?.loggedIn).toBe(false);
+  });
 });

@@ -1,9 +1,9 @@
 import { addUserOperation, changePassphraseOperation, disableUserOperation, setRoleOperation } from '../users/user-operations.js';
-import { addPassphraseMethodOperation, removeMethodOperation, setQuorumOperation } from '../vault/method-operations.js';
+import { addPassphraseMethodOperation, addTokenMethodOperation, removeMethodOperation, setQuorumOperation } from '../vault/method-operations.js';
 import type { Operation, OperationRegistry } from './operations.js';
 import { setDualControlPolicyOperation } from './policy-operations.js';
 
 /** Every operation that can go through a dual-control request. */
 export const OPERATIONS: OperationRegistry = new Map(
-  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, removeMethodOperation, setDualControlPolicyOperation] as Array<Operation<never>>).map((o) => [o.kind, o]),
+  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, addTokenMethodOperation, removeMethodOperation, setDualControlPolicyOperation] as Array<Operation<never>>).map((o) => [o.kind, o]),
 );

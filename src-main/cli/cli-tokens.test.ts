@@ -75,4 +75,20 @@ describe('CLI with a PKCS#11 token', () => {
     expect(d1).toMatchObject({ added: 0, matched: 1 });
     expect(d2).toEqual(d1);
   });
+
+  it('adds a token unlock method and opens the vault with the token and its PIN', async () => {
+    const token = hsm.tokens[0]!;
+    const r = await custos([...auth(), 'methods', 'add-token', 'alice', '--token', token.serial, '--pin-file', f('pin'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    // An unlock-method change waits for a second person, even while alice is alone.
+    const o = JSON.parse(r.stdout);
+    expect(o.status).toBe('pending');
+    writeFileSync(f('bob.pass'), 'bob long passphrase\n', { mode: 0o600 });
+    expect((await custos([...auth(), 'users', 'add', 'bob', '--role', 'administrator', '--new-passphrase-file', f('bob.pass')])).code).toBe(0);
+    expect((await custos(['--vault', vault, '--user', 'bob', '--passphrase-file', f('bob.pass'), 'approvals', 'approve', o.requestId])).code).toBe(0);
+    const viaToken = await custos(['--vault', vault, '--unlock-token', token.serial, '--pin-file', f('pin'), 'keys', 'list', '--json']);
+    expect(viaToken.code, viaToken.stderr).toBe(0);
+    const wrong = await custos(['--vault', vault, '--unlock-token', token.serial, '--pin-file', f('badpin'), 'keys', 'list']);
+    expect(wrong.code).toBe(3);
+  });
 });

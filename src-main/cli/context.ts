@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { userNameSchema } from '../../src-shared/users.js';
 import { resolveVaultDir } from '../platform/paths.js';
 import { UnlockedVault } from '../vault/vault.js';
+import { createTokenService } from '../app/token-setup.js';
 import type { CliIo } from './io.js';
 
 export class UsageError extends Error {}
@@ -33,6 +34,7 @@ export const OPTIONS = {
   status: { type: 'string' },
   reason: { type: 'string' },
   token: { type: 'string' },
+  'unlock-token': { type: 'string' },
   'pin-file': { type: 'string' },
   usage: { type: 'string' },
   wrappable: { type: 'boolean' },
@@ -48,7 +50,7 @@ export type OptionName = keyof typeof OPTIONS;
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 /** Options every command accepts: where the vault is, who acts, and output form. */
-const GLOBAL: OptionName[] = ['vault', 'user', 'passphrase-file', 'quorum', 'custodians', 'share-passphrase-files', 'json', 'help', 'version'];
+const GLOBAL: OptionName[] = ['vault', 'user', 'passphrase-file', 'quorum', 'custodians', 'share-passphrase-files', 'unlock-token', 'pin-file', 'json', 'help', 'version'];
 
 export interface Cli {
   io: CliIo;
@@ -121,6 +123,17 @@ export async function readCustodians(cli: Cli): Promise<Array<{ user: string; pa
  */
 export async function openVault(cli: Cli): Promise<UnlockedVault> {
   const dir = vaultDir(cli);
+  const unlockToken = cli.values['unlock-token'];
+  if (unlockToken) {
+    // The token's holder is logged in; the token service lives only for the unlock.
+    const pin = await readSecretFile(cli.io, cli.values['pin-file'], '--pin-file');
+    const tokens = createTokenService();
+    try {
+      return await UnlockedVault.unlockWithToken(dir, { serial: unlockToken, pin, tokens, via: 'cli' });
+    } finally {
+      await tokens.close();
+    }
+  }
   const user = parseWith(userNameSchema, cli.values.user ?? cli.io.env.CUSTOS_USER, '--user');
   if (cli.values.quorum) {
     const custodians = await readCustodians(cli);

@@ -6,7 +6,7 @@ import { auditExport, auditList, auditVerify } from './commands/audit.js';
 import { init } from './commands/init.js';
 import { keysList, keysShow } from './commands/keys.js';
 import { keysGenerate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensList } from './commands/tokens.js';
-import { methodsAddPassphrase, methodsList, methodsRemove, methodsSetQuorum, unlockCheck } from './commands/methods.js';
+import { methodsAddPassphrase, methodsAddToken, methodsList, methodsRemove, methodsSetQuorum, unlockCheck } from './commands/methods.js';
 import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './commands/users.js';
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -37,6 +37,7 @@ Usage:
   custos [AUTH] methods list [--json]
   custos [AUTH] methods set-quorum --threshold M --custodians A,B,C [--share-passphrase-files F1,F2,F3]
   custos [AUTH] methods add-passphrase NAME --new-passphrase-file F
+  custos [AUTH] methods add-token HOLDER --token SERIAL --pin-file F
   custos [AUTH] methods remove ID
   custos [--vault DIR] unlock --quorum --custodians A,B [--share-passphrase-files F1,F2]
   custos [AUTH] audit list [--key ID] [--actor NAME] [--operation OP] [--outcome O] [--limit N] [--json]
@@ -50,6 +51,8 @@ AUTH (who acts):
       the user's own passphrase unlocks the vault and logs them in
   [--vault DIR] --quorum --custodians A,B --share-passphrase-files F1,F2 --user NAME --passphrase-file FILE
       a custodian quorum unlocks the vault, then NAME logs in
+  [--vault DIR] --unlock-token SERIAL --pin-file FILE
+      a PKCS#11 token that is an unlock method opens the vault; its holder is logged in
 
 Options:
   --vault DIR             the vault folder (default: $CUSTOS_VAULT, else the per-user data folder)
@@ -95,6 +98,7 @@ const COMMANDS: Record<string, Command> = {
   'methods list': methodsList,
   'methods set-quorum': methodsSetQuorum,
   'methods add-passphrase': methodsAddPassphrase,
+  'methods add-token': methodsAddToken,
   'methods remove': methodsRemove,
   'audit list': auditList,
   'audit verify': auditVerify,

@@ -56,7 +56,23 @@ export const quorumMethodSchema = z.object({
 });
 export type QuorumMethod = z.infer<typeof quorumMethodSchema>;
 
-export const unlockMethodSchema = z.discriminatedUnion('type', [passphraseMethodSchema, quorumMethodSchema]);
+/**
+ * A PKCS#11 token: the VMK encrypted with AES-256-GCM *on the token* by a non-extractable key
+ * there (serial + CKA_ID). Unlocking needs the token present and its user PIN; the holder (found by
+ * user tag) is then logged in.
+ */
+export const tokenMethodSchema = z.object({
+  id: hex(32),
+  type: z.literal('token'),
+  userTag: hex(64),
+  serial: z.string().min(1).max(64),
+  tokenLabel: z.string().max(64),
+  ckaId: z.string().regex(/^[0-9a-f]{2,128}$/),
+  wrap: z.object({ alg: z.literal('A256GCM-ON-TOKEN'), iv: b64, box: b64 }),
+});
+export type TokenMethod = z.infer<typeof tokenMethodSchema>;
+
+export const unlockMethodSchema = z.discriminatedUnion('type', [passphraseMethodSchema, quorumMethodSchema, tokenMethodSchema]);
 export type UnlockMethod = z.infer<typeof unlockMethodSchema>;
 
 export const headerSchema = z.object({

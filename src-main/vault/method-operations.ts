@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Role } from '../../src-shared/users.js';
 import type { Operation } from '../approvals/operations.js';
 import { CustosError } from '../errors.js';
-import { passphraseMethodSchema, quorumMethodSchema } from './header.js';
+import { passphraseMethodSchema, quorumMethodSchema, tokenMethodSchema } from './header.js';
 
 const METHOD_ADMINS: readonly Role[] = ['administrator'];
 
@@ -41,5 +41,17 @@ export const removeMethodOperation: Operation<{ id: string }> = {
     if (vault.header.unlockMethods.length <= 1) throw new CustosError('E_CONFLICT', 'The last unlock method cannot be removed: nobody could open the vault again.');
     const staged = vault.stageHeader((h) => ({ ...h, unlockMethods: h.unlockMethods.filter((x) => x.id !== p.id) }));
     return { details: { type: m.type, methodId: m.id }, afterCommit: () => vault.publishHeader(staged) };
+  },
+};
+
+/** Adds a token unlock method (replacing an earlier one for the same token). */
+export const addTokenMethodOperation: Operation<{ holder: string; method: z.infer<typeof tokenMethodSchema> }> = {
+  kind: 'unlock-method.add-token',
+  category: 'unlock-method.change',
+  requesterRoles: METHOD_ADMINS,
+  payload: z.object({ holder: z.string(), method: tokenMethodSchema }),
+  execute(vault, p) {
+    const staged = vault.stageHeader((h) => ({ ...h, unlockMethods: [...h.unlockMethods.filter((m) => !(m.type === 'token' && m.serial === p.method.serial)), p.method] }));
+    return { details: { type: 'token', holder: p.holder, serial: p.method.serial, methodId: p.method.id }, afterCommit: () => vault.publishHeader(staged) };
   },
 };

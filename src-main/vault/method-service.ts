@@ -5,7 +5,8 @@ import { OPERATIONS } from '../approvals/all-operations.js';
 import { CustosError } from '../errors.js';
 import { requirePermission } from '../users/permissions.js';
 import { findUser } from '../users/user-operations.js';
-import { makePassphraseMethod, makeQuorumMethod, type Custodian } from './unlock-methods.js';
+import { makePassphraseMethod, makeQuorumMethod, makeTokenMethod, type Custodian } from './unlock-methods.js';
+import type { TokenService } from '../pkcs11/service.js';
 import { userTag } from './user-tag.js';
 import type { UnlockedVault } from './vault.js';
 
@@ -20,11 +21,16 @@ export class MethodService {
     requirePermission(this.vault.user.role, 'users.read');
     const names = new Map<string, string>();
     for (const u of this.vault.db.prepare('SELECT name FROM users').all() as Array<{ name: string }>) names.set(userTag(this.vault.vaultId, u.name), u.name);
-    return this.vault.header.unlockMethods.map((m) =>
-      m.type === 'passphrase'
-        ? { id: m.id, type: 'passphrase', user: names.get(m.userTag) ?? null, threshold: null, custodians: [] }
-        : { id: m.id, type: 'quorum', user: null, threshold: m.threshold, custodians: m.shares.map((s) => names.get(s.userTag) ?? null) },
-    );
+    return this.vault.header.unlockMethods.map((m) => {
+      switch (m.type) {
+        case 'passphrase':
+          return { id: m.id, type: 'passphrase', user: names.get(m.userTag) ?? null, threshold: null, custodians: [], token: null };
+        case 'quorum':
+          return { id: m.id, type: 'quorum', user: null, threshold: m.threshold, custodians: m.shares.map((s) => names.get(s.userTag) ?? null), token: null };
+        case 'token':
+          return { id: m.id, type: 'token', user: names.get(m.userTag) ?? null, threshold: null, custodians: [], token: { serial: m.serial, label: m.tokenLabel } };
+      }
+    });
   }
 
   async addPassphrase(user: string, passphrase: string): Promise<RequestOutcome> {
@@ -48,6 +54,18 @@ export class MethodService {
     });
     const method = await this.vault.withVmk((vmk) => makeQuorumMethod(this.vault.vaultId, vmk, threshold, canonical, this.vault.kdfCost));
     return this.approvals.submit('unlock-method.set-quorum', { custodians: canonical.map((c) => c.user), method }, `Require ${threshold} of ${canonical.length} custodians (${canonical.map((c) => c.user).join(', ')}) to unlock`);
+  }
+
+  /** Lets a token (and its PIN) unlock the vault for `holder`; the token must be present and logged in. */
+  async addToken(holder: string, serial: string, pin: string | null, tokens: TokenService): Promise<RequestOutcome> {
+    requirePermission(this.vault.user.role, 'methods.change');
+    const u = findUser(this.vault, holder);
+    if (!u || u.disabled_at) throw new CustosError('E_NOT_FOUND', `${holder} is not an active user of this vault.`);
+    const client = await tokens.clientForToken(serial);
+    await client.login(serial, pin);
+    const label = (await client.tokenInfo(serial)).label;
+    const method = await this.vault.withVmk((vmk) => makeTokenMethod(this.vault.vaultId, u.name, client, serial, label, vmk));
+    return this.approvals.submit('unlock-method.add-token', { holder: u.name, method }, `Let token ${label} (${serial}) unlock the vault for ${u.name}`);
   }
 
   remove(id: string): RequestOutcome {

@@ -4,7 +4,8 @@ import { open, seal } from '../crypto/aead.js';
 import { derivePassphraseKey, newKdfParams, type KdfCost } from '../crypto/passphrase-kdf.js';
 import { wipe } from '../crypto/wipe.js';
 import { CustosError } from '../errors.js';
-import { wrapAad, type PassphraseMethod, type QuorumMethod } from './header.js';
+import type { TokenClient } from '../pkcs11/client.js';
+import { wrapAad, type PassphraseMethod, type QuorumMethod, type TokenMethod } from './header.js';
 import { userTag } from './user-tag.js';
 
 /**
@@ -103,5 +104,36 @@ export async function openQuorumMethod(vaultId: string, method: QuorumMethod, cu
     return vmk;
   } finally {
     wipe(...opened, ...plain);
+  }
+}
+
+/**
+ * Makes a token unlock method: a fresh AES-256 key on the token (never extractable, encrypt and
+ * decrypt only) encrypts the VMK with AES-GCM there. The caller has logged in to the token.
+ */
+export async function makeTokenMethod(vaultId: string, holder: string, client: TokenClient, serial: string, tokenLabel: string, vmk: Uint8Array): Promise<TokenMethod> {
+  const id = randomBytes(16).toString('hex');
+  const key = await client.generateKey({ serial, algorithm: 'aes-256', label: `custos-vault-${vaultId.slice(0, 8)}`, usageMask: 0x4 | 0x8 });
+  const r = await client.encrypt({ serial, ckaId: key.ckaId! }, 'aes-gcm', vmk, { aad: Buffer.from(wrapAad(vaultId, id, 'token')) });
+  return {
+    id,
+    type: 'token',
+    userTag: userTag(vaultId, holder),
+    serial,
+    tokenLabel,
+    ckaId: key.ckaId!,
+    wrap: { alg: 'A256GCM-ON-TOKEN', iv: Buffer.from(r.iv!).toString('base64'), box: Buffer.from(r.ciphertext).toString('base64') },
+  };
+}
+
+/** Decrypts the VMK on the token (logged in by the caller); a wrong token or key fails as E_AUTH_FAILED. */
+export async function openTokenMethod(vaultId: string, method: TokenMethod, client: TokenClient): Promise<Buffer> {
+  try {
+    const vmk = Buffer.from(await client.decrypt({ serial: method.serial, ckaId: method.ckaId }, 'aes-gcm', Buffer.from(method.wrap.box, 'base64'), { iv: Buffer.from(method.wrap.iv, 'base64'), aad: Buffer.from(wrapAad(vaultId, method.id, 'token')) }));
+    if (vmk.length !== 32) throw new CustosError('E_AUTH_FAILED', 'The token did not return a vault key.');
+    return vmk;
+  } catch (e) {
+    if (e instanceof CustosError && e.code === 'E_NOT_FOUND') throw new CustosError('E_AUTH_FAILED', `Token ${method.serial} does not hold this vault's unlock key (it was removed, or this is another token).`);
+    throw e;
   }
 }

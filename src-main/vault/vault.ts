@@ -26,12 +26,14 @@ import {
   writeHeader,
   type PassphraseMethod,
   type QuorumMethod,
+  type TokenMethod,
   type UnlockMethod,
   type UnsignedHeader,
   type VaultHeader,
 } from './header.js';
 import { migrate } from './migrate.js';
-import { makePassphraseMethod, openPassphraseMethod, openQuorumMethod, type Custodian } from './unlock-methods.js';
+import { makePassphraseMethod, openPassphraseMethod, openQuorumMethod, openTokenMethod, type Custodian } from './unlock-methods.js';
+import type { TokenService } from '../pkcs11/service.js';
 import { userTag } from './user-tag.js';
 
 export interface VaultUser {
@@ -240,6 +242,42 @@ export class UnlockedVault {
     try {
       for (const c of options.custodians) recordSuccess(dir, userTag(header.vaultId, c.user));
       vault.record({ actor: null, operation: 'vault.unlock', outcome: 'success', details: { method: 'quorum', custodians: options.custodians.map((c) => c.user).join(','), threshold: method.threshold, via: options.via ?? 'core' } });
+      return vault;
+    } catch (e) {
+      vault.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Unlocks with a PKCS#11 token: the token must be present and the PIN right; the VMK is
+   * decrypted on the token. The method's holder is logged in.
+   */
+  static async unlockWithToken(dir: string, options: { serial: string; pin: string | null; tokens: TokenService; now?: () => Date; via?: string }): Promise<UnlockedVault> {
+    const now = options.now ?? (() => new Date());
+    const header = readHeader(dir);
+    const method = header.unlockMethods.find((m): m is TokenMethod => m.type === 'token' && m.serial === options.serial);
+    if (!method) throw new CustosError('E_AUTH_FAILED', `Token ${options.serial} is not an unlock method of this vault.`);
+    throwWithDelay(dir, method.userTag, now());
+    let vmk: Buffer;
+    try {
+      const client = await options.tokens.clientForToken(options.serial);
+      await client.login(options.serial, options.pin);
+      vmk = await openTokenMethod(header.vaultId, method, client);
+    } catch (e) {
+      if (e instanceof CustosError && e.code === 'E_AUTH_FAILED') recordFailure(dir, method.userTag, 'token', now());
+      throw e;
+    }
+    const vault = UnlockedVault.openWithVmk(dir, header, vmk, method, now, { create: false });
+    try {
+      const holder = (vault.db.prepare('SELECT id, name, role, disabled_at FROM users').all() as Array<{ id: string; name: string; role: Role; disabled_at: string | null }>).find((u) => userTag(header.vaultId, u.name) === method.userTag);
+      if (!holder || holder.disabled_at) {
+        vault.record({ actor: holder?.name ?? null, operation: 'vault.unlock', outcome: 'refused', details: { method: 'token', serial: options.serial, reason: holder ? 'user disabled' : 'no such user' } });
+        throw new CustosError('E_AUTH_FAILED', 'The holder of this token is not an active user of the vault.');
+      }
+      recordSuccess(dir, method.userTag);
+      vault.userValue = { id: holder.id, name: holder.name, role: holder.role };
+      vault.record({ actor: holder.name, operation: 'vault.unlock', outcome: 'success', details: { method: 'token', serial: options.serial, via: options.via ?? 'core' } });
       return vault;
     } catch (e) {
       vault.close();

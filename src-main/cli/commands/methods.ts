@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { passphraseSchema, userNameSchema } from '../../../src-shared/users.js';
 import { UnlockedVault } from '../../vault/vault.js';
 import { MethodService } from '../../vault/method-service.js';
+import { createTokenService } from '../../app/token-setup.js';
 import { only, parseWith, print, readCustodians, readSecretFile, vaultDir, withVault, type Cli } from '../context.js';
 import { table } from '../format.js';
 import { outcomeText } from './users.js';
@@ -9,7 +10,9 @@ import { outcomeText } from './users.js';
 export async function methodsList(cli: Cli): Promise<number> {
   only(cli, []);
   const items = await withVault(cli, (v) => new MethodService(v).list());
-  print(cli, items, table(['ID', 'TYPE', 'HOLDER(S)'], items.map((m) => [m.id, m.type, m.type === 'passphrase' ? (m.user ?? '(removed user)') : `${m.threshold} of ${m.custodians.length}: ${m.custodians.map((c) => c ?? '?').join(', ')}`])));
+  const holders = (m: (typeof items)[number]) =>
+    m.type === 'quorum' ? `${m.threshold} of ${m.custodians.length}: ${m.custodians.map((c) => c ?? '?').join(', ')}` : `${m.user ?? '(removed user)'}${m.token ? ` with token ${m.token.label} (${m.token.serial})` : ''}`;
+  print(cli, items, table(['ID', 'TYPE', 'HOLDER(S)'], items.map((m) => [m.id, m.type, holders(m)])));
   return 0;
 }
 
@@ -57,5 +60,20 @@ export async function unlockCheck(cli: Cli): Promise<number> {
   const out = { ok: true, vaultId: v.vaultId, custodians: custodians.map((c) => c.user) };
   v.close({ actor: null, operation: 'vault.lock', outcome: 'success', details: { reason: 'quorum check done' } });
   print(cli, out, `The quorum (${out.custodians.join(', ')}) unlocked vault ${out.vaultId}.\n`);
+  return 0;
+}
+
+export async function methodsAddToken(cli: Cli): Promise<number> {
+  only(cli, ['token', 'pin-file'], 1);
+  const holder = parseWith(userNameSchema, cli.args[0], 'holder (user name)');
+  const serial = parseWith(z.string().min(1).max(64), cli.values.token, '--token');
+  const pin = await readSecretFile(cli.io, cli.values['pin-file'], '--pin-file');
+  const tokens = createTokenService();
+  try {
+    const o = await withVault(cli, (v) => new MethodService(v).addToken(holder, serial, pin, tokens));
+    print(cli, o, outcomeText(o));
+  } finally {
+    await tokens.close();
+  }
   return 0;
 }
