@@ -5,7 +5,7 @@ import { roleSchema } from './users.js';
  * Operations an organisation can put under dual control. Each request names one of these
  * categories; the policy says how many approvals from which roles it needs.
  */
-export const DUAL_CONTROL_CATEGORIES = ['key.destroy', 'key.export', 'backup.recover', 'policy.change', 'user.change', 'unlock-method.change'] as const;
+export const DUAL_CONTROL_CATEGORIES = ['key.destroy', 'key.export', 'backup.recover', 'policy.change', 'user.change', 'unlock-method.change', 'token.admin'] as const;
 export const dualControlCategorySchema = z.enum(DUAL_CONTROL_CATEGORIES);
 export type DualControlCategory = z.infer<typeof dualControlCategorySchema>;
 

@@ -217,6 +217,18 @@ export const channels = {
     output: tokenSchema,
   },
   'tokens.logout': { input: z.object({ serial: tokenSerialSchema }).strict(), output: tokenSchema },
+  'tokens.init': {
+    input: z
+      .object({
+        module: z.string().min(1).max(4096),
+        slotId: z.number().int().min(0),
+        label: z.string().trim().min(1).max(32),
+        soPin: z.string().min(4).max(256),
+        userPin: z.string().min(4).max(256),
+      })
+      .strict(),
+    output: requestOutcomeSchema,
+  },
   'tokens.discover': {
     input: z.object({ serial: tokenSerialSchema }).strict(),
     output: z.object({ found: z.number().int(), added: z.number().int(), matched: z.number().int(), skipped: z.array(z.string()) }),

@@ -176,6 +176,7 @@ describe('the contract at the boundary', () => {
     'tokens.login': [{ serial: 'x' }, { serial: 'x', pin: '' }],
     'tokens.logout': [{}],
     'tokens.discover': [{ serial: 42 }],
+    'tokens.init': [{ module: '/usr/lib/softhsm/libsofthsm2.so', slotId: 0, label: 'x', soPin: '1', userPin: '123456' }, { module: 'm', slotId: -1, label: 'x', soPin: '1234', userPin: '1234' }],
     'audit.list': [{ limit: -5 }, { keyId: 'zz' }, { from: 'yesterday' }, { outcome: 'maybe' }],
     'audit.verify': [[1, 2]],
     'audit.export': [{ path: '/etc/passwd' }],

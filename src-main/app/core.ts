@@ -11,6 +11,7 @@ import type { Handlers } from '../ipc/dispatch.js';
 import { KeyService } from '../keys/key-service.js';
 import type { TokenService } from '../pkcs11/service.js';
 import { createTokenService, tokenSummary } from './token-setup.js';
+import { sealTokenInit } from './token-operations.js';
 import { requirePermission } from '../users/permissions.js';
 import { UserService } from '../users/user-service.js';
 import { readHeader, vaultExists } from '../vault/header.js';
@@ -240,6 +241,11 @@ export function createCore(
         v.record({ actor: v.user.name, operation: 'token.logout', outcome: 'success', details: { serial: input.serial } });
         return tokenSummary((await svc.tokens()).find((t) => t.serial === input.serial)!);
       }),
+    'tokens.init': (input) =>
+      run((v) => {
+        requirePermission(v.user.role, 'tokens.use');
+        return new ApprovalService(v, OPERATIONS, { tokens: tokenService }).submit('token.init', sealTokenInit(v, input), `Initialise the token in slot ${input.slotId} as "${input.label}"`);
+      }),
     'tokens.discover': (input) => run((v) => new KeyService(v, tokenService()).discover(input.serial)),
     'users.list': () => run((v) => new UserService(v).list()),
     'users.add': (input) => run((v) => new UserService(v).add(input)),
@@ -260,7 +266,7 @@ export function createCore(
       run(async (v) => {
         const approver = input.approver ? await v.authenticate(input.approver.user, input.approver.passphrase, 'approval') : v.user;
         requirePermission(approver.role, 'approvals.decide');
-        return new ApprovalService(v, OPERATIONS).approve(input.id, approver);
+        return new ApprovalService(v, OPERATIONS, { tokens: tokenService }).approveAsync(input.id, approver);
       }),
     'approvals.reject': (input) =>
       run((v) => {

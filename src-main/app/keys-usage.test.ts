@@ -151,4 +151,23 @@ describe('keys in use: lifecycle gates, signatures openssl accepts, tokens', () 
     await call('vault.unlock', { user: 'alice', passphrase: 'alice long passphrase' });
     expect((await call('tokens.list', {})).find((t) => t.serial === token.serial)?.loggedIn).toBe(false);
   });
+
+  it('initialises a token in a free slot under dual control; the PINs are sealed while the request waits', async () => {
+    const free = (await call('tokens.list', {})).find((t) => !t.initialized);
+    expect(free).toBeDefined();
+    const soPin = 'so-pin-7731';
+    const userPin = 'user-pin-4410';
+    const r = await call('tokens.init', { module: free!.module, slotId: free!.slotId, label: 'new-card', soPin, userPin });
+    expect(r.status).toBe('pending');
+    const stored = (await call('approvals.list', {})).find((x) => x.id === r.requestId)!;
+    expect(JSON.stringify(stored)).not.toContain(soPin);
+    const done = await call('approvals.approve', { id: r.requestId, approver: { user: 'bob', passphrase: 'bob long passphrase' } });
+    expect(done.status).toBe('executed');
+    const card = (await call('tokens.list', {})).find((t) => t.label === 'new-card');
+    expect(card).toMatchObject({ initialized: true });
+    expect((await call('tokens.login', { serial: card!.serial, pin: userPin })).loggedIn).toBe(true);
+    const event = (await call('audit.list', { operation: 'token.init' })).items[0]!;
+    expect(event.details).toMatchObject({ serial: card!.serial, approvers: 'bob' });
+    expect(JSON.stringify((await call('audit.list', {})).items)).not.toMatch(/so-pin-7731|user-pin-4410/);
+  });
 });

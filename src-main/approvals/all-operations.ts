@@ -2,8 +2,9 @@ import { addUserOperation, changePassphraseOperation, disableUserOperation, setR
 import { addPassphraseMethodOperation, addTokenMethodOperation, removeMethodOperation, setQuorumOperation } from '../vault/method-operations.js';
 import type { Operation, OperationRegistry } from './operations.js';
 import { setDualControlPolicyOperation } from './policy-operations.js';
+import { initTokenOperation } from '../app/token-operations.js';
 
 /** Every operation that can go through a dual-control request. */
 export const OPERATIONS: OperationRegistry = new Map(
-  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, addTokenMethodOperation, removeMethodOperation, setDualControlPolicyOperation] as Array<Operation<never>>).map((o) => [o.kind, o]),
+  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, addTokenMethodOperation, removeMethodOperation, setDualControlPolicyOperation, initTokenOperation] as unknown as Array<Operation<never>>).map((o) => [o.kind, o]),
 );

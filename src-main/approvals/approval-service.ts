@@ -4,6 +4,7 @@ import type { Role } from '../../src-shared/users.js';
 import { CustosError } from '../errors.js';
 import type { UnlockedVault, VaultUser } from '../vault/vault.js';
 import type { Execution, Operation, OperationRegistry } from './operations.js';
+import type { TokenService } from '../pkcs11/service.js';
 import { readDualControlPolicy } from './policy.js';
 
 interface RequestRow {
@@ -31,6 +32,7 @@ export class ApprovalService {
   constructor(
     private readonly vault: UnlockedVault,
     private readonly operations: OperationRegistry,
+    private readonly services: { tokens?: () => TokenService } = {},
   ) {}
 
   private op(kind: string): Operation<unknown> {
@@ -141,20 +143,54 @@ export class ApprovalService {
    * operation runs in the same transaction; if it fails, the request is marked failed and nothing
    * of the operation is kept.
    */
-  approve(id: string, approver: VaultUser): ApprovalRequest {
+  /**
+   * Like approve(), for every kind of operation: when this approval completes the quorum of an
+   * operation with an external part (a token), that part runs first, then everything is recorded.
+   */
+  async approveAsync(id: string, approver: VaultUser): Promise<ApprovalRequest> {
     this.expireOverdue();
     const r = this.row(id);
+    const o = this.op(r.operation);
+    if (!o.external) return this.approve(id, approver);
+    this.checkApprover(r, approver);
+    const count = (this.vault.db.prepare('SELECT count(*) AS n FROM approvals WHERE request_id = ?').get(id) as { n: number }).n;
+    if (count + 1 < r.required_approvals) return this.approve(id, approver);
+    const approvers = [...(this.vault.db.prepare('SELECT user_name AS u FROM approvals WHERE request_id = ? ORDER BY approved_at').all(id) as Array<{ u: string }>).map((a) => a.u), approver.name];
+    const payload = o.payload.parse(JSON.parse(r.payload));
+    let externalDetails: Record<string, string | number | boolean | null>;
+    try {
+      externalDetails = await o.external(this.vault, payload, { requester: r.requested_by, approvers, tokens: this.services.tokens });
+    } catch (e) {
+      const message = e instanceof CustosError ? e.message : 'the operation failed';
+      this.vault.change({ actor: r.requested_by, operation: r.operation, outcome: 'failed', details: { requestId: id, reason: message, approvers: approvers.join(',') } }, () => {
+        this.vault.db.prepare("UPDATE approval_requests SET status = 'failed', decided_at = ?, outcome = ? WHERE id = ?").run(this.vault.now().toISOString(), message, id);
+      });
+      throw e;
+    }
+    return this.approve(id, approver, externalDetails);
+  }
+
+  private checkApprover(r: RequestRow, approver: VaultUser): void {
     const refuse = (reason: string, message: string, code: 'E_PERMISSION' | 'E_CONFLICT' = 'E_PERMISSION'): never => {
-      this.vault.record({ actor: approver.name, operation: 'approval.grant', outcome: 'refused', details: { requestId: id, kind: r.operation, reason } });
+      this.vault.record({ actor: approver.name, operation: 'approval.grant', outcome: 'refused', details: { requestId: r.id, kind: r.operation, reason } });
       throw new CustosError(code, message);
     };
     if (r.status !== 'pending') refuse('not pending', `This request is ${r.status}; only pending requests can be approved.`, 'E_CONFLICT');
     if (approver.name.toLowerCase() === r.requested_by.toLowerCase()) refuse('own request', 'Nobody may approve their own request; another person must approve it.');
     const roles = JSON.parse(r.approver_roles) as Role[];
     if (!roles.includes(approver.role)) refuse('role', `Your role (${approver.role}) cannot approve this; it needs: ${roles.join(', ')}.`);
-    const already = this.vault.db.prepare('SELECT 1 FROM approvals WHERE request_id = ? AND user_name = ? COLLATE NOCASE').get(id, approver.name);
+    const already = this.vault.db.prepare('SELECT 1 FROM approvals WHERE request_id = ? AND user_name = ? COLLATE NOCASE').get(r.id, approver.name);
     if (already) refuse('already approved', 'You have already approved this request; another person must approve it.', 'E_CONFLICT');
+  }
 
+  approve(id: string, approver: VaultUser, externalDetails?: Record<string, string | number | boolean | null>): ApprovalRequest {
+    this.expireOverdue();
+    const r = this.row(id);
+    this.checkApprover(r, approver);
+    if (this.op(r.operation).external && !externalDetails) {
+      const count = (this.vault.db.prepare('SELECT count(*) AS n FROM approvals WHERE request_id = ?').get(id) as { n: number }).n;
+      if (count + 1 >= r.required_approvals) throw new CustosError('E_INTERNAL', 'This operation acts on a token; approve it through approveAsync.');
+    }
     const o = this.op(r.operation);
     const now = this.vault.now().toISOString();
     let exec: Execution | null = null;
@@ -166,7 +202,7 @@ export class ApprovalService {
         if (approvers.length < r.required_approvals) return;
         exec = o.execute(this.vault, o.payload.parse(JSON.parse(r.payload)), { requester: r.requested_by, approvers });
         this.vault.db.prepare("UPDATE approval_requests SET status = 'executed', decided_at = ?, outcome = 'done' WHERE id = ?").run(now, id);
-        this.vault.audit.append({ actor: r.requested_by, operation: r.operation, keyId: exec.keyId ?? null, outcome: 'success', details: { ...exec.details, requestId: id, approvers: approvers.join(',') } });
+        this.vault.audit.append({ actor: r.requested_by, operation: r.operation, keyId: exec.keyId ?? null, outcome: 'success', details: { ...exec.details, ...externalDetails, requestId: id, approvers: approvers.join(',') } });
       })();
     } catch (e) {
       const message = e instanceof CustosError ? e.message : 'the operation failed';

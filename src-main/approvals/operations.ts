@@ -3,10 +3,13 @@ import type { DualControlCategory } from '../../src-shared/approvals.js';
 import type { Role } from '../../src-shared/users.js';
 import type { AuditDetails } from '../audit/chain.js';
 import type { UnlockedVault } from '../vault/vault.js';
+import type { TokenService } from '../pkcs11/service.js';
 
 export interface ExecutionContext {
   requester: string;
   approvers: string[];
+  /** The core's token service (started on first use), for operations with an external part on a token. */
+  tokens?: () => TokenService;
 }
 
 export interface Execution {
@@ -30,6 +33,12 @@ export interface Operation<P = unknown> {
   payload: z.ZodType<P>;
   /** Re-checks that the operation still makes sense at execution time (the state may have moved). */
   execute(vault: UnlockedVault, payload: P, ctx: ExecutionContext): Execution;
+  /**
+   * For operations on something outside the vault (a token): runs before the transaction that
+   * records the approval and the outcome; if it fails, nothing is recorded but the failure.
+   * Its result is handed to `execute`.
+   */
+  external?: (vault: UnlockedVault, payload: P, ctx: ExecutionContext) => Promise<AuditDetails>;
 }
 
 export type OperationRegistry = ReadonlyMap<string, Operation<never>>;

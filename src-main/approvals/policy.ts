@@ -12,6 +12,7 @@ export const DEFAULT_DUAL_CONTROL: DualControlPolicy = {
     'policy.change': { approvals: 1, roles: ['administrator', 'security-officer'] },
     'user.change': { approvals: 1, roles: ['administrator', 'security-officer'] },
     'unlock-method.change': { approvals: 1, roles: ['administrator', 'security-officer', 'key-custodian'] },
+    'token.admin': { approvals: 1, roles: ['administrator', 'security-officer'] },
   },
 };
 

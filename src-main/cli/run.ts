@@ -5,7 +5,7 @@ import { approvalsApprove, approvalsList, approvalsReject } from './commands/app
 import { auditExport, auditList, auditVerify } from './commands/audit.js';
 import { init } from './commands/init.js';
 import { keysList, keysShow } from './commands/keys.js';
-import { keysGenerate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensList } from './commands/tokens.js';
+import { keysGenerate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensInit, tokensList } from './commands/tokens.js';
 import { methodsAddPassphrase, methodsAddToken, methodsList, methodsRemove, methodsSetQuorum, unlockCheck } from './commands/methods.js';
 import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './commands/users.js';
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
@@ -26,6 +26,7 @@ Usage:
   custos [AUTH] keys revoke ID --reason key-compromise|ca-compromise|superseded|…
   custos [AUTH] tokens list [--json]
   custos [AUTH] tokens discover SERIAL [--pin-file F]
+  custos [AUTH] tokens init --module PATH --slot N --label L --so-pin-file F --user-pin-file F
   custos [AUTH] users list [--json]
   custos [AUTH] users add NAME --role ROLE --new-passphrase-file F [--no-personal-unlock]
   custos [AUTH] users disable NAME
@@ -87,6 +88,7 @@ const COMMANDS: Record<string, Command> = {
   'keys revoke': keysTransition('revoke'),
   'tokens list': tokensList,
   'tokens discover': tokensDiscover,
+  'tokens init': tokensInit,
   'users list': usersList,
   'users add': usersAdd,
   'users disable': usersDisable,

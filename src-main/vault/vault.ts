@@ -522,6 +522,24 @@ export class UnlockedVault {
     return seal(this.materialKey, plaintext, materialAad(keyId, version, purpose));
   }
 
+  /**
+   * Seals a secret that must wait inside the vault (a token PIN in a pending request), bound by
+   * AAD to what it is for. Opened only by openSecret with the same binding.
+   */
+  sealSecret(binding: string, plaintext: Uint8Array): string {
+    this.assertOpen();
+    const s = seal(this.materialKey, plaintext, `custos/v1/secret|${binding}`);
+    return `${s.nonce.toString('base64')}.${s.box.toString('base64')}`;
+  }
+
+  openSecret(binding: string, sealed: string): Buffer {
+    this.assertOpen();
+    const [nonce, box] = sealed.split('.');
+    const out = open(this.materialKey, { nonce: Buffer.from(nonce ?? '', 'base64'), box: Buffer.from(box ?? '', 'base64') }, `custos/v1/secret|${binding}`);
+    if (!out) throw new CustosError('E_VAULT_CORRUPT', 'A sealed secret failed its integrity check; the vault database was altered.');
+    return out;
+  }
+
   /** Returns the clear material; the caller wipes it when done. Never send it to the renderer. */
   openMaterial(keyId: string, version: number): { purpose: MaterialPurpose; material: Buffer } {
     this.assertOpen();

@@ -4,6 +4,8 @@ import { ApprovalService } from '../../approvals/approval-service.js';
 import { OPERATIONS } from '../../approvals/all-operations.js';
 import { requirePermission } from '../../users/permissions.js';
 import { only, parseWith, print, withVault, type Cli } from '../context.js';
+import { createTokenService } from '../../app/token-setup.js';
+import type { TokenService } from '../../pkcs11/service.js';
 import { table } from '../format.js';
 
 const requestId = z.string().regex(/^[0-9a-f]{32}$/, 'a request id is 32 hex characters');
@@ -23,10 +25,12 @@ export async function approvalsList(cli: Cli): Promise<number> {
 export async function approvalsApprove(cli: Cli): Promise<number> {
   only(cli, [], 1);
   const id = parseWith(requestId, cli.args[0], 'request id');
+  let tokens: TokenService | null = null;
+  const lazyTokens = () => (tokens ??= createTokenService());
   const r = await withVault(cli, (v) => {
     requirePermission(v.user.role, 'approvals.decide');
-    return new ApprovalService(v, OPERATIONS).approve(id, v.user);
-  });
+    return new ApprovalService(v, OPERATIONS, { tokens: lazyTokens }).approveAsync(id, v.user);
+  }).finally(() => (tokens as TokenService | null)?.close());
   print(cli, r, r.status === 'executed' ? `Approved and done: ${r.summary}.\n` : `Approved (${r.approvals.length}/${r.requiredApprovals}): ${r.summary}.\n`);
   return 0;
 }

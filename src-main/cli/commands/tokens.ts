@@ -4,6 +4,10 @@ import { SIGN_MECHANISMS } from '../../../src-shared/contract.js';
 import { algorithmIdSchema, keyIdSchema, keyNameSchema } from '../../../src-shared/keys.js';
 import { LIFECYCLE_ACTIONS, KMIP_USAGE, revocationReasonSchema, type KmipUsageName, type LifecycleAction } from '../../../src-shared/lifecycle.js';
 import { createTokenService, tokenSummary } from '../../app/token-setup.js';
+import { sealTokenInit } from '../../app/token-operations.js';
+import { ApprovalService } from '../../approvals/approval-service.js';
+import { OPERATIONS } from '../../approvals/all-operations.js';
+import { outcomeText } from './users.js';
 import { CustosError } from '../../errors.js';
 import { KeyService } from '../../keys/key-service.js';
 import type { TokenService } from '../../pkcs11/service.js';
@@ -136,4 +140,20 @@ export function keysTransition(action: LifecycleAction) {
     print(cli, keyJson(key), `${key.name} is now ${key.state}.\n`);
     return 0;
   };
+}
+
+/** tokens init --module PATH --slot N --label L --so-pin-file F --user-pin-file F (dual control) */
+export async function tokensInit(cli: Cli): Promise<number> {
+  only(cli, ['module', 'slot', 'label', 'so-pin-file', 'user-pin-file']);
+  const module = parseWith(z.string().min(1), cli.values.module, '--module');
+  const slotId = parseWith(z.coerce.number().int().min(0), cli.values.slot, '--slot');
+  const label = parseWith(z.string().trim().min(1).max(32), cli.values.label, '--label');
+  const soPin = await readSecretFile(cli.io, cli.values['so-pin-file'], '--so-pin-file');
+  const userPin = await readSecretFile(cli.io, cli.values['user-pin-file'], '--user-pin-file');
+  const o = await withVault(cli, (v) => {
+    requirePermission(v.user.role, 'tokens.use');
+    return new ApprovalService(v, OPERATIONS).submit('token.init', sealTokenInit(v, { module, slotId, label, soPin, userPin }), `Initialise the token in slot ${slotId} as "${label}"`);
+  });
+  print(cli, o, outcomeText(o));
+  return 0;
 }
