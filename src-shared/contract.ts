@@ -46,6 +46,8 @@ const base64Schema = z.string().max(22_369_622).regex(/^[A-Za-z0-9+/]*={0,2}$/, 
 
 export const SIGN_MECHANISMS = ['rsa-pkcs1-sha256', 'rsa-pss-sha256', 'ecdsa-sha256', 'ecdsa-sha384', 'ecdsa-sha512', 'eddsa', 'hmac-sha256'] as const;
 export type SignMechanismId = (typeof SIGN_MECHANISMS)[number];
+/** rsa-oaep-sha1 exists because SoftHSM2 (and many HSMs) only do OAEP with SHA-1. */
+export const CIPHER_MECHANISMS = ['aes-gcm', 'rsa-oaep-sha256', 'rsa-oaep-sha1'] as const;
 
 const tokenSerialSchema = z.string().trim().min(1).max(64);
 
@@ -208,6 +210,14 @@ export const channels = {
   'keys.verify': {
     input: z.object({ id: keyIdSchema, data: base64Schema, signature: base64Schema, mechanism: z.enum(SIGN_MECHANISMS).optional() }).strict(),
     output: z.object({ valid: z.boolean(), mechanism: z.enum(SIGN_MECHANISMS) }),
+  },
+  'keys.encrypt': {
+    input: z.object({ id: keyIdSchema, data: base64Schema, aad: base64Schema.optional(), mechanism: z.enum(CIPHER_MECHANISMS).optional() }).strict(),
+    output: z.object({ ciphertext: z.string(), iv: z.string().nullable(), mechanism: z.enum(CIPHER_MECHANISMS) }),
+  },
+  'keys.decrypt': {
+    input: z.object({ id: keyIdSchema, data: base64Schema, iv: base64Schema.optional(), aad: base64Schema.optional(), mechanism: z.enum(CIPHER_MECHANISMS).optional() }).strict(),
+    output: z.object({ plaintext: z.string(), mechanism: z.enum(CIPHER_MECHANISMS) }),
   },
   'tokens.modules': { input: empty, output: z.array(tokenModuleSchema) },
   'tokens.list': { input: empty, output: z.array(tokenSchema) },

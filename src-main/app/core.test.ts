@@ -170,6 +170,8 @@ describe('the contract at the boundary', () => {
     'keys.transition': [{ id: 'a'.repeat(32), action: 'explode' }, { id: 'a'.repeat(32), action: 'revoke', reason: 'bored' }],
     'keys.sign': [{ id: 'a'.repeat(32), data: 'not base64!!' }, { id: 'a'.repeat(32), data: '', mechanism: 'md5' }],
     'keys.verify': [{ id: 'a'.repeat(32), data: 'AA==' }],
+    'keys.encrypt': [{ id: 'a'.repeat(32), data: 'AA==', mechanism: 'des' }],
+    'keys.decrypt': [{ id: 'a'.repeat(32) }],
     'tokens.modules': [{ path: '/tmp/evil.so' }],
     'tokens.list': [{ all: 1 }],
     'tokens.mechanisms': [{ serial: '' }],

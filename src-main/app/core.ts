@@ -197,6 +197,17 @@ export function createCore(
         return { signature: r.signature.toString('base64'), mechanism: r.mechanism };
       }),
     'keys.verify': (input) => run((v) => keys(v).verify(input.id, Buffer.from(input.data, 'base64'), Buffer.from(input.signature, 'base64'), input.mechanism)),
+    'keys.encrypt': (input) =>
+      run(async (v) => {
+        const r = await keys(v).encrypt(input.id, Buffer.from(input.data, 'base64'), { aad: input.aad ? Buffer.from(input.aad, 'base64') : undefined, mechanism: input.mechanism });
+        return { ciphertext: r.ciphertext.toString('base64'), iv: r.iv ? r.iv.toString('base64') : null, mechanism: r.mechanism };
+      }),
+    'keys.decrypt': (input) =>
+      run(async (v) => {
+        const b = (x?: string) => (x === undefined ? undefined : Buffer.from(x, 'base64'));
+        const r = await keys(v).decrypt(input.id, Buffer.from(input.data, 'base64'), { iv: b(input.iv), aad: b(input.aad), mechanism: input.mechanism });
+        return { plaintext: r.plaintext.toString('base64'), mechanism: r.mechanism };
+      }),
     'tokens.modules': () =>
       run(async (v) => {
         requirePermission(v.user.role, 'tokens.read');

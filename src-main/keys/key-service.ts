@@ -15,6 +15,7 @@ import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
 import { KeyRepository, type KeyUseRecord } from './repository.js';
 import { generateSoftwareKey } from './software-generate.js';
 import { hmacVerify, softwareSign, softwareVerify } from './software-sign.js';
+import { aesGcmDecrypt, aesGcmEncrypt, rsaOaepDecrypt, rsaOaepEncrypt, type CipherMechanismId } from './software-cipher.js';
 
 /** Usages each family can have at all; a requested mask outside this is refused. */
 const FAMILY_USAGE: Record<string, number> = {
@@ -216,6 +217,57 @@ export class KeyService {
       }
     }
     return { valid, mechanism: mech };
+  }
+
+  private cipherMechanism(k: KeyUseRecord, requested?: CipherMechanismId): CipherMechanismId {
+    const m = requested ?? (k.family === 'aes' ? 'aes-gcm' : k.store === 'token' ? 'rsa-oaep-sha1' : 'rsa-oaep-sha256');
+    const fits = k.family === 'aes' ? m === 'aes-gcm' : k.family === 'rsa' ? m !== 'aes-gcm' : false;
+    if (!fits) throw new CustosError('E_INPUT', `The ${m} mechanism does not fit a ${k.family} key; encryption uses AES or RSA keys.`);
+    return m;
+  }
+
+  /** Encrypts with AES-GCM (a fresh IV) or RSA-OAEP; gated by state and usage like signing. */
+  async encrypt(id: string, plaintext: Buffer, options: { aad?: Buffer; mechanism?: CipherMechanismId } = {}): Promise<{ ciphertext: Buffer; iv: Buffer | null; mechanism: CipherMechanismId }> {
+    this.permit('keys.sign', 'key.encrypt', id);
+    const k = this.forUse(id);
+    const mech = this.cipherMechanism(k, options.mechanism);
+    this.checkUse(k, 'encrypt', 'key.encrypt');
+    let out: { ciphertext: Buffer; iv: Buffer | null };
+    if (k.family === 'rsa' && k.spki) out = { ciphertext: rsaOaepEncrypt(k.spki, plaintext, mech), iv: null };
+    else if (k.token) {
+      const r = await (await this.tokenService().clientForToken(k.token.serial)).encrypt({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, plaintext, { aad: options.aad });
+      out = { ciphertext: Buffer.from(r.ciphertext), iv: r.iv ? Buffer.from(r.iv) : null };
+    } else {
+      const { material } = this.vault.openMaterial(id, k.version);
+      try {
+        out = aesGcmEncrypt(material, plaintext, options.aad ?? null);
+      } finally {
+        wipe(material);
+      }
+    }
+    this.vault.change({ actor: this.vault.user.name, operation: 'key.encrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: plaintext.length } }, () => this.repo.countUse(id));
+    return { ...out, mechanism: mech };
+  }
+
+  async decrypt(id: string, ciphertext: Buffer, options: { iv?: Buffer; aad?: Buffer; mechanism?: CipherMechanismId } = {}): Promise<{ plaintext: Buffer; mechanism: CipherMechanismId }> {
+    this.permit('keys.sign', 'key.decrypt', id);
+    const k = this.forUse(id);
+    const mech = this.cipherMechanism(k, options.mechanism);
+    this.checkUse(k, 'decrypt', 'key.decrypt');
+    if (mech === 'aes-gcm' && !options.iv) throw new CustosError('E_INPUT', 'AES-GCM decryption needs the IV that encryption returned.');
+    let plaintext: Buffer;
+    if (k.token) {
+      plaintext = Buffer.from(await (await this.tokenService().clientForToken(k.token.serial)).decrypt({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, ciphertext, { iv: options.iv, aad: options.aad }));
+    } else {
+      const { material } = this.vault.openMaterial(id, k.version);
+      try {
+        plaintext = mech === 'aes-gcm' ? aesGcmDecrypt(material, ciphertext, options.iv!, options.aad ?? null) : rsaOaepDecrypt(material, ciphertext, mech);
+      } finally {
+        wipe(material);
+      }
+    }
+    this.vault.change({ actor: this.vault.user.name, operation: 'key.decrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: ciphertext.length } }, () => this.repo.countUse(id));
+    return { plaintext, mechanism: mech };
   }
 
   /**
