@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,13 @@ describe('CLI with a PKCS#11 token', () => {
     expect((await custos([...auth(), 'keys', 'verify', key.id, '--in', f('data.txt'), '--sig', f('data.sig')])).code).toBe(0);
     writeFileSync(f('other.txt'), 'tampered\n');
     expect((await custos([...auth(), 'keys', 'verify', key.id, '--in', f('other.txt'), '--sig', f('data.sig')])).code).toBe(1);
+
+    // A file round-trip through an AES key in the vault.
+    const aes = JSON.parse((await custos([...auth(), 'keys', 'generate', '--alg', 'aes-256', '--name', 'file-key', '--json'])).stdout);
+    await custos([...auth(), 'keys', 'activate', aes.id]);
+    expect((await custos([...auth(), 'keys', 'encrypt', aes.id, '--in', f('data.txt'), '--out', f('data.enc')])).code).toBe(0);
+    expect((await custos([...auth(), 'keys', 'decrypt', aes.id, '--in', f('data.enc'), '--out', f('data.out')])).code).toBe(0);
+    expect(readFileSync(f('data.out'), 'utf8')).toBe('wire transfer batch 7\n');
 
     const d1 = JSON.parse((await custos([...auth(), 'tokens', 'discover', token.serial, '--pin-file', f('pin'), '--json'])).stdout);
     const d2 = JSON.parse((await custos([...auth(), 'tokens', 'discover', token.serial, '--pin-file', f('pin'), '--json'])).stdout);

@@ -5,7 +5,7 @@ import { approvalsApprove, approvalsList, approvalsReject } from './commands/app
 import { auditExport, auditList, auditVerify } from './commands/audit.js';
 import { init } from './commands/init.js';
 import { keysList, keysShow } from './commands/keys.js';
-import { keysGenerate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensInit, tokensList } from './commands/tokens.js';
+import { keysDecrypt, keysEncrypt, keysGenerate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensInit, tokensList } from './commands/tokens.js';
 import { methodsAddPassphrase, methodsAddToken, methodsList, methodsRemove, methodsSetQuorum, unlockCheck } from './commands/methods.js';
 import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './commands/users.js';
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
@@ -22,6 +22,8 @@ Usage:
   custos [AUTH] keys show ID [--json]
   custos [AUTH] keys sign ID --in FILE --out SIG [--mechanism M] [--pin-file F]
   custos [AUTH] keys verify ID --in FILE --sig SIG [--mechanism M]
+  custos [AUTH] keys encrypt ID --in FILE --out FILE.enc     (AES-GCM or RSA-OAEP)
+  custos [AUTH] keys decrypt ID --in FILE.enc --out FILE
   custos [AUTH] keys activate|suspend|resume|deactivate ID
   custos [AUTH] keys revoke ID --reason key-compromise|ca-compromise|superseded|…
   custos [AUTH] tokens list [--json]
@@ -81,6 +83,8 @@ const COMMANDS: Record<string, Command> = {
   'keys show': keysShow,
   'keys sign': keysSign,
   'keys verify': keysVerify,
+  'keys encrypt': keysEncrypt,
+  'keys decrypt': keysDecrypt,
   'keys activate': keysTransition('activate'),
   'keys suspend': keysTransition('suspend'),
   'keys resume': keysTransition('resume'),
