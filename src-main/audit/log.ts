@@ -5,6 +5,7 @@ import { canonicalJson } from '../crypto/canonical.js';
 import { chainEvent, genesisHash, verifyChain, type AuditDetails, type ChainCheck, type ChainedEvent } from './chain.js';
 import { checkpointStatement, signBytes, verifyBytes, type CheckpointBody } from './signing.js';
 import { ROW_SQL, verifyRows, type RawRow } from './verify-rows.js';
+import { sql } from '../vault/statements.js';
 
 /** A signed checkpoint at least every this many events (and at every export). */
 export const CHECKPOINT_INTERVAL = 1000;
@@ -79,7 +80,7 @@ export class AuditLog {
 
   append(input: AuditInput): ChainedEvent {
     if (!this.db.inTransaction) throw new Error('audit append outside a transaction');
-    const head = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const head = sql(this.db, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     const event = chainEvent(
       head?.hash ?? genesisHash(this.vaultId),
       {

@@ -1,10 +1,19 @@
 // `npm run bench`: figures in tables with their goals beside them. Not tests: nothing here asserts.
 import { printTable } from './table.js';
 import { vaultBench } from './vault-bench.js';
+import { pkcs11Bench } from './pkcs11-bench.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const quick = process.argv.includes('--quick');
 const events = quick ? 100_000 : 1_000_000;
 console.log(`Custos benchmarks (${quick ? 'quick' : 'full'}; node ${process.version}, ${process.arch})`);
-const v = await vaultBench(events);
-printTable('Unlock', v.unlock);
-printTable('Audit trail', v.audit);
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+if (!only || only === 'vault') {
+  const v = await vaultBench(events);
+  printTable('Unlock', v.unlock);
+  printTable('Audit trail', v.audit);
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (!only || only === 'pkcs11') printTable('PKCS#11 signatures (SoftHSM2, same token and key)', await pkcs11Bench({ rawChild: join(here, 'raw-pkcs11-child.mjs'), workerScript: join(here, 'pkcs11-worker.js'), seconds: quick ? 2 : 5 }));

@@ -180,7 +180,7 @@ export class KeyService {
     this.checkUse(k, mech === 'hmac-sha256' ? 'mac-generate' : 'sign', 'key.sign');
     let signature: Buffer;
     if (k.token) {
-      const client = await this.tokenService().clientForToken(k.token.serial);
+      const client = await this.tokenService().clientForUse(k.token.serial);
       signature = Buffer.from(await client.sign({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, data));
     } else {
       const { material } = this.vault.openMaterial(id, k.version);
@@ -190,7 +190,7 @@ export class KeyService {
         wipe(material);
       }
     }
-    this.vault.change(
+    await this.vault.recordUse(
       { actor: this.vault.user.name, operation: 'key.sign', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, dataSha256: createHash('sha256').update(data).digest('hex') } },
       () => this.repo.countUse(id),
     );
@@ -206,7 +206,7 @@ export class KeyService {
     let valid: boolean;
     if (k.spki) valid = softwareVerify(mech, k.spki, data, signature);
     else if (k.token) {
-      const client = await this.tokenService().clientForToken(k.token.serial);
+      const client = await this.tokenService().clientForUse(k.token.serial);
       valid = await client.verify({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, data, signature);
     } else {
       const { material } = this.vault.openMaterial(id, k.version);
@@ -235,7 +235,7 @@ export class KeyService {
     let out: { ciphertext: Buffer; iv: Buffer | null };
     if (k.family === 'rsa' && k.spki) out = { ciphertext: rsaOaepEncrypt(k.spki, plaintext, mech), iv: null };
     else if (k.token) {
-      const r = await (await this.tokenService().clientForToken(k.token.serial)).encrypt({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, plaintext, { aad: options.aad });
+      const r = await (await this.tokenService().clientForUse(k.token.serial)).encrypt({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, plaintext, { aad: options.aad });
       out = { ciphertext: Buffer.from(r.ciphertext), iv: r.iv ? Buffer.from(r.iv) : null };
     } else {
       const { material } = this.vault.openMaterial(id, k.version);
@@ -245,7 +245,7 @@ export class KeyService {
         wipe(material);
       }
     }
-    this.vault.change({ actor: this.vault.user.name, operation: 'key.encrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: plaintext.length } }, () => this.repo.countUse(id));
+    await this.vault.recordUse({ actor: this.vault.user.name, operation: 'key.encrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: plaintext.length } }, () => this.repo.countUse(id));
     return { ...out, mechanism: mech };
   }
 
@@ -257,7 +257,7 @@ export class KeyService {
     if (mech === 'aes-gcm' && !options.iv) throw new CustosError('E_INPUT', 'AES-GCM decryption needs the IV that encryption returned.');
     let plaintext: Buffer;
     if (k.token) {
-      plaintext = Buffer.from(await (await this.tokenService().clientForToken(k.token.serial)).decrypt({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, ciphertext, { iv: options.iv, aad: options.aad }));
+      plaintext = Buffer.from(await (await this.tokenService().clientForUse(k.token.serial)).decrypt({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, ciphertext, { iv: options.iv, aad: options.aad }));
     } else {
       const { material } = this.vault.openMaterial(id, k.version);
       try {
@@ -266,7 +266,7 @@ export class KeyService {
         wipe(material);
       }
     }
-    this.vault.change({ actor: this.vault.user.name, operation: 'key.decrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: ciphertext.length } }, () => this.repo.countUse(id));
+    await this.vault.recordUse({ actor: this.vault.user.name, operation: 'key.decrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: ciphertext.length } }, () => this.repo.countUse(id));
     return { plaintext, mechanism: mech };
   }
 

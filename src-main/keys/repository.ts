@@ -2,6 +2,7 @@ import type { KeyDetail, KeyState, KeySummary, KeyStore, AlgorithmId, KeyFamily 
 import type { KeyListInput } from '../../src-shared/contract.js';
 import type { Db } from '../vault/database.js';
 import { spkiToPem } from './identity.js';
+import { sql } from '../vault/statements.js';
 
 interface KeyRow {
   id: string;
@@ -118,9 +119,9 @@ export class KeyRepository {
 
   /** The key as the core uses it (token module, SPKI, use count); null when absent. */
   forUse(id: string): KeyUseRecord | null {
-    const r = this.db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as KeyRow | undefined;
+    const r = sql(this.db, 'SELECT * FROM keys WHERE id = ?').get(id) as KeyRow | undefined;
     if (!r) return null;
-    const v = this.db.prepare('SELECT public_spki FROM key_versions WHERE key_id = ? AND version = ?').get(id, r.current_version) as { public_spki: Buffer | null } | undefined;
+    const v = sql(this.db, 'SELECT public_spki FROM key_versions WHERE key_id = ? AND version = ?').get(id, r.current_version) as { public_spki: Buffer | null } | undefined;
     return { ...toSummary(r), tokenModule: r.token_module, spki: v?.public_spki ?? null, useCount: r.use_count };
   }
 
@@ -155,7 +156,7 @@ export class KeyRepository {
   }
 
   countUse(id: string): void {
-    this.db.prepare('UPDATE keys SET use_count = use_count + 1 WHERE id = ?').run(id);
+    sql(this.db, 'UPDATE keys SET use_count = use_count + 1 WHERE id = ?').run(id);
   }
 
   insertMaterial(keyId: string, version: number, purpose: string, sealed: { nonce: Buffer; box: Buffer }): void {

@@ -75,7 +75,12 @@ export class TokenService {
    * name it is reached by, and two owners of it would break each other's sessions.
    */
   async client(modulePath: string): Promise<TokenClient> {
-    const real = this.allow.resolve(modulePath);
+    // Resolved (realpath, permission checks) once per listed path; the library stays loaded after.
+    let real = this.resolved.get(modulePath);
+    if (!real || !this.allow.isListed(modulePath)) {
+      real = this.allow.resolve(modulePath);
+      this.resolved.set(modulePath, real);
+    }
     const existing = this.clients.get(real);
     if (existing) {
       const c = await existing.catch(() => null);
@@ -123,7 +128,25 @@ export class TokenService {
     return out;
   }
 
-  /** The client of the module that holds the token with this serial. */
+  /** Which module held each serial last time; every key operation asks, so it is remembered. */
+  private readonly holderOf = new Map<string, string>();
+  private readonly resolved = new Map<string, string>();
+
+  /**
+   * For a key operation on a token found before: the module that held it, without listing every
+   * token again (that costs a worker round trip per signature). An operation on a token removed
+   * since still fails in the worker with its own clear error, and the next poll forgets it.
+   */
+  async clientForUse(serial: string): Promise<TokenClient> {
+    const remembered = this.holderOf.get(serial);
+    if (remembered && this.allow.isListed(remembered)) {
+      const c = await this.client(remembered).catch(() => null);
+      if (c?.alive) return c;
+    }
+    return this.clientForToken(serial);
+  }
+
+  /** The client of the module that holds the token with this serial (checked present now). */
   async clientForToken(serial: string): Promise<TokenClient> {
     const holders = (await this.tokens()).filter((t) => t.serial === serial);
     if (holders.length === 0) {
@@ -132,6 +155,7 @@ export class TokenService {
     if (new Set(holders.map((h) => h.module)).size > 1) {
       throw new CustosError('E_CONFLICT', `Tokens with serial ${serial} are present in more than one module; remove one of them.`);
     }
+    this.holderOf.set(serial, holders[0]!.module);
     return this.client(holders[0]!.module);
   }
 
@@ -173,6 +197,7 @@ export class TokenService {
         result.added.push(ev);
       }
     }
+    for (const ev of result.removed) this.holderOf.delete(ev.token.serial);
     for (const ev of result.removed) for (const l of this.listeners.removed) l(ev);
     for (const ev of result.added) for (const l of this.listeners.added) l(ev);
     return result;

@@ -511,6 +511,51 @@ export class UnlockedVault {
     })();
   }
 
+  /**
+   * Records one use of a key (a signature, an encryption) with its counter update. Uses arriving
+   * together are committed together in one transaction (group commit), with synchronous=NORMAL:
+   * a record survives a crash of Custos, but the last moments of usage records can be lost to a
+   * power failure — unlike state changes, which always commit with a full fsync. The promise
+   * settles when the record is committed; callers release the result only then.
+   */
+  recordUse(event: AuditInput, apply: () => void): Promise<void> {
+    this.assertOpen();
+    return new Promise((resolve, reject) => {
+      this.usageQueue.push({ event, apply, resolve, reject });
+      if (!this.usageFlushScheduled) {
+        this.usageFlushScheduled = true;
+        setImmediate(() => this.flushUsage());
+      }
+    });
+  }
+
+  private usageQueue: Array<{ event: AuditInput; apply: () => void; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private usageFlushScheduled = false;
+
+  private flushUsage(): void {
+    this.usageFlushScheduled = false;
+    const batch = this.usageQueue.splice(0);
+    if (batch.length === 0) return;
+    if (this.closed) {
+      for (const b of batch) b.reject(new CustosError('E_VAULT_LOCKED', 'The vault was locked before this use could be recorded; the result was withheld.'));
+      return;
+    }
+    try {
+      this.db.pragma('synchronous = NORMAL');
+      this.db.transaction(() => {
+        for (const b of batch) {
+          b.apply();
+          this.audit.append(b.event);
+        }
+      })();
+      for (const b of batch) b.resolve();
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
   /** Records an attempt that changed nothing (refused or failed), in its own transaction. */
   record(event: AuditInput): void {
     this.assertOpen();
@@ -559,6 +604,7 @@ export class UnlockedVault {
   /** Locks: closes the database and zeroes the VMK and every derived key held in memory. */
   close(event?: AuditInput): void {
     if (this.closed) return;
+    this.flushUsage();
     try {
       if (event) this.record(event);
     } finally {
