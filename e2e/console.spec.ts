@@ -68,8 +68,8 @@ test('create a vault, generate a key, lock, refuse a wrong passphrase, unlock', 
     await expect(page.getByTestId('key-store')).toHaveText(/^vault$/i);
     await expect(page.getByTestId('key-state')).toHaveText(/^pre-active$/i);
     await expect(page.getByTestId('public-key-pem')).toContainText('-----BEGIN PUBLIC KEY-----');
-    // The generation is in the key's audit history.
-    await expect(page.getByRole('table', { name: 'Key audit history' }).getByTestId('audit-row').first()).toBeVisible();
+    // The generation is in the key's timeline (its audit history).
+    await expect(page.getByRole('list', { name: 'Key audit history' }).getByTestId('audit-row').first()).toBeVisible();
   });
 
   await test.step('lock', async () => {

@@ -15,7 +15,7 @@ const status = {
   unlocked: true,
   user: { name: 'alice', role: 'administrator' },
   vaultId: 'v1',
-  unlockMethods: { passphrase: true, quorumThreshold: null },
+  unlockMethods: { passphrase: true, quorumThreshold: null, tokens: [] },
 };
 
 describe('api client', () => {

@@ -1,9 +1,26 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { ActionIcon, Alert, Badge, Box, Button, Notification, Text, Title, Tooltip, type TitleOrder } from '@mantine/core';
+import {
+  ActionIcon,
+  Alert,
+  Anchor,
+  Badge,
+  Box,
+  Button,
+  Code,
+  Group,
+  Loader,
+  Notification,
+  Text,
+  Title,
+  Tooltip,
+  type ButtonProps,
+  type TitleOrder,
+} from '@mantine/core';
 import type { KeyState } from '../../src-shared/keys';
+import { ApiError, errorMessage } from '../api/client';
 import { stateColor, stateLabel } from '../lib/format';
 import { useApp } from '../state/store';
-import { IconAlert, IconCheck, IconCopy } from './icons';
+import { IconAlert, IconCheck, IconCopy, IconEye } from './icons';
 
 export const BROWSER_MODE_TEXT =
   'Browser mode: the Electron runtime is not available, so this console is served by the local browser host (127.0.0.1 only).';
@@ -43,12 +60,34 @@ export function PageTitle({ children, order = 2, focus = true }: { children: Rea
   );
 }
 
-export function ErrorAlert({ title, message, onClose }: { title: string; message: string; onClose?: () => void }) {
+/** A failed call as the console shows it: what failed, the core's message verbatim, and its code. */
+export interface Failure {
+  title: string;
+  message: string;
+  code?: string;
+}
+
+export function failureOf(title: string, err: unknown): Failure {
+  return { title, message: errorMessage(err), ...(err instanceof ApiError ? { code: err.code } : {}) };
+}
+
+export function ErrorAlert({ title, message, code, onClose }: { title: string; message: string; code?: string; onClose?: () => void }) {
   return (
     <Alert
       color="red"
       variant="light"
-      title={title}
+      title={
+        code ? (
+          <Group gap="xs" component="span" wrap="wrap">
+            <span>{title}</span>
+            <Code fz="xs" data-testid="error-code">
+              {code}
+            </Code>
+          </Group>
+        ) : (
+          title
+        )
+      }
       icon={<IconAlert />}
       role="alert"
       withCloseButton={!!onClose}
@@ -111,9 +150,11 @@ export function CopyAction({ value, label, compact = false }: { value: string; l
 export function NoticeArea() {
   const notice = useApp((s) => s.notice);
   const dismiss = useApp((s) => s.dismissNotice);
+  const navigate = useApp((s) => s.navigate);
   useEffect(() => {
     if (!notice) return;
-    const t = setTimeout(() => dismiss(notice.id), 6000);
+    // A notice with a link stays longer: the person may want to follow it.
+    const t = setTimeout(() => dismiss(notice.id), notice.action ? 15_000 : 6000);
     return () => clearTimeout(t);
   }, [notice, dismiss]);
   return (
@@ -130,6 +171,22 @@ export function NoticeArea() {
           data-testid="notice"
         >
           {notice.message}
+          {notice.action && (
+            <>
+              {' '}
+              <Anchor
+                component="button"
+                type="button"
+                fz="inherit"
+                onClick={() => {
+                  navigate(notice.action!.view);
+                  dismiss(notice.id);
+                }}
+              >
+                {notice.action.label}
+              </Anchor>
+            </>
+          )}
         </Notification>
       )}
     </Box>
@@ -144,5 +201,62 @@ export function VersionLine() {
     <Text size="xs" c="dimmed" data-testid="app-version">
       {info.name} {info.version} · {host === 'browser' ? 'browser host' : 'Electron'}
     </Text>
+  );
+}
+
+/**
+ * A button for an act the signed-in role may not take: disabled, with the reason in a tooltip
+ * (the wrapper keeps the tooltip reachable by mouse; the page also shows a note for keyboards).
+ */
+export function DeniedButton({ reason, children, ...rest }: { reason: string; children: ReactNode } & Omit<ButtonProps, 'disabled'>) {
+  return (
+    <Tooltip label={reason} withArrow multiline maw={280}>
+      <span style={{ display: 'inline-block' }} data-testid="denied-action">
+        <Button {...rest} disabled>
+          {children}
+        </Button>
+      </span>
+    </Tooltip>
+  );
+}
+
+/** A short note at the top of a page the signed-in role can read but not change. */
+export function ReadOnlyNote({ reason }: { reason: string | null }) {
+  if (!reason) return null;
+  return (
+    <Alert color="gray" variant="light" icon={<IconEye />} role="note" data-testid="read-only-note">
+      <Text size="sm">{reason}</Text>
+    </Alert>
+  );
+}
+
+/** Loading text for slow work (Argon2id takes about half a second per passphrase). */
+export function BusyLine({ children, testId }: { children: ReactNode; testId?: string }) {
+  return (
+    <Group gap="xs" role="status" data-testid={testId} wrap="nowrap">
+      <Loader size="xs" />
+      <Text size="sm" c="dimmed">
+        {children}
+      </Text>
+    </Group>
+  );
+}
+
+/** "2 changes wait for approval" with a link, on pages whose changes may be waiting. */
+export function PendingHint() {
+  const pending = useApp((s) => s.pendingApprovals);
+  const navigate = useApp((s) => s.navigate);
+  if (!pending) return null;
+  return (
+    <Alert color="yellow" variant="light" data-testid="pending-hint" py="xs">
+      <Group gap="xs">
+        <Text size="sm">
+          {pending === 1 ? '1 change waits' : `${pending} changes wait`} for another person&apos;s approval.
+        </Text>
+        <Anchor component="button" type="button" size="sm" onClick={() => navigate({ name: 'approvals' })}>
+          Open Approvals
+        </Anchor>
+      </Group>
+    </Alert>
   );
 }

@@ -1,6 +1,9 @@
 import { ALGORITHMS, type AlgorithmId, type KeyFamily, type KeyState, type KeyStore, type KeySummary } from '../../src-shared/keys';
 import { passphraseSchema, type Role } from '../../src-shared/users';
 import type { VaultStatus } from '../../src-shared/contract';
+import type { AuditOutcome } from '../../src-shared/audit';
+
+export const OUTCOME_COLORS: Record<AuditOutcome, string> = { success: 'green', refused: 'orange', failed: 'red' };
 
 export function algorithmLabel(id: AlgorithmId): string {
   return ALGORITHMS[id]?.label ?? id;
@@ -57,6 +60,7 @@ const FAMILY_LABELS: Record<KeyFamily, string> = {
   eddsa: 'Edwards curve (EdDSA)',
   rsa: 'RSA',
   aes: 'Symmetric (AES)',
+  hmac: 'Message authentication (HMAC)',
 };
 
 /** The algorithm choices for a select, grouped by family, in the contract's order. */

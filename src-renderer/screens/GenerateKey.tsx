@@ -2,8 +2,9 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Button, Group, Loader, NativeSelect, Paper, Progress, Stack, Text, TextInput } from '@mantine/core';
 import { ALGORITHMS, algorithmIdSchema, keyNameSchema, type AlgorithmId } from '../../src-shared/keys';
 import { api, errorMessage, isApiError } from '../api/client';
-import { ErrorAlert, PageTitle } from '../components/common';
+import { ErrorAlert, PageTitle, ReadOnlyNote } from '../components/common';
 import { algorithmGroups, stateLabel } from '../lib/format';
+import { deniedReason } from '../lib/permissions';
 import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
 
@@ -20,6 +21,7 @@ function algorithmHint(id: AlgorithmId): string {
 export function GenerateKey() {
   const navigate = useApp((s) => s.navigate);
   const notify = useApp((s) => s.notify);
+  const denied = deniedReason(useApp((s) => s.status?.user?.role ?? null), 'keys.generate', 'generate keys');
   const [name, setName] = useState('');
   const [algorithm, setAlgorithm] = useState<AlgorithmId>('ec-p256');
   const [nameError, setNameError] = useState<string | null>(null);
@@ -74,6 +76,7 @@ export function GenerateKey() {
           The key is generated in software and stored encrypted in the vault. It starts in the Pre-active state.
         </Text>
       </div>
+      <ReadOnlyNote reason={denied} />
       <Paper withBorder p="lg" radius="md">
         <form onSubmit={submit} noValidate aria-label="Generate key">
           <Stack gap="md">
@@ -106,7 +109,7 @@ export function GenerateKey() {
               <Button variant="default" onClick={() => navigate({ name: 'inventory' })} disabled={busy}>
                 Cancel
               </Button>
-              <Button type="submit" loading={busy}>
+              <Button type="submit" loading={busy} disabled={!!denied}>
                 Generate
               </Button>
             </Group>

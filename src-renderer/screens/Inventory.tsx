@@ -17,9 +17,10 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import type { KeySummary } from '../../src-shared/keys';
 import { api, errorMessage } from '../api/client';
-import { ErrorAlert, PageTitle, StateBadge } from '../components/common';
+import { DeniedButton, ErrorAlert, PageTitle, StateBadge } from '../components/common';
 import { IconKey, IconPlus, IconSearch, IconSort } from '../components/icons';
 import { algorithmLabel, formatDateTime, pageCount, rangeLabel, sizeLabel, storeLabel } from '../lib/format';
+import { deniedReason } from '../lib/permissions';
 import { handleSessionError } from '../state/actions';
 import { useApp, type SortField } from '../state/store';
 
@@ -45,6 +46,8 @@ export function Inventory() {
   const cache = useApp((s) => s.inventoryCache);
   const setCache = useApp((s) => s.setInventoryCache);
   const navigate = useApp((s) => s.navigate);
+  const role = useApp((s) => s.status?.user?.role ?? null);
+  const generateDenied = deniedReason(role, 'keys.generate', 'generate keys');
 
   const [searchText, setSearchText] = useState(query.search);
   const [debouncedSearch] = useDebouncedValue(searchText.trim(), 250);
@@ -118,9 +121,15 @@ export function Inventory() {
             Every key in this vault, with its algorithm, lifecycle state and where its material lives.
           </Text>
         </div>
-        <Button leftSection={<IconPlus size={16} />} onClick={() => navigate({ name: 'generate' })}>
-          New key
-        </Button>
+        {generateDenied ? (
+          <DeniedButton reason={generateDenied} leftSection={<IconPlus size={16} />}>
+            New key
+          </DeniedButton>
+        ) : (
+          <Button leftSection={<IconPlus size={16} />} onClick={() => navigate({ name: 'generate' })}>
+            New key
+          </Button>
+        )}
       </Group>
 
       {failure && (
@@ -138,13 +147,19 @@ export function Inventory() {
         <EmptyState
           icon={<IconKey size={28} />}
           title="No keys yet"
-          description="This vault holds no keys. Generate the first one: it starts in the Pre-active state, and you activate it when it is ready for use."
+          description={
+            generateDenied
+              ? `This vault holds no keys yet. ${generateDenied} When an operator generates one, it appears here.`
+              : 'This vault holds no keys. Generate the first one: it starts in the Pre-active state, and you activate it when it is ready for use.'
+          }
           data-testid="inventory-empty"
           py="xl"
         >
-          <Button leftSection={<IconPlus size={16} />} onClick={() => navigate({ name: 'generate' })}>
-            Generate your first key
-          </Button>
+          {!generateDenied && (
+            <Button leftSection={<IconPlus size={16} />} onClick={() => navigate({ name: 'generate' })}>
+              Generate your first key
+            </Button>
+          )}
         </EmptyState>
       ) : (
         <>

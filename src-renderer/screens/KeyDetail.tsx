@@ -1,15 +1,60 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { Badge, Button, Center, Code, DataList, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Center, Code, DataList, Group, Loader, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
 import type { AuditEvent } from '../../src-shared/audit';
 import type { KeyDetail as KeyDetailData } from '../../src-shared/keys';
 import { api, errorMessage, isApiError } from '../api/client';
 import { CopyAction, ErrorAlert, PageTitle, StateBadge } from '../components/common';
-import { IconArrowLeft } from '../components/icons';
-import { algorithmLabel, formatDateTime, formatDetails, storeLabel } from '../lib/format';
+import { IconAlert, IconArrowLeft, IconCheck } from '../components/icons';
+import { OUTCOME_COLORS, algorithmLabel, formatDateTime, formatDetails, storeLabel } from '../lib/format';
 import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
 
-const OUTCOME_COLORS: Record<AuditEvent['outcome'], string> = { success: 'green', refused: 'orange', failed: 'red' };
+const TIMELINE_LIMIT = 200;
+
+/** What happened to the key, oldest first: its life as a vertical timeline. */
+function KeyTimeline({ events }: { events: AuditEvent[] }) {
+  const ordered = [...events].reverse();
+  return (
+    <Stack gap="xs">
+      {events.length >= TIMELINE_LIMIT && (
+        <Text size="xs" c="dimmed">
+          The latest {TIMELINE_LIMIT} events; the Audit page has all of them (filter by this key ID).
+        </Text>
+      )}
+      <Timeline active={ordered.length - 1} bulletSize={22} lineWidth={2} aria-label="Key audit history" role="list" data-testid="key-timeline">
+        {ordered.map((ev) => (
+          <Timeline.Item
+            key={ev.seq}
+            role="listitem"
+            data-testid="audit-row"
+            color={OUTCOME_COLORS[ev.outcome]}
+            bullet={ev.outcome === 'success' ? <IconCheck size={12} /> : <IconAlert size={12} />}
+            title={
+              <Group gap="xs" wrap="wrap">
+                <Code>{ev.operation}</Code>
+                {ev.outcome !== 'success' && (
+                  <Badge size="xs" variant="light" color={OUTCOME_COLORS[ev.outcome]} className="custos-badge">
+                    {ev.outcome}
+                  </Badge>
+                )}
+              </Group>
+            }
+          >
+            <Text size="xs" c="dimmed" title={ev.time}>
+              #{ev.seq} · {formatDateTime(ev.time)} · {ev.actor ?? 'nobody signed in'}
+              {ev.keyVersion !== null ? ` · version ${ev.keyVersion}` : ''}
+            </Text>
+            {formatDetails(ev.details) && (
+              <Text size="xs" mt={2} style={{ wordBreak: 'break-all' }}>
+                {formatDetails(ev.details)}
+              </Text>
+            )}
+          </Timeline.Item>
+        ))}
+      </Timeline>
+    </Stack>
+  );
+}
 
 function Field({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -40,7 +85,7 @@ export function KeyDetail({ id }: { id: string }) {
         });
       },
     );
-    api.call('audit.list', { keyId: id, limit: 200 }).then(
+    api.call('audit.list', { keyId: id, limit: TIMELINE_LIMIT }).then(
       (r) => live && setEvents(r.items),
       (err: unknown) => {
         if (!live || handleSessionError(err)) return;
@@ -162,48 +207,7 @@ export function KeyDetail({ id }: { id: string }) {
             No audit events for this key.
           </Text>
         )}
-        {events && events.length > 0 && (
-          <Table.ScrollContainer minWidth={760}>
-            <Table aria-label="Key audit history" verticalSpacing="xs">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>#</Table.Th>
-                  <Table.Th>Time</Table.Th>
-                  <Table.Th>Actor</Table.Th>
-                  <Table.Th>Operation</Table.Th>
-                  <Table.Th>Version</Table.Th>
-                  <Table.Th>Outcome</Table.Th>
-                  <Table.Th>Details</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {events.map((ev) => (
-                  <Table.Tr key={ev.seq} data-testid="audit-row">
-                    <Table.Td>{ev.seq}</Table.Td>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }} title={ev.time}>
-                      {formatDateTime(ev.time)}
-                    </Table.Td>
-                    <Table.Td>{ev.actor ?? '—'}</Table.Td>
-                    <Table.Td>
-                      <Code>{ev.operation}</Code>
-                    </Table.Td>
-                    <Table.Td>{ev.keyVersion ?? '—'}</Table.Td>
-                    <Table.Td>
-                      <Badge size="sm" variant="light" color={OUTCOME_COLORS[ev.outcome]} className="custos-badge">
-                        {ev.outcome}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td maw={420}>
-                      <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
-                        {formatDetails(ev.details) || '—'}
-                      </Text>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
+        {events && events.length > 0 && <KeyTimeline events={events} />}
       </Stack>
     </Stack>
   );

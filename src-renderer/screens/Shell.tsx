@@ -1,15 +1,33 @@
-import { useEffect } from 'react';
-import { AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Stack, Text } from '@mantine/core';
+import { useEffect, type ReactNode } from 'react';
+import { AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { BrowserModeBanner, VersionLine } from '../components/common';
-import { IconKey, IconList, IconLock, IconShield } from '../components/icons';
+import {
+  IconCheckList,
+  IconEye,
+  IconKey,
+  IconList,
+  IconLock,
+  IconLogout,
+  IconScroll,
+  IconSettings,
+  IconShield,
+  IconUnlockKeys,
+  IconUsers,
+} from '../components/icons';
 import { ThemeToggle } from '../components/ThemeToggle';
 import { roleLabel } from '../lib/format';
-import { lockVault } from '../state/actions';
+import { AUDITOR_NOTE, can, type Action } from '../lib/permissions';
+import { lockVault, refreshPendingApprovals, signOut } from '../state/actions';
 import { useApp, type View } from '../state/store';
+import { Approvals } from './Approvals';
+import { Audit } from './Audit';
 import { GenerateKey } from './GenerateKey';
 import { Inventory } from './Inventory';
 import { KeyDetail } from './KeyDetail';
+import { Methods } from './Methods';
+import { People } from './People';
+import { Settings } from './Settings';
 
 const HEADER = 56;
 const BANNER = 34;
@@ -18,21 +36,66 @@ const TITLES: Record<View['name'], string> = {
   inventory: 'Inventory',
   generate: 'Generate key',
   key: 'Key',
+  people: 'People',
+  approvals: 'Approvals',
+  methods: 'Unlock methods',
+  settings: 'Settings',
+  audit: 'Audit',
 };
 
-/** The console once a session exists: header, navigation, and the current view. */
+interface NavItem {
+  view: Exclude<View['name'], 'key'>;
+  label: string;
+  icon: ReactNode;
+  /** The role needs this to see the item at all (reading pages are open to every role). */
+  needs: Action;
+  /** Views that highlight this item too. */
+  also?: View['name'][];
+}
+
+const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
+  {
+    label: 'Keys',
+    items: [
+      { view: 'inventory', label: 'Inventory', icon: <IconList />, needs: 'keys.read', also: ['key'] },
+      { view: 'generate', label: 'Generate key', icon: <IconKey />, needs: 'keys.generate' },
+    ],
+  },
+  {
+    label: 'Governance',
+    items: [
+      { view: 'people', label: 'People', icon: <IconUsers />, needs: 'users.read' },
+      { view: 'approvals', label: 'Approvals', icon: <IconCheckList />, needs: 'approvals.read' },
+      { view: 'methods', label: 'Unlock methods', icon: <IconUnlockKeys />, needs: 'users.read' },
+      { view: 'settings', label: 'Settings', icon: <IconSettings />, needs: 'keys.read' },
+    ],
+  },
+  {
+    label: 'Oversight',
+    items: [{ view: 'audit', label: 'Audit', icon: <IconScroll />, needs: 'audit.read' }],
+  },
+];
+
+/** The console once a session exists: header, navigation by role, and the current view. */
 export function Shell() {
   const view = useApp((s) => s.view);
   const navigate = useApp((s) => s.navigate);
   const user = useApp((s) => s.status?.user ?? null);
   const host = useApp((s) => s.host);
   const info = useApp((s) => s.info);
+  const pending = useApp((s) => s.pendingApprovals);
   const [navOpen, { toggle: toggleNav, close: closeNav }] = useDisclosure(false);
   const headerHeight = HEADER + (host === 'browser' ? BANNER : 0);
+  const role = user?.role ?? null;
 
   useEffect(() => {
     document.title = `${TITLES[view.name]} · Custos`;
   }, [view.name]);
+
+  // The badge on "Approvals" follows the session: re-read it whenever the page changes.
+  useEffect(() => {
+    void refreshPendingApprovals();
+  }, [view.name, user?.name]);
 
   const go = (v: View) => {
     navigate(v);
@@ -40,11 +103,7 @@ export function Shell() {
   };
 
   return (
-    <AppShell
-      header={{ height: headerHeight }}
-      navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !navOpen } }}
-      padding="lg"
-    >
+    <AppShell header={{ height: headerHeight }} navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !navOpen } }} padding="lg">
       <AppShell.Header>
         <BrowserModeBanner />
         <Group h={HEADER} px="md" justify="space-between" wrap="nowrap">
@@ -61,42 +120,73 @@ export function Shell() {
                 <Text size="sm" fw={600}>
                   {user.name}
                 </Text>
-                <Badge variant="outline" size="sm">
+                <Badge variant="outline" size="sm" className="custos-badge" color={role === 'auditor' ? 'gray' : undefined}>
                   {roleLabel(user.role)}
                 </Badge>
               </Group>
             )}
             <ThemeToggle />
-            <Button variant="light" leftSection={<IconLock size={16} />} onClick={() => void lockVault()}>
-              Lock
-            </Button>
+            <Tooltip label="End your session; the vault stays unlocked for the next person to sign in" withArrow multiline maw={260}>
+              <Button variant="default" leftSection={<IconLogout size={16} />} onClick={() => void signOut()}>
+                Sign out
+              </Button>
+            </Tooltip>
+            <Tooltip label="Lock the vault: every key is dropped from memory" withArrow>
+              <Button variant="light" leftSection={<IconLock size={16} />} onClick={() => void lockVault()}>
+                Lock
+              </Button>
+            </Tooltip>
           </Group>
         </Group>
       </AppShell.Header>
 
       <AppShell.Navbar p="sm" aria-label="Main navigation">
         <AppShell.Section grow component={ScrollArea}>
-          <Stack gap={4}>
-            <NavLink
-              component="button"
-              label="Inventory"
-              leftSection={<IconList />}
-              active={view.name === 'inventory' || view.name === 'key'}
-              aria-current={view.name === 'inventory' ? 'page' : undefined}
-              onClick={() => go({ name: 'inventory' })}
-            />
-            <NavLink
-              component="button"
-              label="Generate key"
-              leftSection={<IconKey />}
-              active={view.name === 'generate'}
-              aria-current={view.name === 'generate' ? 'page' : undefined}
-              onClick={() => go({ name: 'generate' })}
-            />
+          <Stack gap="sm">
+            {NAV_GROUPS.map((group) => {
+              const items = group.items.filter((item) => can(role, item.needs));
+              if (items.length === 0) return null;
+              return (
+                <Stack gap={2} key={group.label}>
+                  <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt={4}>
+                    {group.label}
+                  </Text>
+                  {items.map((item) => {
+                    const active = view.name === item.view || (item.also?.includes(view.name) ?? false);
+                    return (
+                      <NavLink
+                        key={item.view}
+                        component="button"
+                        label={item.label}
+                        leftSection={item.icon}
+                        rightSection={
+                          item.view === 'approvals' && pending ? (
+                            <Badge size="sm" color="yellow" variant="filled" circle aria-label={`${pending} pending`} data-testid="pending-count">
+                              {pending}
+                            </Badge>
+                          ) : undefined
+                        }
+                        active={active}
+                        aria-current={view.name === item.view ? 'page' : undefined}
+                        onClick={() => go({ name: item.view })}
+                      />
+                    );
+                  })}
+                </Stack>
+              );
+            })}
           </Stack>
         </AppShell.Section>
         <AppShell.Section>
-          <Stack gap={2} pt="sm" style={{ borderTop: '1px solid var(--app-shell-border-color)' }}>
+          <Stack gap={6} pt="sm" style={{ borderTop: '1px solid var(--app-shell-border-color)' }}>
+            {role === 'auditor' && (
+              <Group gap={6} wrap="nowrap" align="flex-start" data-testid="auditor-note">
+                <IconEye size={16} style={{ flexShrink: 0, marginTop: 2 }} />
+                <Text size="xs" c="dimmed">
+                  {AUDITOR_NOTE}
+                </Text>
+              </Group>
+            )}
             <VersionLine />
             {info && (
               <Text size="xs" c="dimmed" className="custos-mono" title={info.vaultPath} data-testid="vault-path">
@@ -111,6 +201,11 @@ export function Shell() {
         {view.name === 'inventory' && <Inventory />}
         {view.name === 'generate' && <GenerateKey />}
         {view.name === 'key' && <KeyDetail key={view.id} id={view.id} />}
+        {view.name === 'people' && <People />}
+        {view.name === 'approvals' && <Approvals />}
+        {view.name === 'methods' && <Methods />}
+        {view.name === 'settings' && <Settings />}
+        {view.name === 'audit' && <Audit />}
       </AppShell.Main>
     </AppShell>
   );

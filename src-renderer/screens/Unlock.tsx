@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Alert, Button, Fieldset, Group, Loader, PasswordInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Loader, PasswordInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { api, errorMessage } from '../api/client';
-import { ErrorAlert } from '../components/common';
+import { ErrorAlert, failureOf, type Failure } from '../components/common';
+import { HandoffScreen, StepChips } from '../components/Handoff';
+import { addUnlockCustodian, type CustodianEntry } from '../lib/quorum';
 import { lockVault } from '../state/actions';
 import { useApp, type LockReason } from '../state/store';
 import { AuthLayout } from './AuthLayout';
@@ -12,7 +14,6 @@ const LOCK_MESSAGES: Partial<Record<LockReason, string>> = {
   session: 'The session ended and the vault is locked.',
 };
 
-type Failure = { title: string; message: string } | null;
 
 /**
  * One person, one passphrase: `vault.unlock` while the vault is locked, `session.login` when the
@@ -24,7 +25,7 @@ function PassphraseForm({ mode }: { mode: 'unlock' | 'login' }) {
   const [user, setUser] = useState(lastUser);
   // The passphrase lives only in this form's state, and only until the call returns.
   const [passphrase, setPassphrase] = useState('');
-  const [failure, setFailure] = useState<Failure>(null);
+  const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
   const passRef = useRef<HTMLInputElement>(null);
   const verb = mode === 'unlock' ? 'Unlock' : 'Sign in';
@@ -96,66 +97,129 @@ function PassphraseForm({ mode }: { mode: 'unlock' | 'login' }) {
   );
 }
 
-/** M custodians, each with their own passphrase, together unlock the vault (`vault.unlockQuorum`). */
+/**
+ * M custodians unlock the vault together (`vault.unlockQuorum`), one at a time at this keyboard:
+ * each types their name and share passphrase, then a hand-off screen hides it for the next. The
+ * entries are collected in this component's state only and sent in one call when M are present;
+ * any failure clears them all (no partial state, the next try starts with custodian 1).
+ */
 function QuorumForm({ threshold }: { threshold: number }) {
   const setStatus = useApp((s) => s.setStatus);
-  const blank = () => Array.from({ length: threshold }, () => ({ user: '', passphrase: '' }));
-  const [custodians, setCustodians] = useState(blank);
-  const [failure, setFailure] = useState<Failure>(null);
+  const [collected, setCollected] = useState<CustodianEntry[]>([]);
+  const [stage, setStage] = useState<'enter' | 'handoff'>('enter');
+  const [user, setUser] = useState('');
+  const [passphrase, setPassphrase] = useState('');
+  const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
+  const [cleared, setCleared] = useState(false);
+  const done = collected.length;
 
-  const update = (i: number, patch: Partial<{ user: string; passphrase: string }>) =>
-    setCustodians((cs) => cs.map((c, j) => (j === i ? { ...c, ...patch } : c)));
+  const restart = () => {
+    setCollected([]);
+    setUser('');
+    setPassphrase('');
+    setStage('enter');
+  };
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    setFailure(null);
-    if (custodians.some((c) => !c.user.trim() || !c.passphrase)) {
-      setFailure({ title: 'Unlock failed', message: `Each of the ${threshold} custodians enters a user name and passphrase.` });
-      return;
-    }
+  const unlock = async (custodians: CustodianEntry[]) => {
     setBusy(true);
     try {
       const status = await api.call('vault.unlockQuorum', { custodians });
-      setCustodians(blank());
+      setCollected([]);
       setStatus(status);
     } catch (err) {
-      setCustodians((cs) => cs.map((c) => ({ ...c, passphrase: '' })));
-      setFailure({ title: 'Unlock failed', message: errorMessage(err) });
+      // No partial state: every share entered is dropped, the next try starts with custodian 1.
+      restart();
+      setFailure(failureOf('Unlock failed', err));
+      setCleared(true);
       setBusy(false);
     }
   };
 
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setFailure(null);
+    setCleared(false);
+    const added = addUnlockCustodian(collected, { user, passphrase });
+    setPassphrase('');
+    if (!added.ok) {
+      setFailure({ title: 'Not accepted', message: added.error });
+      return;
+    }
+    setUser('');
+    if (added.value.length >= threshold) {
+      setCollected(added.value);
+      void unlock(added.value);
+      return;
+    }
+    setCollected(added.value);
+    setStage('handoff');
+  };
+
+  const steps = Array.from({ length: threshold }, (_, i) => collected[i]?.user ?? `Custodian ${i + 1}`);
+
+  if (stage === 'handoff') {
+    return (
+      <Stack gap="sm">
+        <StepChips steps={steps} current={done} />
+        <HandoffScreen
+          title={`Custodian ${done} of ${threshold} done — pass the keyboard`}
+          continueLabel={`Next custodian (${done + 1} of ${threshold})`}
+          onContinue={() => setStage('enter')}
+          onCancel={restart}
+          cancelLabel="Start over"
+        >
+          {`${collected[done - 1]?.user ?? 'The custodian'}'s share is held in this window until all ${threshold} custodians have entered theirs. The next custodian takes the keyboard now.`}
+        </HandoffScreen>
+      </Stack>
+    );
+  }
+
   return (
     <form onSubmit={submit} noValidate aria-label="Quorum unlock">
       <Stack gap="sm">
+        <StepChips steps={steps} current={done} />
         <Text size="sm" c="dimmed">
-          {threshold} custodians are needed. Each types their own user name and passphrase.
+          {threshold} custodians are needed. Custodian {done + 1} of {threshold}: type your own user name and share passphrase.
         </Text>
-        {custodians.map((c, i) => (
-          <Fieldset key={i} legend={`Custodian ${i + 1}`} disabled={busy} p="sm">
-            <Stack gap="xs">
-              <TextInput
-                label={`Custodian ${i + 1} user name`}
-                autoComplete="off"
-                autoFocus={i === 0}
-                value={c.user}
-                onChange={(e) => update(i, { user: e.currentTarget.value })}
-              />
-              <PasswordInput
-                label={`Custodian ${i + 1} passphrase`}
-                autoComplete="off"
-                value={c.passphrase}
-                onChange={(e) => update(i, { passphrase: e.currentTarget.value })}
-              />
-            </Stack>
-          </Fieldset>
-        ))}
-        {failure && <ErrorAlert title={failure.title} message={failure.message} />}
+        <TextInput
+          label="Custodian user name"
+          autoComplete="off"
+          autoFocus
+          value={user}
+          onChange={(e) => setUser(e.currentTarget.value)}
+          disabled={busy}
+        />
+        <PasswordInput
+          label="Share passphrase"
+          autoComplete="off"
+          value={passphrase}
+          onChange={(e) => setPassphrase(e.currentTarget.value)}
+          disabled={busy}
+        />
+        {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} />}
+        {cleared && (
+          <Text size="sm" c="dimmed" data-testid="quorum-cleared">
+            Every share entered in this window was cleared. Start again with custodian 1.
+          </Text>
+        )}
         <Button type="submit" loading={busy} fullWidth mt="xs">
-          Unlock with quorum
+          {done + 1 >= threshold ? 'Unlock with quorum' : 'Next: hand over'}
         </Button>
+        {busy && (
+          <Group gap="xs" justify="center" role="status">
+            <Loader size="xs" />
+            <Text size="sm" c="dimmed">
+              Opening {threshold} shares (Argon2id, about {(threshold * 0.5).toFixed(1)} s)…
+            </Text>
+          </Group>
+        )}
+        {done > 0 && !busy && (
+          <Button variant="subtle" color="gray" onClick={restart}>
+            Start over (clears the {done} share{done === 1 ? '' : 's'} entered)
+          </Button>
+        )}
       </Stack>
     </form>
   );
@@ -187,7 +251,7 @@ export function Unlock() {
           onChange={(v) => setMethod(v === 'quorum' ? 'quorum' : 'passphrase')}
           data={[
             { value: 'passphrase', label: 'Passphrase' },
-            { value: 'quorum', label: `Custodian quorum (${quorum})` },
+            { value: 'quorum', label: `Custodian quorum (${quorum} needed)` },
           ]}
           aria-label="Unlock method"
         />

@@ -1,4 +1,6 @@
+import type { RequestOutcome } from '../../src-shared/approvals';
 import { api, errorMessage, isApiError } from '../api/client';
+import { outcomeNotice } from '../lib/outcome';
 import { useApp } from './store';
 
 let unsubscribeLocked: (() => void) | null = null;
@@ -48,4 +50,37 @@ export function handleSessionError(err: unknown): boolean {
     return true;
   }
   return false;
+}
+
+/** Ends the person's session; the vault stays unlocked and the sign-in screen asks for the next one. */
+export async function signOut(): Promise<void> {
+  try {
+    const next = await api.call('session.logout');
+    useApp.getState().signedOut(next);
+  } catch (err) {
+    if (handleSessionError(err)) return;
+    useApp.getState().notify({ color: 'red', title: 'Sign out failed', message: errorMessage(err) });
+  }
+}
+
+/** Re-reads how many requests wait for approval (for the navigation badge). Quiet on failure. */
+export async function refreshPendingApprovals(): Promise<void> {
+  try {
+    const pending = await api.call('approvals.list', { status: 'pending' });
+    useApp.getState().setPendingApprovals(pending.length);
+  } catch (err) {
+    handleSessionError(err);
+  }
+}
+
+/** Says what happened to a dual-controllable change: done, or waiting (with a link to Approvals). */
+export function reportOutcome(outcome: RequestOutcome): void {
+  const n = outcomeNotice(outcome);
+  useApp.getState().notify({
+    color: n.color,
+    title: n.title,
+    message: n.message,
+    ...(n.toApprovals ? { action: { label: 'Open Approvals', view: { name: 'approvals' } } } : {}),
+  });
+  void refreshPendingApprovals();
 }

@@ -3,7 +3,15 @@ import type { AppInfo, VaultStatus } from '../../src-shared/contract';
 import type { KeySummary } from '../../src-shared/keys';
 import { phaseFor } from '../lib/format';
 
-export type View = { name: 'inventory' } | { name: 'generate' } | { name: 'key'; id: string };
+export type View =
+  | { name: 'inventory' }
+  | { name: 'generate' }
+  | { name: 'key'; id: string }
+  | { name: 'people' }
+  | { name: 'approvals' }
+  | { name: 'methods' }
+  | { name: 'settings' }
+  | { name: 'audit' };
 
 export type SortField = 'name' | 'algorithm' | 'state' | 'store' | 'createdAt';
 
@@ -25,6 +33,8 @@ export interface Notice {
   color: 'green' | 'red' | 'blue' | 'yellow';
   title: string;
   message: string;
+  /** A link in the notice, e.g. to the approvals page when a change waits for someone. */
+  action?: { label: string; view: View };
 }
 
 export type LockReason = 'manual' | 'idle' | 'shutdown' | 'session';
@@ -46,6 +56,8 @@ export interface AppState {
   /** Keys the inventory showed last, so going back from a detail page does not flash empty. */
   inventoryCache: { items: KeySummary[]; total: number } | null;
   notice: Notice | null;
+  /** Pending approval requests, for the badge in the navigation (null until known). */
+  pendingApprovals: number | null;
 
   setBoot(boot: Boot): void;
   connected(host: 'electron' | 'browser', info: AppInfo, status: VaultStatus): void;
@@ -56,6 +68,9 @@ export interface AppState {
   setInventoryCache(cache: { items: KeySummary[]; total: number } | null): void;
   notify(notice: Omit<Notice, 'id'>): void;
   dismissNotice(id: number): void;
+  setPendingApprovals(n: number | null): void;
+  /** The person signed out (the vault stays open): the next one types their own name. */
+  signedOut(status: VaultStatus): void;
 }
 
 export const DEFAULT_INVENTORY: InventoryQuery = {
@@ -79,6 +94,7 @@ export const useApp = create<AppState>()((set) => ({
   inventory: DEFAULT_INVENTORY,
   inventoryCache: null,
   notice: null,
+  pendingApprovals: null,
 
   setBoot: (boot) => set({ boot }),
 
@@ -105,6 +121,9 @@ export const useApp = create<AppState>()((set) => ({
       view: { name: 'inventory' },
       inventory: DEFAULT_INVENTORY,
       inventoryCache: null,
+      pendingApprovals: null,
+      // What the last session was told is not for the next person at the keyboard.
+      notice: null,
     })),
 
   navigate: (view) => set({ view }),
@@ -116,4 +135,18 @@ export const useApp = create<AppState>()((set) => ({
   notify: (notice) => set({ notice: { ...notice, id: ++noticeSeq } }),
 
   dismissNotice: (id) => set((s) => (s.notice?.id === id ? { notice: null } : {})),
+
+  setPendingApprovals: (pendingApprovals) => set({ pendingApprovals }),
+
+  signedOut: (status) =>
+    set({
+      status,
+      lastUser: '',
+      lockReason: null,
+      view: { name: 'inventory' },
+      inventory: DEFAULT_INVENTORY,
+      inventoryCache: null,
+      pendingApprovals: null,
+      notice: null,
+    }),
 }));
