@@ -11,7 +11,8 @@ export type DualControlCategory = z.infer<typeof dualControlCategorySchema>;
 
 export const dualControlRuleSchema = z.object({
   approvals: z.number().int().min(1).max(5),
-  roles: z.array(roleSchema).min(1),
+  /** Auditors change nothing, so they can never approve a change. */
+  roles: z.array(roleSchema.exclude(['auditor'], { message: 'Auditors cannot approve changes.' })).min(1),
 });
 
 export const dualControlPolicySchema = z.object({

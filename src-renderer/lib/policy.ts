@@ -34,6 +34,8 @@ export interface PolicyDraft {
 }
 
 const DEFAULT_ROLES: Role[] = ['administrator', 'security-officer'];
+/** Auditors change nothing, so the core refuses them as approvers. */
+const APPROVER_ROLES = ROLES.filter((r): r is Exclude<Role, 'auditor'> => r !== 'auditor');
 
 export function policyDraft(policy: DualControlPolicy): PolicyDraft {
   return {
@@ -41,7 +43,7 @@ export function policyDraft(policy: DualControlPolicy): PolicyDraft {
     rows: DUAL_CONTROL_CATEGORIES.map((category) => {
       const rule = policy.operations[category];
       return rule
-        ? { category, enabled: true, approvals: rule.approvals, roles: ROLES.filter((r) => rule.roles.includes(r)) }
+        ? { category, enabled: true, approvals: rule.approvals, roles: APPROVER_ROLES.filter((r) => rule.roles.includes(r)) }
         : { category, enabled: false, approvals: 1, roles: [...DEFAULT_ROLES] };
     }),
   };
@@ -59,7 +61,7 @@ export function draftToPolicy(draft: PolicyDraft, version: number): { ok: true; 
     if (!Number.isInteger(row.approvals) || row.approvals < 1 || row.approvals > 5) {
       return { ok: false, error: `${CATEGORY_LABELS[row.category]}: between 1 and 5 approvals.` };
     }
-    operations[row.category] = { approvals: row.approvals, roles: ROLES.filter((r) => row.roles.includes(r)) };
+    operations[row.category] = { approvals: row.approvals, roles: APPROVER_ROLES.filter((r) => row.roles.includes(r)) };
   }
   return { ok: true, policy: { version, expiryHours: draft.expiryHours, operations } };
 }
