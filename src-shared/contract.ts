@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorSchema, type Result } from './errors.js';
-import { algorithmIdSchema, keyDetailSchema, keyIdSchema, keyNameSchema, keySummarySchema, KEY_SORT_FIELDS } from './keys.js';
+import { algorithmIdSchema, keyDetailSchema, keyIdSchema, keyNameSchema, keyStateSchema, keySummarySchema, KEY_SORT_FIELDS } from './keys.js';
 import { passphraseSchema, sessionUserSchema, userNameSchema } from './users.js';
 import { auditEventSchema, auditOutcomeSchema, auditVerifyResultSchema } from './audit.js';
 import { approvalRequestSchema, dualControlPolicySchema, requestOutcomeSchema, REQUEST_STATUSES } from './approvals.js';
@@ -82,9 +82,24 @@ export const mechanismSchema = z.object({
   functions: z.array(z.string()),
 });
 
+export const keyVersionSchema = z.object({
+  version: z.number().int(),
+  state: keyStateSchema,
+  fingerprint: z.string().nullable(),
+  kcv: z.string().nullable(),
+  generatedAt: z.string(),
+  activationAt: z.string().nullable(),
+  deactivatedAt: z.string().nullable(),
+  compromisedAt: z.string().nullable(),
+  destroyedAt: z.string().nullable(),
+  processStopAt: z.string().nullable(),
+});
+
 export const settingsSchema = z.object({
   /** Lock the vault after this many idle minutes; 0 never locks by itself. */
   idleLockMinutes: z.number().int().min(0).max(24 * 60),
+  /** Days between an approved destruction and the erasure, during which it can be cancelled. */
+  destructionWaitDays: z.number().int().min(1).max(90),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -203,12 +218,31 @@ export const channels = {
     input: z.object({ id: keyIdSchema, action: z.enum(LIFECYCLE_ACTIONS), reason: revocationReasonSchema.optional() }).strict(),
     output: keySummarySchema,
   },
+  'keys.rotate': {
+    input: z.object({ id: keyIdSchema, processDays: z.number().int().min(0).max(3650).optional() }).strict(),
+    output: keySummarySchema,
+  },
+  'keys.versions': {
+    input: z.object({ id: keyIdSchema }).strict(),
+    output: z.array(keyVersionSchema),
+  },
+  'keys.schedule': {
+    input: z
+      .object({ id: keyIdSchema, activationAt: z.iso.datetime().nullable().optional(), maxUses: z.number().int().min(1).nullable().optional() })
+      .strict(),
+    output: keySummarySchema,
+  },
+  'keys.destroy': {
+    input: z.object({ id: keyIdSchema, afterDays: z.number().int().min(1).max(90).optional() }).strict(),
+    output: requestOutcomeSchema,
+  },
+  'keys.cancelDestruction': { input: z.object({ id: keyIdSchema }).strict(), output: keySummarySchema },
   'keys.sign': {
     input: z.object({ id: keyIdSchema, data: base64Schema, mechanism: z.enum(SIGN_MECHANISMS).optional() }).strict(),
     output: z.object({ signature: z.string(), mechanism: z.enum(SIGN_MECHANISMS) }),
   },
   'keys.verify': {
-    input: z.object({ id: keyIdSchema, data: base64Schema, signature: base64Schema, mechanism: z.enum(SIGN_MECHANISMS).optional() }).strict(),
+    input: z.object({ id: keyIdSchema, data: base64Schema, signature: base64Schema, mechanism: z.enum(SIGN_MECHANISMS).optional(), version: z.number().int().positive().optional() }).strict(),
     output: z.object({ valid: z.boolean(), mechanism: z.enum(SIGN_MECHANISMS) }),
   },
   'keys.encrypt': {

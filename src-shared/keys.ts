@@ -108,6 +108,11 @@ export const keySummarySchema = z.object({
 export type KeySummary = z.infer<typeof keySummarySchema>;
 
 export const keyDetailSchema = keySummarySchema.extend({
+  /** When a destruction was approved: the moment the material will be erased (cancellable until then). */
+  destroyAt: z.string().nullable(),
+  /** Optional limit on the number of operations; null for none. */
+  maxUses: z.number().int().nullable(),
+  useCount: z.number().int(),
   /** PEM SubjectPublicKeyInfo; never any private or secret material. */
   publicKeyPem: z.string().nullable(),
   createdBy: z.string(),

@@ -19,6 +19,7 @@ import { MethodService } from '../vault/method-service.js';
 import { UnlockedVault } from '../vault/vault.js';
 import type { CoreEventListener, CoreOptions, CustosCore } from './core-types.js';
 import { readSettings, writeSettings } from './settings.js';
+import { nextState } from '../lifecycle/state-machine.js';
 
 export type { CustosCore, CoreOptions } from './core-types.js';
 
@@ -69,6 +70,8 @@ export function createCore(
     const v = vault;
     vault = null;
     v.close({ actor: v.sessionUser?.name ?? null, operation: 'vault.lock', outcome: 'success', details: { reason } });
+    if (dueTimer) clearInterval(dueTimer);
+    dueTimer = null;
     emit('vault.locked', { reason });
     // Locking also ends every token login, so nobody can use a token key without its PIN again.
     if (tokens) {
@@ -104,8 +107,22 @@ export function createCore(
     return vault;
   }
 
+  /** Dates take effect by themselves: at unlock and every minute while unlocked. */
+  let dueTimer: NodeJS.Timeout | null = null;
+  async function applyDue(): Promise<void> {
+    if (!vault) return;
+    try {
+      await keys(vault).applyDue();
+    } catch {
+      // Due work is retried on the next tick; a failure here must not break the session.
+    }
+  }
+
   function adopt(v: UnlockedVault): void {
     vault = v;
+    if (dueTimer) clearInterval(dueTimer);
+    dueTimer = setInterval(() => void serial(applyDue), 60_000);
+    dueTimer.unref();
     // The idle timeout is a vault setting; an explicit host option (tests) wins.
     if (options.idleLockMs === undefined) idleLockMs = readSettings(v.db).idleLockMinutes * 60_000;
   }
@@ -149,6 +166,7 @@ export function createCore(
       serial(async () => {
         if (vault) await lock('manual');
         adopt(await UnlockedVault.unlock(options.vaultDir, { user: input.user, passphrase: input.passphrase, now: options.now, via: options.host }));
+        await applyDue();
         return status();
       }),
     'vault.unlockQuorum': (input) =>
@@ -191,12 +209,23 @@ export function createCore(
     'keys.get': (input) => run((v) => keys(v).get(input.id)),
     'keys.generate': (input) => run((v) => new KeyService(v, input.tokenSerial ? tokenService() : null).generate(input)),
     'keys.transition': (input) => run((v) => keys(v).transition(input.id, input.action, input.reason)),
+    'keys.rotate': (input) => run((v) => keys(v).rotate(input.id, input.processDays)),
+    'keys.versions': (input) => run((v) => keys(v).versions(input.id)),
+    'keys.schedule': (input) => run((v) => keys(v).schedule(input.id, { activationAt: input.activationAt, maxUses: input.maxUses })),
+    'keys.destroy': (input) =>
+      run((v) => {
+        const k = keys(v).get(input.id);
+        if (!nextState(k.state, 'destroy')) throw new CustosError('E_CONFLICT', `A key in state ${k.state} cannot be destroyed; deactivate or revoke it first.`);
+        const afterDays = input.afterDays ?? readSettings(v.db).destructionWaitDays;
+        return new ApprovalService(v, OPERATIONS, { tokens: tokenService }).submit('key.destroy', { id: input.id, afterDays }, `Destroy ${k.name} (${k.algorithm}, ${k.store}) ${afterDays} day(s) after approval`);
+      }),
+    'keys.cancelDestruction': (input) => run((v) => keys(v).cancelDestruction(input.id)),
     'keys.sign': (input) =>
       run(async (v) => {
         const r = await keys(v).sign(input.id, Buffer.from(input.data, 'base64'), input.mechanism);
         return { signature: r.signature.toString('base64'), mechanism: r.mechanism };
       }),
-    'keys.verify': (input) => run((v) => keys(v).verify(input.id, Buffer.from(input.data, 'base64'), Buffer.from(input.signature, 'base64'), input.mechanism)),
+    'keys.verify': (input) => run((v) => keys(v).verify(input.id, Buffer.from(input.data, 'base64'), Buffer.from(input.signature, 'base64'), input.mechanism, input.version)),
     'keys.encrypt': (input) =>
       run(async (v) => {
         const r = await keys(v).encrypt(input.id, Buffer.from(input.data, 'base64'), { aad: input.aad ? Buffer.from(input.aad, 'base64') : undefined, mechanism: input.mechanism });

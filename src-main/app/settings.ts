@@ -2,7 +2,7 @@ import type { Settings } from '../../src-shared/contract.js';
 import type { Db } from '../vault/database.js';
 
 const KEY = 'console-settings';
-export const DEFAULT_SETTINGS: Settings = { idleLockMinutes: 5 };
+export const DEFAULT_SETTINGS: Settings = { idleLockMinutes: 5, destructionWaitDays: 7 };
 
 export function readSettings(db: Db): Settings {
   const row = db.prepare('SELECT v FROM settings WHERE k = ?').get(KEY) as { v: string } | undefined;

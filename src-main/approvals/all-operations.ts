@@ -3,8 +3,9 @@ import { addPassphraseMethodOperation, addTokenMethodOperation, removeMethodOper
 import type { Operation, OperationRegistry } from './operations.js';
 import { setDualControlPolicyOperation } from './policy-operations.js';
 import { initTokenOperation } from '../app/token-operations.js';
+import { destroyKeyOperation } from '../keys/destroy-operation.js';
 
 /** Every operation that can go through a dual-control request. */
 export const OPERATIONS: OperationRegistry = new Map(
-  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, addTokenMethodOperation, removeMethodOperation, setDualControlPolicyOperation, initTokenOperation] as unknown as Array<Operation<never>>).map((o) => [o.kind, o]),
+  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, addTokenMethodOperation, removeMethodOperation, setDualControlPolicyOperation, initTokenOperation, destroyKeyOperation] as unknown as Array<Operation<never>>).map((o) => [o.kind, o]),
 );

@@ -150,6 +150,143 @@ export class KeyService {
     return k;
   }
 
+  /**
+   * Rotates: a new version (same algorithm, store and usage; on the same token for token keys)
+   * becomes the active one, and the previous version turns process-only (deactivated: it may
+   * verify, decrypt and unwrap until its process-stop date, never sign, encrypt or wrap).
+   */
+  async rotate(id: string, processDays = 365): Promise<KeySummary> {
+    this.permit('keys.generate', 'key.rotate', id);
+    const k = this.forUse(id);
+    if (k.state !== 'active' && k.state !== 'suspended') {
+      this.refuse('key.rotate', { from: k.state }, id, new CustosError('E_CONFLICT', `Only an active or suspended key can be rotated; this one is ${k.state}.`));
+    }
+    const info = ALGORITHMS[k.algorithm];
+    const next = k.version + 1;
+    const now = this.vault.now();
+    const at = now.toISOString();
+    const processStop = new Date(now.getTime() + processDays * 86_400_000).toISOString();
+    let spki: Buffer | null = null;
+    let fingerprint: string | null = null;
+    let kcv: string | null = null;
+    let tokenCkaId: string | null = null;
+    let sealed: { nonce: Buffer; box: Buffer } | null = null;
+    let purpose: 'private-pkcs8' | 'secret' = 'secret';
+    if (k.token) {
+      const client = await this.tokenService().clientForUse(k.token.serial);
+      const record = await client.generateKey({ serial: k.token.serial, algorithm: k.algorithm as TokenAlgorithm, label: k.name, usageMask: k.usageMask });
+      spki = record.spki ? Buffer.from(record.spki) : null;
+      fingerprint = record.fingerprint;
+      tokenCkaId = record.ckaId;
+    } else {
+      const g = await generateSoftwareKey(k.algorithm);
+      try {
+        spki = g.spki;
+        fingerprint = g.spki ? spkiFingerprint(g.spki) : null;
+        kcv = info.family === 'aes' ? aesKcv(g.secret) : null;
+        purpose = g.purpose;
+        sealed = this.vault.sealMaterial(id, next, g.purpose, g.secret);
+      } finally {
+        wipe(g.secret);
+      }
+    }
+    this.vault.change(
+      { actor: this.vault.user.name, operation: 'key.rotate', keyId: id, keyVersion: next, outcome: 'success', details: { fromVersion: k.version, toVersion: next, previousState: 'deactivated', processStopAt: processStop, fingerprint, kcv } },
+      () => {
+        this.repo.setVersionState(id, k.version, 'deactivated', at, processStop);
+        this.repo.addVersion({ id, version: next, state: 'active', spki, fingerprint, kcv, at, tokenCkaId });
+        if (sealed) this.repo.insertMaterial(id, next, purpose, sealed);
+      },
+    );
+    return this.get(id);
+  }
+
+  versions(id: string): ReturnType<KeyRepository['versions']> {
+    requirePermission(this.vault.user.role, 'keys.read');
+    this.forUse(id);
+    return this.repo.versions(id);
+  }
+
+  /** Sets a future activation date (the key activates by itself then) and an optional usage limit. */
+  schedule(id: string, input: { activationAt?: string | null; maxUses?: number | null }): KeySummary {
+    this.permit('keys.lifecycle', 'key.schedule', id);
+    const k = this.forUse(id);
+    const details: Record<string, string | number | null> = {};
+    this.vault.change({ actor: this.vault.user.name, operation: 'key.schedule', keyId: id, keyVersion: k.version, outcome: 'success', details }, () => {
+      if (input.activationAt !== undefined) {
+        if (k.state !== 'pre-active') throw new CustosError('E_CONFLICT', `Only a pre-active key gets an activation date; this one is ${k.state}.`);
+        const at = input.activationAt === null ? null : new Date(input.activationAt).toISOString();
+        this.repo.setActivationAt(id, k.version, at);
+        details.activationAt = at;
+      }
+      if (input.maxUses !== undefined) {
+        this.repo.setMaxUses(id, input.maxUses);
+        details.maxUses = input.maxUses;
+      }
+    });
+    return this.get(id);
+  }
+
+  cancelDestruction(id: string): KeySummary {
+    this.permit('keys.lifecycle', 'key.destroy-cancel', id);
+    const at = this.repo.destroyAt(id);
+    if (!at) throw new CustosError('E_CONFLICT', 'This key is not scheduled for destruction.');
+    if (at <= this.vault.now().toISOString()) throw new CustosError('E_CONFLICT', 'The waiting period is over; the destruction can no longer be cancelled.');
+    this.vault.change({ actor: this.vault.user.name, operation: 'key.destroy-cancel', keyId: id, outcome: 'success', details: { wasScheduledFor: at } }, () => this.repo.setDestroyAt(id, null));
+    return this.get(id);
+  }
+
+  /**
+   * The work dates call for, done by nobody in particular (actor null, `automatic: true`):
+   * activations whose date has come, versions past their process-stop date, and destructions whose
+   * waiting period is over (vault material erased; token objects destroyed with C_DestroyObject,
+   * or left due with the reason when the token is not present and logged in). Returns what it did.
+   */
+  async applyDue(): Promise<{ activated: number; stopped: number; destroyed: number; waiting: string[] }> {
+    const now = this.vault.now().toISOString();
+    const out = { activated: 0, stopped: 0, destroyed: 0, waiting: [] as string[] };
+    for (const d of this.repo.dueActivations(now)) {
+      this.vault.change({ actor: null, operation: 'key.activate', keyId: d.id, keyVersion: d.version, outcome: 'success', details: { from: 'pre-active', to: 'active', automatic: true } }, () =>
+        this.repo.setState(d.id, d.version, 'active', now),
+      );
+      out.activated++;
+    }
+    for (const d of this.repo.dueProcessStops(now)) {
+      // Past its process-stop date a version may do nothing at all: it is kept only to be destroyed.
+      const k = this.forUse(d.id);
+      if (d.version === k.version) continue;
+      this.vault.change({ actor: null, operation: 'key.process-stop', keyId: d.id, keyVersion: d.version, outcome: 'success', details: { from: d.state, automatic: true } }, () =>
+        this.repo.setVersionState(d.id, d.version, 'deactivated', now, now),
+      );
+      out.stopped++;
+    }
+    for (const id of this.repo.dueDestructions(now)) {
+      const k = this.forUse(id);
+      const to = nextState(k.state, 'destroy');
+      if (!to) {
+        out.waiting.push(`${k.name}: in state ${k.state}, it cannot be destroyed until deactivated or revoked`);
+        continue;
+      }
+      if (k.token) {
+        try {
+          const client = await this.tokenService().clientForUse(k.token.serial);
+          for (const v of this.repo.versions(id)) if (v.tokenCkaId) await client.destroyKey({ serial: k.token.serial, ckaId: v.tokenCkaId });
+        } catch (e) {
+          out.waiting.push(`${k.name}: the token ${k.token.serial} must be present and logged in (${e instanceof CustosError ? e.message : 'token error'})`);
+          continue;
+        }
+      }
+      this.vault.change({ actor: null, operation: 'key.destroy', keyId: id, keyVersion: k.version, outcome: 'success', details: { from: k.state, to, store: k.store, automatic: true } }, () => {
+        this.repo.eraseMaterial(id);
+        for (const v of this.repo.versions(id)) this.repo.setVersionState(id, v.version, v.state === 'compromised' || to === 'destroyed-compromised' ? 'destroyed-compromised' : 'destroyed', now);
+        this.repo.setState(id, k.version, to, now);
+        this.repo.setDestroyAt(id, null);
+      });
+      out.destroyed++;
+    }
+    return out;
+  }
+
   /** A manual SP 800-57 transition of the key's current version; a refused one is audited. */
   transition(id: string, action: LifecycleAction, reason?: RevocationReason): KeySummary {
     this.permit('keys.lifecycle', `key.${action}`, id);
@@ -170,6 +307,10 @@ export class KeyService {
   private checkUse(k: KeyUseRecord, op: KeyOperation, operation: string): void {
     const ok = mayUse(k.state, k.usageMask, op);
     if (!ok.ok) this.refuse(operation, { op }, k.id, new CustosError('E_PERMISSION', `This key may not ${op}: ${ok.reason}.`));
+    const max = this.repo.maxUses(k.id);
+    if (max !== null && k.useCount >= max && ['sign', 'encrypt', 'wrap', 'mac-generate'].includes(op)) {
+      this.refuse(operation, { op, useCount: k.useCount, maxUses: max }, k.id, new CustosError('E_PERMISSION', `This key has reached its usage limit (${max} operations); rotate it.`));
+    }
   }
 
   async sign(id: string, data: Buffer, mechanism?: SignMechanismId): Promise<{ signature: Buffer; mechanism: SignMechanismId }> {
@@ -197,9 +338,19 @@ export class KeyService {
     return { signature, mechanism: mech };
   }
 
-  async verify(id: string, data: Buffer, signature: Buffer, mechanism?: SignMechanismId): Promise<{ valid: boolean; mechanism: SignMechanismId }> {
+  async verify(id: string, data: Buffer, signature: Buffer, mechanism?: SignMechanismId, version?: number): Promise<{ valid: boolean; mechanism: SignMechanismId }> {
     requirePermission(this.vault.user.role, 'keys.verify');
-    const k = this.forUse(id);
+    const current = this.forUse(id);
+    let k = current;
+    if (version !== undefined && version !== current.version) {
+      // An earlier version verifies what it signed, while its own state allows processing.
+      const v = this.repo.versionForUse(id, version);
+      if (!v) throw new CustosError('E_NOT_FOUND', `This key has no version ${version}.`);
+      if (v.processStopAt && v.processStopAt <= this.vault.now().toISOString()) {
+        this.refuse('key.verify', { version }, id, new CustosError('E_PERMISSION', `Version ${version} is past its process-stop date (${v.processStopAt}); it may no longer verify.`));
+      }
+      k = { ...current, version, state: v.state as KeyUseRecord['state'], spki: v.spki, token: current.token && v.tokenCkaId ? { ...current.token, ckaId: v.tokenCkaId } : current.token };
+    }
     const mech = mechanism ?? defaultSignMechanism(k.algorithm);
     checkMechanism(k.family, mech);
     this.checkUse(k, mech === 'hmac-sha256' ? 'mac-verify' : 'verify', 'key.verify');

@@ -52,6 +52,8 @@ export interface NewKeyRecord {
   origin: KeySummary['origin'];
   extractable: boolean;
   token: { serial: string; ckaId: string; label: string; module: string } | null;
+  /** A future activation date: the key activates by itself then. */
+  activationAt?: string | null;
 }
 
 const SORT_COLUMNS = {
@@ -99,7 +101,7 @@ export class KeyRepository {
       tokenCkaId: k.token?.ckaId ?? null,
       tokenLabel: k.token?.label ?? null,
       tokenModule: k.token?.module ?? null,
-      activationAt: k.state === 'active' ? k.createdAt : null,
+      activationAt: k.state === 'active' ? k.createdAt : (k.activationAt ?? null),
     };
     this.db
       .prepare(
@@ -111,8 +113,8 @@ export class KeyRepository {
       .run(row);
     this.db
       .prepare(
-        `INSERT INTO key_versions (key_id, version, state, public_spki, fingerprint, kcv, generated_at, activation_at)
-         VALUES (@id, 1, @state, @spki, @fingerprint, @kcv, @createdAt, @activationAt)`,
+        `INSERT INTO key_versions (key_id, version, state, public_spki, fingerprint, kcv, generated_at, activation_at, token_cka_id)
+         VALUES (@id, 1, @state, @spki, @fingerprint, @kcv, @createdAt, @activationAt, @tokenCkaId)`,
       )
       .run(row);
   }
@@ -125,9 +127,21 @@ export class KeyRepository {
     return { ...toSummary(r), tokenModule: r.token_module, spki: v?.public_spki ?? null, useCount: r.use_count };
   }
 
+  /** The key that has (or had, in an earlier version) this object on this token. */
   findByTokenObject(serial: string, ckaId: string): string | null {
-    const r = this.db.prepare('SELECT id FROM keys WHERE token_serial = ? AND token_cka_id = ?').get(serial, ckaId) as { id: string } | undefined;
+    const r = this.db
+      .prepare('SELECT k.id FROM keys k LEFT JOIN key_versions v ON v.key_id = k.id WHERE k.token_serial = ? AND (k.token_cka_id = ? OR v.token_cka_id = ?) LIMIT 1')
+      .get(serial, ckaId, ckaId) as { id: string } | undefined;
     return r?.id ?? null;
+  }
+
+  /** One version of a key as the core uses it (for verifying or decrypting with an earlier version). */
+  versionForUse(id: string, version: number): { state: string; spki: Buffer | null; tokenCkaId: string | null; processStopAt: string | null } | null {
+    return (
+      (this.db.prepare('SELECT state, public_spki AS spki, token_cka_id AS tokenCkaId, process_stop_at AS processStopAt FROM key_versions WHERE key_id = ? AND version = ?').get(id, version) as
+        | { state: string; spki: Buffer | null; tokenCkaId: string | null; processStopAt: string | null }
+        | undefined) ?? null
+    );
   }
 
   findByFingerprint(fingerprint: string): string | null {
@@ -153,6 +167,80 @@ export class KeyRepository {
          WHERE key_id = @id AND version = @version`,
       )
       .run({ state, at, reason: extra.revocationReason ?? null, compromised: extra.compromised ? 1 : 0, id, version });
+  }
+
+  /** A new current version (rotation): the key row follows it, the earlier version keeps its own row. */
+  addVersion(v: { id: string; version: number; state: string; spki: Buffer | null; fingerprint: string | null; kcv: string | null; at: string; tokenCkaId: string | null }): void {
+    this.db
+      .prepare(
+        `INSERT INTO key_versions (key_id, version, state, public_spki, fingerprint, kcv, generated_at, activation_at, token_cka_id)
+         VALUES (@id, @version, @state, @spki, @fingerprint, @kcv, @at, CASE WHEN @state = 'active' THEN @at END, @tokenCkaId)`,
+      )
+      .run(v);
+    this.db
+      .prepare('UPDATE keys SET current_version = @version, state = @state, fingerprint = @fingerprint, kcv = @kcv, token_cka_id = coalesce(@tokenCkaId, token_cka_id), use_count = 0 WHERE id = @id')
+      .run(v);
+  }
+
+  versions(id: string): Array<{ version: number; state: KeyState; fingerprint: string | null; kcv: string | null; generatedAt: string; activationAt: string | null; deactivatedAt: string | null; compromisedAt: string | null; destroyedAt: string | null; processStopAt: string | null; tokenCkaId: string | null }> {
+    return this.db
+      .prepare(
+        `SELECT version, state, fingerprint, kcv, generated_at AS generatedAt, activation_at AS activationAt, deactivated_at AS deactivatedAt,
+                compromised_at AS compromisedAt, destroyed_at AS destroyedAt, process_stop_at AS processStopAt, token_cka_id AS tokenCkaId
+         FROM key_versions WHERE key_id = ? ORDER BY version`,
+      )
+      .all(id) as ReturnType<KeyRepository['versions']>;
+  }
+
+  /** Moves one (not necessarily current) version to a state, with its date. */
+  setVersionState(id: string, version: number, state: string, at: string, processStopAt: string | null = null): void {
+    const col = state === 'deactivated' ? 'deactivated_at' : state === 'active' ? 'activation_at' : state.startsWith('destroyed') ? 'destroyed_at' : null;
+    this.db
+      .prepare(`UPDATE key_versions SET state = @state${col ? `, ${col} = coalesce(${col}, @at)` : ''}, process_stop_at = coalesce(@processStopAt, process_stop_at) WHERE key_id = @id AND version = @version`)
+      .run({ state, at, id, version, processStopAt });
+  }
+
+  setDestroyAt(id: string, at: string | null): void {
+    this.db.prepare('UPDATE keys SET destroy_at = ? WHERE id = ?').run(at, id);
+  }
+
+  destroyAt(id: string): string | null {
+    return (this.db.prepare('SELECT destroy_at FROM keys WHERE id = ?').get(id) as { destroy_at: string | null } | undefined)?.destroy_at ?? null;
+  }
+
+  dueDestructions(now: string): string[] {
+    return (this.db.prepare('SELECT id FROM keys WHERE destroy_at IS NOT NULL AND destroy_at <= ?').all(now) as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** Erases a version's sealed material; secure_delete zeroes the freed pages. */
+  eraseMaterial(id: string): number {
+    return this.db.prepare('DELETE FROM key_material WHERE key_id = ?').run(id).changes;
+  }
+
+  /** Versions whose dates have come: pre-active ones due to activate. */
+  dueActivations(now: string): Array<{ id: string; version: number }> {
+    return this.db
+      .prepare("SELECT kv.key_id AS id, kv.version FROM key_versions kv JOIN keys k ON k.id = kv.key_id AND k.current_version = kv.version WHERE kv.state = 'pre-active' AND kv.activation_at IS NOT NULL AND kv.activation_at <= ?")
+      .all(now) as Array<{ id: string; version: number }>;
+  }
+
+  /** Versions past their process-stop date that can still process: they must stop. */
+  dueProcessStops(now: string): Array<{ id: string; version: number; state: string }> {
+    return this.db
+      .prepare("SELECT key_id AS id, version, state FROM key_versions WHERE state IN ('active', 'suspended', 'deactivated') AND process_stop_at IS NOT NULL AND process_stop_at <= ?")
+      .all(now) as Array<{ id: string; version: number; state: string }>;
+  }
+
+  setActivationAt(id: string, version: number, at: string | null): void {
+    this.db.prepare('UPDATE key_versions SET activation_at = ? WHERE key_id = ? AND version = ?').run(at, id, version);
+  }
+
+  setMaxUses(id: string, max: number | null): void {
+    this.db.prepare('UPDATE keys SET max_uses = ? WHERE id = ?').run(max, id);
+  }
+
+  maxUses(id: string): number | null {
+    return (this.db.prepare('SELECT max_uses FROM keys WHERE id = ?').get(id) as { max_uses: number | null } | undefined)?.max_uses ?? null;
   }
 
   countUse(id: string): void {
@@ -183,6 +271,7 @@ export class KeyRepository {
     const r = this.db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as KeyRow | undefined;
     if (!r) return null;
     const v = this.db.prepare('SELECT public_spki FROM key_versions WHERE key_id = ? AND version = ?').get(id, r.current_version) as { public_spki: Buffer | null } | undefined;
-    return { ...toSummary(r), createdBy: r.created_by, publicKeyPem: v?.public_spki ? spkiToPem(v.public_spki) : null };
+    const extra = this.db.prepare('SELECT destroy_at, max_uses, use_count FROM keys WHERE id = ?').get(id) as { destroy_at: string | null; max_uses: number | null; use_count: number };
+    return { ...toSummary(r), createdBy: r.created_by, publicKeyPem: v?.public_spki ? spkiToPem(v.public_spki) : null, destroyAt: extra.destroy_at, maxUses: extra.max_uses, useCount: extra.use_count };
   }
 }

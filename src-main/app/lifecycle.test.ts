@@ -1,0 +1,122 @@
+import { rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChannelName, ChannelOutput } from '../../src-shared/contract.js';
+import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
+import { dispatch } from '../ipc/dispatch.js';
+import { UnlockedVault } from '../vault/vault.js';
+import { createCore, type CustosCore } from './core.js';
+
+let root: string;
+let core: CustosCore;
+let t = Date.parse('2026-06-01T08:00:00Z');
+const DAY = 86_400_000;
+
+async function call<C extends ChannelName>(channel: C, input: unknown): Promise<ChannelOutput<C>> {
+  const r = await dispatch(core.handlers, channel, input);
+  if (!r.ok) throw Object.assign(new Error(`${channel}: ${r.error.message}`), { code: r.error.code });
+  return r.value as ChannelOutput<C>;
+}
+async function code(channel: ChannelName, input: unknown): Promise<string> {
+  const r = await dispatch(core.handlers, channel, input);
+  return r.ok ? 'ok' : r.error.code;
+}
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+beforeEach(async () => {
+  t = Date.parse('2026-06-01T08:00:00Z');
+  root = mkdtempSync(join(tmpdir(), 'custos-lifecycle-'));
+  core = createCore({ vaultDir: join(root, 'vault'), host: 'browser', version: 'test', kdfCost: MINIMUM_KDF_COST, idleLockMs: 0, now: () => new Date(t) });
+  await call('vault.create', { adminName: 'alice', passphrase: 'alice long passphrase' });
+  await call('users.add', { name: 'bob', role: 'security-officer', passphrase: 'bob long passphrase' });
+});
+afterEach(async () => {
+  await core.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const relock = async () => {
+  await call('vault.lock', {});
+  await call('vault.unlock', { user: 'alice', passphrase: 'alice long passphrase' });
+};
+
+describe('rotation, dates, limits and destruction', () => {
+  it('rotates: version 2 signs, version 1 only verifies what it signed, until its process-stop date', async () => {
+    const k = await call('keys.generate', { name: 'invoices', algorithm: 'ec-p256' });
+    await call('keys.transition', { id: k.id, action: 'activate' });
+    const sig1 = await call('keys.sign', { id: k.id, data: b64('old invoice') });
+    const rotated = await call('keys.rotate', { id: k.id, processDays: 30 });
+    expect(rotated).toMatchObject({ version: 2, state: 'active' });
+    expect(rotated.fingerprint).not.toBe(k.fingerprint);
+    const versions = await call('keys.versions', { id: k.id });
+    expect(versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'deactivated'],
+      [2, 'active'],
+    ]);
+    expect(versions[0]!.processStopAt).toBe(new Date(t + 30 * DAY).toISOString());
+    // The new version signs; the old signature verifies only against version 1.
+    const sig2 = await call('keys.sign', { id: k.id, data: b64('new invoice') });
+    expect((await call('keys.verify', { id: k.id, data: b64('new invoice'), signature: sig2.signature })).valid).toBe(true);
+    expect((await call('keys.verify', { id: k.id, data: b64('old invoice'), signature: sig1.signature })).valid).toBe(false);
+    expect((await call('keys.verify', { id: k.id, data: b64('old invoice'), signature: sig1.signature, version: 1 })).valid).toBe(true);
+    t += 31 * DAY;
+    expect(await code('keys.verify', { id: k.id, data: b64('old invoice'), signature: sig1.signature, version: 1 })).toBe('E_PERMISSION');
+    const rot = (await call('audit.list', { keyId: k.id, operation: 'key.rotate' })).items[0]!;
+    expect(rot.details).toMatchObject({ fromVersion: 1, toVersion: 2 });
+  });
+
+  it('activates a key by itself when its activation date comes (checked at unlock)', async () => {
+    const k = await call('keys.generate', { name: 'next-quarter', algorithm: 'aes-256' });
+    await call('keys.schedule', { id: k.id, activationAt: new Date(t + 2 * DAY).toISOString() });
+    await relock();
+    expect((await call('keys.get', { id: k.id })).state).toBe('pre-active');
+    t += 3 * DAY;
+    await relock();
+    expect((await call('keys.get', { id: k.id })).state).toBe('active');
+    const ev = (await call('audit.list', { keyId: k.id, operation: 'key.activate' })).items[0]!;
+    expect(ev).toMatchObject({ actor: null, details: { automatic: true } });
+  });
+
+  it('enforces a usage limit', async () => {
+    const k = await call('keys.generate', { name: 'limited', algorithm: 'ed25519' });
+    await call('keys.transition', { id: k.id, action: 'activate' });
+    await call('keys.schedule', { id: k.id, maxUses: 2 });
+    await call('keys.sign', { id: k.id, data: b64('1') });
+    await call('keys.sign', { id: k.id, data: b64('2') });
+    expect(await code('keys.sign', { id: k.id, data: b64('3') })).toBe('E_PERMISSION');
+    expect((await call('keys.get', { id: k.id })).useCount).toBe(2);
+  });
+
+  it('destroys only after dual control and the waiting period, can be cancelled until then, and keeps a tombstone', async () => {
+    const k = await call('keys.generate', { name: 'retired', algorithm: 'rsa-2048' });
+    await call('keys.transition', { id: k.id, action: 'activate' });
+    expect(await code('keys.destroy', { id: k.id })).toBe('E_CONFLICT');
+    await call('keys.transition', { id: k.id, action: 'revoke', reason: 'key-compromise' });
+    const r = await call('keys.destroy', { id: k.id, afterDays: 3 });
+    expect(r.status).toBe('pending');
+    expect(await code('approvals.approve', { id: r.requestId })).toBe('E_PERMISSION');
+    await call('approvals.approve', { id: r.requestId, approver: { user: 'bob', passphrase: 'bob long passphrase' } });
+    expect((await call('keys.get', { id: k.id })).destroyAt).toBe(new Date(t + 3 * DAY).toISOString());
+
+    // Cancel, then schedule again and let the waiting period pass.
+    await call('keys.cancelDestruction', { id: k.id });
+    expect((await call('keys.get', { id: k.id })).destroyAt).toBeNull();
+    const again = await call('keys.destroy', { id: k.id, afterDays: 1 });
+    await call('approvals.approve', { id: again.requestId, approver: { user: 'bob', passphrase: 'bob long passphrase' } });
+    t += 2 * DAY;
+    expect(await code('keys.cancelDestruction', { id: k.id })).toBe('E_CONFLICT');
+    await relock();
+    const tomb = await call('keys.get', { id: k.id });
+    expect(tomb).toMatchObject({ state: 'destroyed-compromised', name: 'retired', destroyAt: null });
+    expect(tomb.publicKeyPem).toContain('BEGIN PUBLIC KEY');
+    await call('vault.lock', {});
+    const v = await UnlockedVault.unlock(join(root, 'vault'), { user: 'alice', passphrase: 'alice long passphrase', now: () => new Date(t) });
+    try {
+      expect(() => v.openMaterial(k.id, 1)).toThrow(/no material/);
+      expect(v.db.prepare('SELECT count(*) AS n FROM key_material WHERE key_id = ?').get(k.id)).toEqual({ n: 0 });
+    } finally {
+      v.close();
+    }
+  });
+});
