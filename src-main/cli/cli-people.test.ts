@@ -105,4 +105,21 @@ describe('CLI: people, approvals, quorum and audit bundles', () => {
     const wrongKey = await custos(['audit', 'verify', out, '--expect-key', 'ab'.repeat(32)]);
     expect(wrongKey.code).toBe(6);
   });
+
+  it('rotates a key, and schedules and cancels its destruction under dual control', async () => {
+    const k = await json([...as('alice'), 'keys', 'generate', '--name', 'batch-kek', '--alg', 'aes-256']);
+    await json([...as('alice'), 'keys', 'activate', k.id]);
+    const r = await json([...as('alice'), 'keys', 'rotate', k.id]);
+    expect(r).toMatchObject({ version: 2, state: 'active' });
+    expect(r.kcv).not.toBe(k.kcv);
+    const active = await custos([...as('alice'), 'keys', 'destroy', k.id]);
+    expect(active.code).toBe(8);
+    expect(active.stderr).toMatch(/deactivate or revoke it first/);
+    await json([...as('alice'), 'keys', 'deactivate', k.id]);
+    const d = await json([...as('alice'), 'keys', 'destroy', k.id, '--after', '5']);
+    expect(d.status).toBe('pending');
+    await json([...as('bob'), 'approvals', 'approve', d.requestId]);
+    expect((await json([...as('bob'), 'keys', 'show', k.id])).destroyAt).toMatch(/^\d{4}-/);
+    expect((await json([...as('bob'), 'keys', 'cancel-destruction', k.id])).destroyAt).toBeNull();
+  });
 });

@@ -46,6 +46,7 @@ export const OPTIONS = {
   in: { type: 'string' },
   sig: { type: 'string' },
   mechanism: { type: 'string' },
+  after: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },

@@ -5,7 +5,7 @@ import { approvalsApprove, approvalsList, approvalsReject } from './commands/app
 import { auditExport, auditList, auditVerify } from './commands/audit.js';
 import { init } from './commands/init.js';
 import { keysList, keysShow } from './commands/keys.js';
-import { keysDecrypt, keysEncrypt, keysGenerate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensInit, tokensList } from './commands/tokens.js';
+import { keysCancelDestruction, keysDecrypt, keysDestroy, keysEncrypt, keysGenerate, keysRotate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensInit, tokensList } from './commands/tokens.js';
 import { methodsAddPassphrase, methodsAddToken, methodsList, methodsRemove, methodsSetQuorum, unlockCheck } from './commands/methods.js';
 import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './commands/users.js';
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
@@ -26,6 +26,9 @@ Usage:
   custos [AUTH] keys decrypt ID --in FILE.enc --out FILE
   custos [AUTH] keys activate|suspend|resume|deactivate ID
   custos [AUTH] keys revoke ID --reason key-compromise|ca-compromise|superseded|…
+  custos [AUTH] keys rotate ID [--pin-file F]
+  custos [AUTH] keys destroy ID [--after DAYS]     (dual control; erased after the waiting period)
+  custos [AUTH] keys cancel-destruction ID
   custos [AUTH] tokens list [--json]
   custos [AUTH] tokens discover SERIAL [--pin-file F]
   custos [AUTH] tokens init --module PATH --slot N --label L --so-pin-file F --user-pin-file F
@@ -90,6 +93,9 @@ const COMMANDS: Record<string, Command> = {
   'keys resume': keysTransition('resume'),
   'keys deactivate': keysTransition('deactivate'),
   'keys revoke': keysTransition('revoke'),
+  'keys rotate': keysRotate,
+  'keys destroy': keysDestroy,
+  'keys cancel-destruction': keysCancelDestruction,
   'tokens list': tokensList,
   'tokens discover': tokensDiscover,
   'tokens init': tokensInit,

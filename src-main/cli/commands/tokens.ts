@@ -8,6 +8,8 @@ import { sealTokenInit } from '../../app/token-operations.js';
 import { ApprovalService } from '../../approvals/approval-service.js';
 import { OPERATIONS } from '../../approvals/all-operations.js';
 import { outcomeText } from './users.js';
+import { nextState } from '../../lifecycle/state-machine.js';
+import { readSettings } from '../../app/settings.js';
 import { CustosError } from '../../errors.js';
 import { KeyService } from '../../keys/key-service.js';
 import type { TokenService } from '../../pkcs11/service.js';
@@ -184,5 +186,36 @@ export async function keysDecrypt(cli: Cli): Promise<number> {
   });
   writeFileSync(cli.values.out, r.plaintext, { mode: 0o600 });
   print(cli, { out: cli.values.out, mechanism: r.mechanism }, `Decrypted into ${cli.values.out}.\n`);
+  return 0;
+}
+
+export async function keysRotate(cli: Cli): Promise<number> {
+  only(cli, ['pin-file'], 1);
+  const id = parseWith(keyIdSchema, cli.args[0], 'key id');
+  const key = await withKey(cli, id, (k) => k.rotate(id));
+  print(cli, keyJson(key), `${key.name} rotated: version ${key.version} is active; the previous version may only verify and decrypt now.\n`);
+  return 0;
+}
+
+/** keys destroy ID [--after DAYS]: files the dual-control request; erasure follows the waiting period. */
+export async function keysDestroy(cli: Cli): Promise<number> {
+  only(cli, ['after'], 1);
+  const id = parseWith(keyIdSchema, cli.args[0], 'key id');
+  const afterDays = cli.values.after === undefined ? undefined : parseWith(z.coerce.number().int().min(1).max(90), cli.values.after, '--after');
+  const o = await withVault(cli, (v) => {
+    const k = new KeyService(v).get(id);
+    if (!nextState(k.state, 'destroy')) throw new CustosError('E_CONFLICT', `A key in state ${k.state} cannot be destroyed; deactivate or revoke it first.`);
+    const days = afterDays ?? readSettings(v.db).destructionWaitDays;
+    return new ApprovalService(v, OPERATIONS).submit('key.destroy', { id, afterDays: days }, `Destroy ${k.name} (${k.algorithm}, ${k.store}) ${days} day(s) after approval`);
+  });
+  print(cli, o, outcomeText(o));
+  return 0;
+}
+
+export async function keysCancelDestruction(cli: Cli): Promise<number> {
+  only(cli, [], 1);
+  const id = parseWith(keyIdSchema, cli.args[0], 'key id');
+  const key = await withVault(cli, async (v) => new KeyService(v).cancelDestruction(id));
+  print(cli, keyJson(key), `The destruction of ${key.name} is cancelled.\n`);
   return 0;
 }
