@@ -271,6 +271,8 @@ export function createCore(
           throw e;
         }
         v.record({ actor: v.user.name, operation: 'token.login', outcome: 'success', details: { serial: input.serial, pinPad: input.pin === null } });
+        // Destructions waiting for this token can run now.
+        await applyDue();
         return tokenSummary((await svc.tokens()).find((t) => t.serial === input.serial)!);
       }),
     'tokens.logout': (input) =>

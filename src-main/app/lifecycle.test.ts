@@ -120,3 +120,42 @@ describe('rotation, dates, limits and destruction', () => {
     }
   });
 });
+
+describe('token keys through rotation and destruction', () => {
+  it('rotates a token key to a new object on the same token, and destroys both objects with C_DestroyObject', async () => {
+    const { createSoftHsm, pkcs11Tool } = await import('../testing/softhsm.js');
+    const { buildPkcs11WorkerForTests } = await import('../pkcs11/test-support.js');
+    const hsm = createSoftHsm({ labels: ['rotation-card'] });
+    const worker = await buildPkcs11WorkerForTests();
+    await core.close();
+    core = createCore({ vaultDir: join(root, 'vault'), host: 'browser', version: 'test', kdfCost: MINIMUM_KDF_COST, idleLockMs: 0, now: () => new Date(t), pkcs11: { allowlist: [hsm.modulePath], workerScript: worker.script } });
+    try {
+      const token = hsm.tokens[0]!;
+      const objects = () => pkcs11Tool(hsm, ['--token-label', token.label, '--login', '--pin', token.userPin, '--list-objects', '--type', 'privkey']);
+      await call('vault.unlock', { user: 'alice', passphrase: 'alice long passphrase' });
+      await call('tokens.login', { serial: token.serial, pin: token.userPin });
+      const k = await call('keys.generate', { name: 'card-signing', algorithm: 'ec-p256', tokenSerial: token.serial });
+      await call('keys.transition', { id: k.id, action: 'activate' });
+      const r = await call('keys.rotate', { id: k.id });
+      expect(r.token!.ckaId).not.toBe(k.token!.ckaId);
+      expect(objects().match(/label:\s+card-signing/g)).toHaveLength(2);
+      await call('keys.transition', { id: k.id, action: 'deactivate' });
+      const d = await call('keys.destroy', { id: k.id, afterDays: 1 });
+      await call('approvals.approve', { id: d.requestId, approver: { user: 'bob', passphrase: 'bob long passphrase' } });
+      t += 2 * DAY;
+      // At unlock the token is logged out, so the destruction waits; logging in to it runs it.
+      await call('vault.lock', {});
+      await call('vault.unlock', { user: 'alice', passphrase: 'alice long passphrase' });
+      expect((await call('keys.get', { id: k.id })).state).toBe('deactivated');
+      expect(objects()).toContain('card-signing');
+      await call('tokens.login', { serial: token.serial, pin: token.userPin });
+      expect((await call('keys.get', { id: k.id })).state).toBe('destroyed');
+      expect(objects()).not.toContain('card-signing');
+      expect((await call('audit.list', { keyId: k.id, operation: 'key.destroy' })).items[0]).toMatchObject({ actor: null, outcome: 'success' });
+    } finally {
+      await core.close();
+      worker.cleanup();
+      hsm.cleanup();
+    }
+  });
+});
