@@ -6,3 +6,6 @@ export * from './contract.js';
 export * from './approvals.js';
 export * from './people.js';
 export * from './lifecycle.js';
+export * from './permissions.js';
+export * from './state-machine.js';
+export * from './mechanisms.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KEY_STATES, type KeyState } from '../../src-shared/keys.js';
-import { KMIP_USAGE, LIFECYCLE_ACTIONS, OPERATIONS, REVOCATION_REASONS, type RevocationReason } from '../../src-shared/lifecycle.js';
+import { KEY_STATES, type KeyState } from './keys.js';
+import { KMIP_USAGE, LIFECYCLE_ACTIONS, OPERATIONS, REVOCATION_REASONS, type RevocationReason } from './lifecycle.js';
 import { mayUse, nextState } from './state-machine.js';
 
 /** The whole table; "revoke-compromise" is KeyCompromise or CACompromise, "revoke-other" any other reason. */

@@ -1,8 +1,9 @@
-import { KMIP_USAGE, REVOCATION_REASONS, type KeyOperation, type LifecycleAction, type RevocationReason } from '../../src-shared/lifecycle.js';
-import type { KeyState } from '../../src-shared/keys.js';
+import { KMIP_USAGE, REVOCATION_REASONS, type KeyOperation, type LifecycleAction, type RevocationReason } from './lifecycle.js';
+import type { KeyState } from './keys.js';
 
 /**
- * NIST SP 800-57 Part 1 Rev 5 §7 key states as pure functions. Transitions:
+ * NIST SP 800-57 Part 1 Rev 5 §7 key states as pure functions, shared by the core (which enforces
+ * them) and the console (which enables only the actions they allow). Transitions:
  *   generate → pre-active; pre-active → active; active ⇄ suspended; active/suspended → deactivated;
  *   any live state → compromised (revoke with KeyCompromise/CACompromise); revoke with any other
  *   reason → deactivated; pre-active/deactivated/compromised → destroyed (destroyed-compromised

@@ -19,7 +19,7 @@ import { MethodService } from '../vault/method-service.js';
 import { UnlockedVault } from '../vault/vault.js';
 import type { CoreEventListener, CoreOptions, CustosCore } from './core-types.js';
 import { readSettings, writeSettings } from './settings.js';
-import { nextState } from '../lifecycle/state-machine.js';
+import { nextState } from '../../src-shared/state-machine.js';
 
 export type { CustosCore, CoreOptions } from './core-types.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Operation } from '../approvals/operations.js';
 import { CustosError } from '../errors.js';
-import { nextState } from '../lifecycle/state-machine.js';
+import { nextState } from '../../src-shared/state-machine.js';
 import type { KeyState } from '../../src-shared/keys.js';
 
 /**

@@ -5,7 +5,7 @@ import { usageNames, type KeyOperation, type LifecycleAction, type RevocationRea
 import { aesKcv } from '../crypto/cmac.js';
 import { wipe } from '../crypto/wipe.js';
 import { CustosError } from '../errors.js';
-import { isCompromiseReason, mayUse, nextState, revocationCode } from '../lifecycle/state-machine.js';
+import { isCompromiseReason, mayUse, nextState, revocationCode } from '../../src-shared/state-machine.js';
 import type { TokenService } from '../pkcs11/service.js';
 import type { TokenAlgorithm, TokenKeyRecord } from '../pkcs11/types.js';
 import { requirePermission } from '../users/permissions.js';

@@ -1,27 +1,9 @@
 import { CustosError } from '../errors.js';
 import type { KeyUsageAttributes } from './types.js';
 
-/** KMIP Cryptographic Usage Mask bits (KMIP 1.x/2.x, §9.1.3.3.1). */
-export const KMIP_USAGE = {
-  Sign: 0x1,
-  Verify: 0x2,
-  Encrypt: 0x4,
-  Decrypt: 0x8,
-  WrapKey: 0x10,
-  UnwrapKey: 0x20,
-  Export: 0x40,
-  MACGenerate: 0x80,
-  MACVerify: 0x100,
-  DeriveKey: 0x200,
-  KeyAgreement: 0x800,
-  CertificateSign: 0x1000,
-  CRLSign: 0x2000,
-} as const;
-export type KmipUsageName = keyof typeof KMIP_USAGE;
-
-export function usageNames(mask: number): KmipUsageName[] {
-  return (Object.keys(KMIP_USAGE) as KmipUsageName[]).filter((n) => (mask & KMIP_USAGE[n]) !== 0);
-}
+/** KMIP Cryptographic Usage Mask bits (KMIP 1.x/2.x, §9.1.3.3.1): the shared definition. */
+export { KMIP_USAGE, usageNames, type KmipUsageName } from '../../src-shared/lifecycle.js';
+import { KMIP_USAGE, usageNames, type KmipUsageName } from '../../src-shared/lifecycle.js';
 
 export function usageMaskOf(...names: KmipUsageName[]): number {
   return names.reduce((m, n) => m | KMIP_USAGE[n], 0);

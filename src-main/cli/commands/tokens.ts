@@ -8,7 +8,7 @@ import { sealTokenInit } from '../../app/token-operations.js';
 import { ApprovalService } from '../../approvals/approval-service.js';
 import { OPERATIONS } from '../../approvals/all-operations.js';
 import { outcomeText } from './users.js';
-import { nextState } from '../../lifecycle/state-machine.js';
+import { nextState } from '../../../src-shared/state-machine.js';
 import { readSettings } from '../../app/settings.js';
 import { CustosError } from '../../errors.js';
 import { KeyService } from '../../keys/key-service.js';
