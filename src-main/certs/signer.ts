@@ -8,6 +8,14 @@ import { checkMechanism, defaultSignMechanism } from '../keys/mechanisms.js';
 import { softwareVerify } from '../keys/software-sign.js';
 import { ecdsaDerToRaw } from '../pkcs11/spki.js';
 
+type CryptoKey = webcrypto.CryptoKey;
+type Algorithm = webcrypto.Algorithm;
+type KeyAlgorithm = webcrypto.KeyAlgorithm;
+type KeyType = webcrypto.KeyType;
+type BufferSource = webcrypto.BufferSource;
+/** What @peculiar/x509's generators take as their crypto provider. */
+type Crypto = webcrypto.Crypto;
+
 /**
  * Delegated signing for @peculiar/x509. Custos never hands a private key to the library: the
  * generators get a stand-in CryptoKey and a minimal WebCrypto-shaped provider whose subtle.sign()
