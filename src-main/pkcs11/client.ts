@@ -54,13 +54,15 @@ export class WorkerTransport implements Pkcs11Transport {
   constructor(script: string, data: Pkcs11WorkerData) {
     this.worker = new Worker(script, { workerData: data, name: 'custos-pkcs11' });
     this.worker.unref();
-    this.worker.on('message', (res: Pkcs11Response) => {
-      const p = this.pending.get(res.id);
-      if (!p) return;
-      this.pending.delete(res.id);
+    this.worker.on('message', (msg: Pkcs11Response | Pkcs11Response[]) => {
+      for (const res of Array.isArray(msg) ? msg : [msg]) {
+        const p = this.pending.get(res.id);
+        if (!p) continue;
+        this.pending.delete(res.id);
+        if (res.ok) p.resolve(res.value);
+        else p.reject(shapeToError(res.error));
+      }
       if (this.pending.size === 0) this.worker.unref();
-      if (res.ok) p.resolve(res.value);
-      else p.reject(shapeToError(res.error));
     });
     this.worker.on('error', (e) => {
       console.error('custos pkcs11 worker crashed:', e);
@@ -81,14 +83,28 @@ export class WorkerTransport implements Pkcs11Transport {
     this.pending.clear();
   }
 
+  /**
+   * Requests made in the same turn of the event loop travel as one message and come back as one:
+   * with many signatures in flight the thread hop, not the token, would otherwise set the pace.
+   */
+  private outbox: Array<{ id: number; op: Pkcs11Op; args: unknown }> = [];
+
   request(op: Pkcs11Op, args: unknown[]): Promise<unknown> {
     if (this.exitError) return Promise.reject(this.exitError);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ id, op, args: compact(args) });
+      this.outbox.push({ id, op, args: compact(args) });
+      if (this.outbox.length === 1) queueMicrotask(() => this.flush());
     });
+  }
+
+  private flush(): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    if (batch.length === 0 || this.exitError) return;
+    this.worker.postMessage(batch.length === 1 ? batch[0] : batch);
   }
 
   async terminate(): Promise<void> {

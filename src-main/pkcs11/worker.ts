@@ -25,11 +25,16 @@ function start(): Pkcs11Api {
 }
 const api = start();
 
-port.on('message', (req: { op?: unknown }) => {
-  const res = handleRequest(api, req, (op, e) => {
+const answer = (req: { op?: unknown }) =>
+  handleRequest(api, req, (op, e) => {
     // Diagnostics for the console log: the operation name and the error only, never the request.
     console.error(`custos pkcs11 worker: unexpected error during ${op}:`, e);
   });
-  port.postMessage(res);
-  if (req?.op === 'close') port.close();
+
+// A batch (requests made together on the main thread) is answered in order, as one message.
+port.on('message', (msg: { op?: unknown } | Array<{ op?: unknown }>) => {
+  const reqs = Array.isArray(msg) ? msg : [msg];
+  const res = reqs.map(answer);
+  port.postMessage(Array.isArray(msg) ? res : res[0]);
+  if (reqs.some((r) => r?.op === 'close')) port.close();
 });
