@@ -237,6 +237,27 @@ export const channels = {
     output: requestOutcomeSchema,
   },
   'keys.cancelDestruction': { input: z.object({ id: keyIdSchema }).strict(), output: keySummarySchema },
+  'keys.exportPublic': {
+    input: z.object({ id: keyIdSchema, format: z.enum(['pem', 'jwk', 'openssh']) }).strict(),
+    output: z.object({ text: z.string() }),
+  },
+  'keys.csr': {
+    input: z.object({ id: keyIdSchema, subject: z.string().trim().min(3).max(1024), dnsNames: z.array(z.string().max(253)).max(100).optional(), ca: z.boolean().optional() }).strict(),
+    output: z.object({ pem: z.string(), subject: z.string() }),
+  },
+  'keys.selfSign': {
+    input: z
+      .object({
+        id: keyIdSchema,
+        subject: z.string().trim().min(3).max(1024),
+        days: z.number().int().min(1).max(36_500),
+        ca: z.boolean(),
+        pathLength: z.number().int().min(0).max(10).optional(),
+        dnsNames: z.array(z.string().max(253)).max(100).optional(),
+      })
+      .strict(),
+    output: z.object({ pem: z.string(), subject: z.string(), serialNumber: z.string(), fingerprint: z.string(), notAfter: z.string() }),
+  },
   'keys.sign': {
     input: z.object({ id: keyIdSchema, data: base64Schema, mechanism: z.enum(SIGN_MECHANISMS).optional() }).strict(),
     output: z.object({ signature: z.string(), mechanism: z.enum(SIGN_MECHANISMS) }),

@@ -220,6 +220,9 @@ export function createCore(
         return new ApprovalService(v, OPERATIONS, { tokens: tokenService }).submit('key.destroy', { id: input.id, afterDays }, `Destroy ${k.name} (${k.algorithm}, ${k.store}) ${afterDays} day(s) after approval`);
       }),
     'keys.cancelDestruction': (input) => run((v) => keys(v).cancelDestruction(input.id)),
+    'keys.exportPublic': (input) => run((v) => ({ text: keys(v).exportPublic(input.id, input.format) })),
+    'keys.csr': (input) => run((v) => keys(v).csr(input.id, { subject: input.subject, dnsNames: input.dnsNames, ca: input.ca })),
+    'keys.selfSign': (input) => run((v) => keys(v).selfSign(input.id, input)),
     'keys.sign': (input) =>
       run(async (v) => {
         const r = await keys(v).sign(input.id, Buffer.from(input.data, 'base64'), input.mechanism);

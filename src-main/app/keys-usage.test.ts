@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +117,41 @@ describe('keys in use: lifecycle gates, signatures openssl accepts, tokens', () 
     await call('keys.transition', { id: aes.id, action: 'suspend' });
     expect(await code('keys.encrypt', { id: aes.id, data: plain })).toBe('E_PERMISSION');
     expect((await call('keys.decrypt', { id: aes.id, data: e.ciphertext, iv: e.iv!, aad })).plaintext).toBe(plain);
+  });
+
+  it('makes a CSR and a self-signed root certificate that openssl accepts, for a vault key and a token key', async () => {
+    const token = hsm.tokens[0]!;
+    await call('tokens.login', { serial: token.serial, pin: token.userPin });
+    const vaultKey = await call('keys.generate', { name: 'issuing-ca', algorithm: 'ec-p384', usage: 0x1 | 0x2 | 0x1000 | 0x2000 });
+    const tokenKey = await call('keys.generate', { name: 'root-ca-token', algorithm: 'ec-p384', usage: 0x1 | 0x2 | 0x1000 | 0x2000, tokenSerial: token.serial });
+    for (const k of [vaultKey, tokenKey]) {
+      expect(await code('keys.csr', { id: k.id, subject: 'CN=Too Early' })).toBe('E_PERMISSION');
+      await call('keys.transition', { id: k.id, action: 'activate' });
+      const csr = await call('keys.csr', { id: k.id, subject: 'CN=Example Issuing CA, O=Example, C=GB' });
+      const cert = await call('keys.selfSign', { id: k.id, subject: `CN=Example Root ${k.store}, O=Example, C=GB`, days: 3650, ca: true });
+      const dir = mkdtempSync(join(tmpdir(), 'custos-cert-'));
+      try {
+        writeFileSync(join(dir, 'req.pem'), csr.pem);
+        writeFileSync(join(dir, 'root.pem'), cert.pem);
+        // openssl 3.0 exits 0 even when the request's signature fails; read what it says.
+        const req = spawnSync('openssl', ['req', '-verify', '-noout', '-in', join(dir, 'req.pem')], { encoding: 'utf8' });
+        expect(req.stdout + req.stderr).toMatch(/verify OK/);
+        const verify = execFileSync('openssl', ['verify', '-x509_strict', '-check_ss_sig', '-CAfile', join(dir, 'root.pem'), join(dir, 'root.pem')], { encoding: 'utf8' });
+        expect(verify).toMatch(/OK/);
+        const text = execFileSync('openssl', ['x509', '-noout', '-text', '-in', join(dir, 'root.pem')], { encoding: 'utf8' });
+        expect(text).toMatch(/CA:TRUE/);
+        expect(text).toMatch(/Certificate Sign/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const ssh = (await call('keys.exportPublic', { id: k.id, format: 'openssh' })).text;
+      expect(ssh).toMatch(/^ecdsa-sha2-nistp384 [A-Za-z0-9+/=]+ /);
+      const jwk = JSON.parse((await call('keys.exportPublic', { id: k.id, format: 'jwk' })).text);
+      expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-384' });
+      expect((await call('keys.exportPublic', { id: k.id, format: 'pem' })).text).toBe((await call('keys.get', { id: k.id })).publicKeyPem);
+    }
+    const ops = (await call('audit.list', { keyId: tokenKey.id })).items.map((e) => e.operation);
+    expect(ops).toEqual(expect.arrayContaining(['key.csr', 'key.certify', 'key.sign']));
   });
 
   it('refuses a usage the mask does not grant', async () => {

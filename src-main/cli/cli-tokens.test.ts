@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,6 +76,12 @@ describe('CLI with a PKCS#11 token', () => {
     expect((await custos([...auth(), 'keys', 'encrypt', aes.id, '--in', f('data.txt'), '--out', f('data.enc')])).code).toBe(0);
     expect((await custos([...auth(), 'keys', 'decrypt', aes.id, '--in', f('data.enc'), '--out', f('data.out')])).code).toBe(0);
     expect(readFileSync(f('data.out'), 'utf8')).toBe('wire transfer batch 7\n');
+
+    // A CSR through the token, checked by openssl; the public key as an OpenSSH line.
+    expect((await custos([...auth(), 'keys', 'csr', key.id, '--subject', 'CN=cli.example, O=Example', '--out', f('req.pem'), '--pin-file', f('pin')])).code).toBe(0);
+    const req = spawnSync('openssl', ['req', '-verify', '-noout', '-in', f('req.pem')], { encoding: 'utf8' });
+    expect(req.stdout + req.stderr).toMatch(/verify OK/);
+    expect((await custos([...auth(), 'keys', 'export-public', key.id, '--format', 'openssh'])).stdout).toMatch(/^ecdsa-sha2-nistp256 /);
 
     const d1 = JSON.parse((await custos([...auth(), 'tokens', 'discover', token.serial, '--pin-file', f('pin'), '--json'])).stdout);
     const d2 = JSON.parse((await custos([...auth(), 'tokens', 'discover', token.serial, '--pin-file', f('pin'), '--json'])).stdout);

@@ -5,7 +5,7 @@ import { approvalsApprove, approvalsList, approvalsReject } from './commands/app
 import { auditExport, auditList, auditVerify } from './commands/audit.js';
 import { init } from './commands/init.js';
 import { keysList, keysShow } from './commands/keys.js';
-import { keysCancelDestruction, keysDecrypt, keysDestroy, keysEncrypt, keysGenerate, keysRotate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensInit, tokensList } from './commands/tokens.js';
+import { keysCancelDestruction, keysCsr, keysExportPublic, keysSelfSign, keysDecrypt, keysDestroy, keysEncrypt, keysGenerate, keysRotate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensInit, tokensList } from './commands/tokens.js';
 import { methodsAddPassphrase, methodsAddToken, methodsList, methodsRemove, methodsSetQuorum, unlockCheck } from './commands/methods.js';
 import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './commands/users.js';
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
@@ -27,6 +27,9 @@ Usage:
   custos [AUTH] keys activate|suspend|resume|deactivate ID
   custos [AUTH] keys revoke ID --reason key-compromise|ca-compromise|superseded|…
   custos [AUTH] keys rotate ID [--pin-file F]
+  custos [AUTH] keys export-public ID --format pem|jwk|openssh [--out FILE]
+  custos [AUTH] keys csr ID --subject "CN=…, O=…, C=…" --out FILE [--dns a,b] [--pin-file F]
+  custos [AUTH] keys self-sign ID --subject DN --days N [--ca] --out FILE [--pin-file F]
   custos [AUTH] keys destroy ID [--after DAYS]     (dual control; erased after the waiting period)
   custos [AUTH] keys cancel-destruction ID
   custos [AUTH] tokens list [--json]
@@ -94,6 +97,9 @@ const COMMANDS: Record<string, Command> = {
   'keys deactivate': keysTransition('deactivate'),
   'keys revoke': keysTransition('revoke'),
   'keys rotate': keysRotate,
+  'keys export-public': keysExportPublic,
+  'keys csr': keysCsr,
+  'keys self-sign': keysSelfSign,
   'keys destroy': keysDestroy,
   'keys cancel-destruction': keysCancelDestruction,
   'tokens list': tokensList,

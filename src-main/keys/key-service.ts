@@ -15,6 +15,10 @@ import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
 import { KeyRepository, type KeyUseRecord } from './repository.js';
 import { generateSoftwareKey } from './software-generate.js';
 import { hmacVerify, softwareSign, softwareVerify } from './software-sign.js';
+import { toJwk, toOpenSsh, toPem } from '../certs/public-key-export.js';
+import { createCsr } from '../certs/csr.js';
+import { createSelfSignedCertificate } from '../certs/self-signed.js';
+import type { CertSigner } from '../certs/signer.js';
 import { aesGcmDecrypt, aesGcmEncrypt, rsaOaepDecrypt, rsaOaepEncrypt, type CipherMechanismId } from './software-cipher.js';
 
 /** Usages each family can have at all; a requested mask outside this is refused. */
@@ -419,6 +423,39 @@ export class KeyService {
     }
     await this.vault.recordUse({ actor: this.vault.user.name, operation: 'key.decrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: ciphertext.length } }, () => this.repo.countUse(id));
     return { plaintext, mechanism: mech };
+  }
+
+  /** The key's public half as PEM, JWK or an OpenSSH line; never any private part. */
+  exportPublic(id: string, format: 'pem' | 'jwk' | 'openssh'): string {
+    requirePermission(this.vault.user.role, 'keys.read');
+    const k = this.forUse(id);
+    if (!k.spki) throw new CustosError('E_UNSUPPORTED', 'Symmetric keys have no public part to export; their key check value identifies them.');
+    if (format === 'pem') return toPem(k.spki);
+    if (format === 'jwk') return JSON.stringify(toJwk(k.spki), null, 2) + '\n';
+    return toOpenSsh(k.spki, k.name.replace(/\s+/g, '_')) + '\n';
+  }
+
+  private certSigner(k: KeyUseRecord): CertSigner {
+    if (!k.spki) throw new CustosError('E_UNSUPPORTED', 'Only asymmetric keys can sign a certificate or a request.');
+    return { algorithm: k.algorithm, spki: k.spki, sign: async (tbs) => (await this.sign(k.id, Buffer.from(tbs))).signature };
+  }
+
+  /** A PKCS#10 request signed by the key (through the same gates and audit as any signature). */
+  async csr(id: string, input: { subject: string; dnsNames?: string[]; ca?: boolean }): Promise<{ pem: string; subject: string }> {
+    const k = this.forUse(id);
+    const r = await createCsr(this.certSigner(k), { subject: input.subject, usageMask: k.usageMask, ca: input.ca, dnsNames: input.dnsNames });
+    this.vault.record({ actor: this.vault.user.name, operation: 'key.csr', keyId: id, keyVersion: k.version, outcome: 'success', details: { subject: r.subject, signatureAlgorithm: r.signatureAlgorithm } });
+    return { pem: r.pem, subject: r.subject };
+  }
+
+  /** A self-signed X.509 v3 certificate for the key (a root CA when `ca`). */
+  async selfSign(id: string, input: { subject: string; days: number; ca: boolean; pathLength?: number; dnsNames?: string[] }): Promise<{ pem: string; subject: string; serialNumber: string; fingerprint: string; notAfter: string }> {
+    const k = this.forUse(id);
+    const notBefore = this.vault.now();
+    const notAfter = new Date(notBefore.getTime() + input.days * 86_400_000);
+    const r = await createSelfSignedCertificate(this.certSigner(k), { subject: input.subject, notBefore, notAfter, usageMask: k.usageMask, ca: input.ca, pathLength: input.pathLength, dnsNames: input.dnsNames });
+    this.vault.record({ actor: this.vault.user.name, operation: 'key.certify', keyId: id, keyVersion: k.version, outcome: 'success', details: { subject: r.subject, serialNumber: r.serialNumber, certificateSha256: r.fingerprint, ca: input.ca, notAfter: notAfter.toISOString() } });
+    return { pem: r.pem, subject: r.subject, serialNumber: r.serialNumber, fingerprint: r.fingerprint, notAfter: notAfter.toISOString() };
   }
 
   /**

@@ -219,3 +219,38 @@ export async function keysCancelDestruction(cli: Cli): Promise<number> {
   print(cli, keyJson(key), `The destruction of ${key.name} is cancelled.\n`);
   return 0;
 }
+
+export async function keysExportPublic(cli: Cli): Promise<number> {
+  only(cli, ['format', 'out'], 1);
+  const id = parseWith(keyIdSchema, cli.args[0], 'key id');
+  const format = parseWith(z.enum(['pem', 'jwk', 'openssh']), cli.values.format ?? 'pem', '--format');
+  const text = await withVault(cli, async (v) => new KeyService(v).exportPublic(id, format));
+  if (cli.values.out) writeFileSync(cli.values.out, text);
+  cli.io.stdout(cli.values.out ? `Wrote the public key (${format}) to ${cli.values.out}.\n` : text);
+  return 0;
+}
+
+const dnsList = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+export async function keysCsr(cli: Cli): Promise<number> {
+  only(cli, ['subject', 'out', 'dns', 'ca', 'pin-file'], 1);
+  const id = parseWith(keyIdSchema, cli.args[0], 'key id');
+  const subject = parseWith(z.string().trim().min(3), cli.values.subject, '--subject');
+  if (!cli.values.out) throw new UsageError('--out FILE is required');
+  const r = await withKey(cli, id, (k) => k.csr(id, { subject, dnsNames: dnsList(cli.values.dns), ca: cli.values.ca }));
+  writeFileSync(cli.values.out, r.pem);
+  print(cli, { out: cli.values.out, subject: r.subject }, `Wrote a certificate request for ${r.subject} to ${cli.values.out}.\n`);
+  return 0;
+}
+
+export async function keysSelfSign(cli: Cli): Promise<number> {
+  only(cli, ['subject', 'out', 'dns', 'ca', 'days', 'pin-file'], 1);
+  const id = parseWith(keyIdSchema, cli.args[0], 'key id');
+  const subject = parseWith(z.string().trim().min(3), cli.values.subject, '--subject');
+  const days = parseWith(z.coerce.number().int().min(1).max(36_500), cli.values.days ?? '365', '--days');
+  if (!cli.values.out) throw new UsageError('--out FILE is required');
+  const r = await withKey(cli, id, (k) => k.selfSign(id, { subject, days, ca: cli.values.ca === true, dnsNames: dnsList(cli.values.dns) }));
+  writeFileSync(cli.values.out, r.pem);
+  print(cli, { out: cli.values.out, ...r, pem: undefined }, `Wrote a self-signed certificate for ${r.subject} (serial ${r.serialNumber}, SHA-256 ${r.fingerprint}) to ${cli.values.out}.\n`);
+  return 0;
+}
