@@ -155,33 +155,51 @@ function finding(r: CompiledRule, k: PolicyKey, appliesFrom: string, detail: str
   };
 }
 
-/** Start of a key's cryptoperiod: its activation date, else its creation date; NaN when neither parses. */
-function periodStart(k: PolicyKey): { ms: number; from: 'activation' | 'creation' } {
+/** A key's dates as timestamps (NaN when not set), parsed once per key. */
+interface KeyDates {
+  /** Start of the cryptoperiod: activation, else creation. */
+  start: number;
+  startFrom: 'activation' | 'creation';
+  protectStop: number;
+  processStop: number;
+}
+
+function keyDates(k: PolicyKey): KeyDates {
   const a = parseInstant(k.activationDate);
-  if (Number.isFinite(a)) return { ms: a, from: 'activation' };
-  return { ms: parseInstant(k.createdAt), from: 'creation' };
+  const activated = Number.isFinite(a);
+  return {
+    start: activated ? a : parseInstant(k.createdAt),
+    startFrom: activated ? 'activation' : 'creation',
+    protectStop: parseInstant(k.protectStopAt),
+    processStop: parseInstant(k.processStopAt),
+  };
 }
 
 /** The cryptoperiod finding for one key, or null. */
-function cryptoperiodFinding(r: CompiledRule, k: PolicyKey, at: number): Finding | null {
+function cryptoperiodFinding(r: CompiledRule, k: PolicyKey, d: KeyDates, at: number): Finding | null {
   const rule = r.rule;
-  if (rule.kind !== 'cryptoperiod' || !r.maxOriginatorUsage) return null;
-  const start = periodStart(k);
-  if (!Number.isFinite(start.ms)) return null;
-  const oupEnd = addDuration(start.ms, r.maxOriginatorUsage);
-  const protectStop = parseInstant(k.protectStopAt);
-  const counted = `counted from ${start.from} on ${dayOf(start.ms)}`;
+  if (rule.kind !== 'cryptoperiod' || !r.maxOriginatorUsage || !Number.isFinite(d.start)) return null;
+  const oupEnd = addDuration(d.start, r.maxOriginatorUsage);
   if (rule.period === 'originator') {
     // The key may apply protection until its protect-stop date; past the limit that is the breach.
-    if (at < oupEnd || protectStop <= at) return null;
-    return finding(r, k, isoOf(oupEnd), `originator usage ${counted}; the ${r.maxOriginatorUsage.text} limit ended on ${dayOf(oupEnd)}${Number.isFinite(protectStop) ? `, protect-stop is ${dayOf(protectStop)}` : ', no protect-stop date set'}`);
+    if (at < oupEnd || d.protectStop <= at) return null;
+    return finding(
+      r,
+      k,
+      isoOf(oupEnd),
+      `originator usage counted from ${d.startFrom} on ${dayOf(d.start)}; the ${r.maxOriginatorUsage.text} limit ended on ${dayOf(oupEnd)}${Number.isFinite(d.protectStop) ? `, protect-stop is ${dayOf(d.protectStop)}` : ', no protect-stop date set'}`,
+    );
   }
   if (!r.recipientUsageAfterOriginator) return null;
-  const effectiveOupEnd = Number.isFinite(protectStop) && protectStop < oupEnd ? protectStop : oupEnd;
+  const effectiveOupEnd = d.protectStop < oupEnd ? d.protectStop : oupEnd;
   const rupEnd = addDuration(effectiveOupEnd, r.recipientUsageAfterOriginator);
-  const processStop = parseInstant(k.processStopAt);
-  if (at < rupEnd || processStop <= at) return null;
-  return finding(r, k, isoOf(rupEnd), `originator usage ${counted} ended by ${dayOf(effectiveOupEnd)}; recipient usage may last ${r.recipientUsageAfterOriginator.text} more, until ${dayOf(rupEnd)}${Number.isFinite(processStop) ? `, process-stop is ${dayOf(processStop)}` : ', no process-stop date set'}`);
+  if (at < rupEnd || d.processStop <= at) return null;
+  return finding(
+    r,
+    k,
+    isoOf(rupEnd),
+    `originator usage counted from ${d.startFrom} on ${dayOf(d.start)} ended by ${dayOf(effectiveOupEnd)}; recipient usage may last ${r.recipientUsageAfterOriginator.text} more, until ${dayOf(rupEnd)}${Number.isFinite(d.processStop) ? `, process-stop is ${dayOf(d.processStop)}` : ', no process-stop date set'}`,
+  );
 }
 
 function rulesInForce(policy: ComposedPolicy, at: number): CompiledRule[] {
@@ -189,8 +207,9 @@ function rulesInForce(policy: ComposedPolicy, at: number): CompiledRule[] {
 }
 
 /**
- * Calls `visit` for every finding, in key order then rule order, without building an array: the
- * way to evaluate a very large inventory (see `summarizeFindings`).
+ * Calls `visit` for every finding without building an array — the way to evaluate a very large
+ * inventory (see FindingSummaryBuilder). Order: keys as given; for each key the date-independent
+ * rules in policy order, then the cryptoperiod rules in policy order.
  */
 export function forEachFinding(keys: Iterable<PolicyKey>, policy: ComposedPolicy, asOf: Date, visit: (f: Finding) => void): void {
   const at = asOf.getTime();
@@ -205,8 +224,10 @@ export function forEachFinding(keys: Iterable<PolicyKey>, policy: ComposedPolicy
       groups.set(sig, v);
     }
     for (const s of v.statics) visit(finding(s.rule, k, s.rule.fromIso, s.detail));
+    if (v.periods.length === 0) continue;
+    const d = keyDates(k);
     for (const r of v.periods) {
-      const f = cryptoperiodFinding(r, k, at);
+      const f = cryptoperiodFinding(r, k, d, at);
       if (f) visit(f);
     }
   }
@@ -294,18 +315,18 @@ export interface RotationDue {
 
 function rotationDue(k: PolicyKey, policy: ComposedPolicy, at: number, rules?: readonly CompiledRule[], g?: GroupFacts): { due: number; rule: CompiledRule | null } | null {
   const inForce = rules ?? rulesInForce(policy, at).filter((r) => r.rule.kind === 'cryptoperiod' && r.rule.period === 'originator');
-  const facts_ = g ?? facts(k);
+  const groupFacts = g ?? facts(k);
   let best: { due: number; rule: CompiledRule | null } | null = null;
-  const start = periodStart(k).ms;
+  const d = keyDates(k);
+  const start = d.start;
   if (Number.isFinite(start)) {
     for (const r of inForce) {
-      if (!r.maxOriginatorUsage || !matches(r.sel, facts_)) continue;
+      if (!r.maxOriginatorUsage || !matches(r.sel, groupFacts)) continue;
       const end = addDuration(start, r.maxOriginatorUsage);
       if (!best || end < best.due) best = { due: end, rule: r };
     }
   }
-  const protectStop = parseInstant(k.protectStopAt);
-  if (Number.isFinite(protectStop) && (!best || protectStop <= best.due)) best = { due: protectStop, rule: null };
+  if (Number.isFinite(d.protectStop) && (!best || d.protectStop <= best.due)) best = { due: d.protectStop, rule: null };
   return best;
 }
 

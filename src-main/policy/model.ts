@@ -92,7 +92,10 @@ export const ruleIdSchema = z
   .string()
   .regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/, 'A rule id is lowercase letters, digits, dots and hyphens, such as "sp800-57.private-signature".')
   .max(120);
-export const packIdSchema = z.string().regex(slug, 'A pack id is lowercase letters, digits and hyphens.').max(80);
+export const packIdSchema = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/, 'A pack id is lowercase letters, digits, dots and hyphens, such as "cnsa-2.0".')
+  .max(80);
 const purposeNameSchema = z.string().regex(slug, 'A purpose is lowercase letters, digits and hyphens.').max(60);
 const usageNameSchema = z.enum(USAGE_NAMES);
 const familySchema = z.enum(FAMILIES);
@@ -257,7 +260,7 @@ export const packSchema = z
 export type PolicyPack = z.infer<typeof packSchema>;
 
 /** A pack reference in a composition: "id" or "id@version" to pin a version. */
-const packRefSchema = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*(?:@\d+\.\d+\.\d+)?$/, 'A pack reference is "pack-id" or "pack-id@1.2.3".');
+const packRefSchema = z.string().regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)*(?:@\d+\.\d+\.\d+)?$/, 'A pack reference is "pack-id" or "pack-id@1.2.3".');
 
 export const compositionSchema = z
   .strictObject({
