@@ -95,6 +95,26 @@ export const keyVersionSchema = z.object({
   processStopAt: z.string().nullable(),
 });
 
+const purposeSchema = z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, 'A purpose is a short lower-case name such as tls-server or data-encryption.');
+
+export const findingSchema = z.object({
+  ruleId: z.string(),
+  packId: z.string(),
+  keyId: z.string(),
+  keyName: z.string(),
+  kind: z.string(),
+  severity: z.enum(['info', 'warning', 'error', 'critical']),
+  title: z.string(),
+  explanation: z.string(),
+  remediation: z.string(),
+  appliesFrom: z.string(),
+  enforcement: z.enum(['block', 'warn']),
+  status: z.string().nullable(),
+  detail: z.string().nullable(),
+  citation: z.string().nullable(),
+});
+export type Finding = z.infer<typeof findingSchema>;
+
 export const settingsSchema = z.object({
   /** Lock the vault after this many idle minutes; 0 never locks by itself. */
   idleLockMinutes: z.number().int().min(0).max(24 * 60),
@@ -192,6 +212,40 @@ export const channels = {
     output: approvalRequestSchema,
   },
   'approvals.reject': { input: z.object({ id: z.string().regex(/^[0-9a-f]{32}$/), reason: z.string().trim().min(1).max(500) }).strict(), output: approvalRequestSchema },
+  'policy.view': {
+    input: empty,
+    output: z.object({
+      id: z.string(),
+      title: z.string(),
+      packs: z.array(z.object({ id: z.string(), version: z.string(), title: z.string(), ruleCount: z.number().int() })),
+      rules: z.array(z.object({ id: z.string(), packId: z.string(), kind: z.string(), title: z.string(), severity: z.string(), enforcement: z.string(), effectiveFrom: z.string() })),
+      disabledRules: z.array(z.string()),
+    }),
+  },
+  'policy.evaluate': {
+    input: z
+      .object({ asOf: z.iso.date().optional(), keyId: keyIdSchema.optional(), limit: z.number().int().min(1).max(5000).default(500) })
+      .strict(),
+    output: z.object({
+      asOf: z.string(),
+      total: z.number().int(),
+      bySeverity: z.record(z.string(), z.number().int()),
+      byRule: z.array(z.object({ ruleId: z.string(), packId: z.string(), title: z.string(), severity: z.string(), count: z.number().int() })),
+      findings: z.array(findingSchema),
+    }),
+  },
+  'policy.setComposition': {
+    input: z.object({ packs: z.array(z.string().min(1).max(100)).min(1).max(50), disabledRules: z.array(z.string().max(200)).max(1000).default([]) }).strict(),
+    output: requestOutcomeSchema,
+  },
+  'tasks.list': {
+    input: z.object({ horizonDays: z.number().int().min(1).max(3650).default(365) }).strict(),
+    output: z.object({
+      rotations: z.array(z.object({ keyId: z.string(), keyName: z.string(), dueAt: z.string(), overdue: z.boolean(), daysLeft: z.number(), reason: z.string() })),
+      destructions: z.array(z.object({ keyId: z.string(), keyName: z.string(), destroyAt: z.string() })),
+      activations: z.array(z.object({ keyId: z.string(), keyName: z.string(), activationAt: z.string() })),
+    }),
+  },
   'policy.dualControl.get': { input: empty, output: dualControlPolicySchema },
   'policy.dualControl.set': { input: z.object({ policy: dualControlPolicySchema }).strict(), output: requestOutcomeSchema },
   'keys.list': {
@@ -210,6 +264,8 @@ export const channels = {
         tokenSerial: z.string().trim().min(1).max(64).optional(),
         /** Token keys only: may leave the token wrapped, for backup (CKA_EXTRACTABLE). */
         wrappable: z.boolean().optional(),
+        /** What the key is for (tls-server, code-signing, ca-root, data-encryption, …); policy judges by it. */
+        purpose: purposeSchema.optional(),
       })
       .strict(),
     output: keySummarySchema,

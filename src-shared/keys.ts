@@ -102,6 +102,8 @@ export const keySummarySchema = z.object({
   /** KMIP Cryptographic Usage Mask. */
   usageMask: z.number().int().nonnegative(),
   origin: z.enum(['generated', 'discovered', 'imported', 'unwrapped']),
+  /** What the key is for (policy judges by it); null for general use. */
+  purpose: z.string().nullable().optional(),
   /** Where a token key lives; null for keys in the vault. */
   token: z.object({ serial: z.string(), ckaId: z.string(), label: z.string() }).nullable(),
 });

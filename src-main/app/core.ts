@@ -20,6 +20,8 @@ import { UnlockedVault } from '../vault/vault.js';
 import type { CoreEventListener, CoreOptions, CustosCore } from './core-types.js';
 import { readSettings, writeSettings } from './settings.js';
 import { nextState } from '../../src-shared/state-machine.js';
+import { evaluateInventory, rotationTasks, viewActivePolicy } from './policy-service.js';
+import { loadPolicy, parseComposition } from '../policy/index.js';
 
 export type { CustosCore, CoreOptions } from './core-types.js';
 
@@ -317,6 +319,43 @@ export function createCore(
       run((v) => {
         requirePermission(v.user.role, 'approvals.decide');
         return new ApprovalService(v, OPERATIONS).reject(input.id, v.user, input.reason);
+      }),
+    'policy.view': () =>
+      run((v) => {
+        requirePermission(v.user.role, 'keys.read');
+        const view = viewActivePolicy(v.db);
+        return {
+          id: view.id,
+          title: view.title,
+          packs: view.packs.map((p) => ({ id: p.id, version: p.version, title: p.title, ruleCount: p.ruleCount })),
+          rules: view.rules.map((r) => ({ id: r.id, packId: r.packId, kind: r.kind, title: r.title, severity: 'severity' in r ? r.severity : 'info', enforcement: 'enforcement' in r ? r.enforcement : 'warn', effectiveFrom: r.effectiveFrom })),
+          disabledRules: [...view.disabledRules],
+        };
+      }),
+    'policy.evaluate': (input) =>
+      run((v) => {
+        requirePermission(v.user.role, 'keys.read');
+        const asOf = input.asOf ? new Date(`${input.asOf}T00:00:00Z`) : v.now();
+        return evaluateInventory(v.db, asOf, { limit: input.limit, keyId: input.keyId });
+      }),
+    'policy.setComposition': (input) =>
+      run((v) => {
+        requirePermission(v.user.role, 'policy.change');
+        const composition = { format: 'custos.policy-composition/v1', id: 'organisation', packs: input.packs, overrides: [], disabledRules: input.disabledRules };
+        // Refuse a composition that does not load before anyone is asked to approve it.
+        loadPolicy({ composition: parseComposition(composition, 'the request'), source: 'the request' });
+        return new ApprovalService(v, OPERATIONS).submit('policy.set-composition', { composition }, `Use the policy packs ${input.packs.join(', ')}${input.disabledRules.length ? ` without ${input.disabledRules.length} rule(s)` : ''}`);
+      }),
+    'tasks.list': (input) =>
+      run((v) => {
+        requirePermission(v.user.role, 'keys.read');
+        const now = v.now();
+        const destructions = v.db.prepare('SELECT id AS keyId, name AS keyName, destroy_at AS destroyAt FROM keys WHERE destroy_at IS NOT NULL ORDER BY destroy_at').all() as Array<{ keyId: string; keyName: string; destroyAt: string }>;
+        const activations = v.db
+          .prepare("SELECT k.id AS keyId, k.name AS keyName, v.activation_at AS activationAt FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE v.state = 'pre-active' AND v.activation_at IS NOT NULL ORDER BY v.activation_at")
+          .all() as Array<{ keyId: string; keyName: string; activationAt: string }>;
+        const rotations = rotationTasks(v.db, now, input.horizonDays).map((r) => ({ keyId: r.keyId, keyName: r.keyName, dueAt: r.dueAt, overdue: r.overdue, daysLeft: r.daysLeft, reason: r.reason }));
+        return { rotations, destructions, activations };
       }),
     'policy.dualControl.get': () => run((v) => readDualControlPolicy(v.db)),
     'policy.dualControl.set': (input) =>

@@ -159,3 +159,39 @@ describe('token keys through rotation and destruction', () => {
     }
   });
 });
+
+describe('the policy engine in the core', () => {
+  it('shows a finding that only applies from 2036, blocks a CA key outside a token, and lists due rotations', async () => {
+    const rsa = await call('keys.generate', { name: 'edge-tls', algorithm: 'rsa-3072', purpose: 'tls-server' });
+    await call('keys.transition', { id: rsa.id, action: 'activate' });
+    const ids = async (asOf: string) => new Set((await call('policy.evaluate', { asOf, keyId: rsa.id })).findings.map((f) => f.ruleId));
+    const today = await ids('2026-11-28');
+    const in2036 = await ids('2036-01-01');
+    const only2036 = [...in2036].filter((r) => !today.has(r));
+    expect(only2036.some((r) => r.startsWith('ir8547.') && r.includes('disallowed'))).toBe(true);
+    const summary = await call('policy.evaluate', { asOf: '2036-01-01' });
+    expect(summary.total).toBeGreaterThan(0);
+    expect(summary.byRule.length).toBeGreaterThan(0);
+
+    expect(await code('keys.generate', { name: 'root', algorithm: 'ec-p384', purpose: 'ca-root', usage: 0x1 | 0x2 | 0x1000 | 0x2000 })).toBe('E_PERMISSION');
+    const refused = (await call('audit.list', { operation: 'key.generate', outcome: 'refused' })).items[0]!;
+    expect(String(refused.details.reason)).toMatch(/policy forbids/);
+
+    const tasks = await call('tasks.list', { horizonDays: 3650 });
+    expect(tasks.rotations.map((r) => r.keyId)).toContain(rsa.id);
+    expect((await call('policy.view', {})).packs.map((p) => p.id)).toContain('nist-ir-8547');
+  });
+
+  it('changes the active policy only after a second person approves', async () => {
+    const rsa = await call('keys.generate', { name: 'legacy-rsa', algorithm: 'rsa-2048', purpose: 'tls-server' });
+    await call('keys.transition', { id: rsa.id, action: 'activate' });
+    const before = await call('policy.evaluate', { asOf: '2036-01-01', keyId: rsa.id });
+    expect(before.findings.some((f) => f.packId === 'nist-ir-8547')).toBe(true);
+    const r = await call('policy.setComposition', { packs: ['nist-sp800-57-cryptoperiods', 'nist-sp800-131a-r2', 'custos-baseline'] });
+    expect(r.status).toBe('pending');
+    expect((await call('policy.evaluate', { asOf: '2036-01-01', keyId: rsa.id })).findings.some((f) => f.packId === 'nist-ir-8547')).toBe(true);
+    await call('approvals.approve', { id: r.requestId, approver: { user: 'bob', passphrase: 'bob long passphrase' } });
+    expect((await call('policy.evaluate', { asOf: '2036-01-01', keyId: rsa.id })).findings.some((f) => f.packId === 'nist-ir-8547')).toBe(false);
+    expect(await code('policy.setComposition', { packs: ['no-such-pack'] })).toBe('E_INPUT');
+  });
+});

@@ -4,8 +4,9 @@ import type { Operation, OperationRegistry } from './operations.js';
 import { setDualControlPolicyOperation } from './policy-operations.js';
 import { initTokenOperation } from '../app/token-operations.js';
 import { destroyKeyOperation } from '../keys/destroy-operation.js';
+import { setCompositionOperation } from '../app/policy-service.js';
 
 /** Every operation that can go through a dual-control request. */
 export const OPERATIONS: OperationRegistry = new Map(
-  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, addTokenMethodOperation, removeMethodOperation, setDualControlPolicyOperation, initTokenOperation, destroyKeyOperation] as unknown as Array<Operation<never>>).map((o) => [o.kind, o]),
+  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, addTokenMethodOperation, removeMethodOperation, setDualControlPolicyOperation, initTokenOperation, destroyKeyOperation, setCompositionOperation] as unknown as Array<Operation<never>>).map((o) => [o.kind, o]),
 );

@@ -122,4 +122,15 @@ describe('CLI: people, approvals, quorum and audit bundles', () => {
     expect((await json([...as('bob'), 'keys', 'show', k.id])).destroyAt).toMatch(/^\d{4}-/);
     expect((await json([...as('bob'), 'keys', 'cancel-destruction', k.id])).destroyAt).toBeNull();
   });
+
+  it('evaluates the policy as of a date and lists tasks', async () => {
+    await json([...as('alice'), 'keys', 'generate', '--name', 'web-rsa', '--alg', 'rsa-2048', '--purpose', 'tls-server']);
+    const now = await json([...as('alice'), 'policy', 'evaluate']);
+    const later = await json([...as('alice'), 'policy', 'evaluate', '--as-of', '2036-01-01']);
+    expect(later.total).toBeGreaterThan(now.total);
+    const text = await custos([...as('alice'), 'policy', 'evaluate', '--as-of', '2036-01-01']);
+    expect(text.stdout).toMatch(/Policy findings as of 2036-01-01/);
+    expect((await custos([...as('alice'), 'policy', 'evaluate', '--as-of', 'soon'])).code).toBe(2);
+    expect((await custos([...as('alice'), 'tasks', 'list'])).code).toBe(0);
+  });
 });

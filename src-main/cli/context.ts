@@ -52,6 +52,8 @@ export const OPTIONS = {
   dns: { type: 'string' },
   ca: { type: 'boolean' },
   days: { type: 'string' },
+  'as-of': { type: 'string' },
+  purpose: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },

@@ -9,6 +9,7 @@ import { keysCancelDestruction, keysCsr, keysExportPublic, keysSelfSign, keysDec
 import { methodsAddPassphrase, methodsAddToken, methodsList, methodsRemove, methodsSetQuorum, unlockCheck } from './commands/methods.js';
 import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './commands/users.js';
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
+import { policyEvaluate, tasksList } from './commands/policy.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -18,6 +19,7 @@ Usage:
   custos init --vault DIR --admin NAME --passphrase-file FILE
   custos [AUTH] keys generate --name LABEL --alg ALG [--json]
   custos [AUTH] keys list [--search PREFIX] [--limit N] [--json]
+  custos [AUTH] keys generate --name LABEL --alg ALG [--purpose tls-server|code-signing|ca-root|…] [--usage sign,verify]
   custos [AUTH] keys generate --token SERIAL --pin-file F --name LABEL --alg ALG [--usage sign,verify] [--wrappable]
   custos [AUTH] keys show ID [--json]
   custos [AUTH] keys sign ID --in FILE --out SIG [--mechanism M] [--pin-file F]
@@ -32,6 +34,8 @@ Usage:
   custos [AUTH] keys self-sign ID --subject DN --days N [--ca] --out FILE [--pin-file F]
   custos [AUTH] keys destroy ID [--after DAYS]     (dual control; erased after the waiting period)
   custos [AUTH] keys cancel-destruction ID
+  custos [AUTH] policy evaluate [--as-of YYYY-MM-DD] [--limit N] [--json]
+  custos [AUTH] tasks list [--days N] [--json]      (due rotations, scheduled destructions)
   custos [AUTH] tokens list [--json]
   custos [AUTH] tokens discover SERIAL [--pin-file F]
   custos [AUTH] tokens init --module PATH --slot N --label L --so-pin-file F --user-pin-file F
@@ -103,6 +107,8 @@ const COMMANDS: Record<string, Command> = {
   'keys destroy': keysDestroy,
   'keys cancel-destruction': keysCancelDestruction,
   'tokens list': tokensList,
+  'policy evaluate': policyEvaluate,
+  'tasks list': tasksList,
   'tokens discover': tokensDiscover,
   'tokens init': tokensInit,
   'users list': usersList,

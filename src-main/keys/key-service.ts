@@ -11,6 +11,7 @@ import type { TokenAlgorithm, TokenKeyRecord } from '../pkcs11/types.js';
 import { requirePermission } from '../users/permissions.js';
 import type { UnlockedVault } from '../vault/vault.js';
 import { spkiFingerprint } from './identity.js';
+import { gateGeneration } from '../app/policy-service.js';
 import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
 import { KeyRepository, type KeyUseRecord } from './repository.js';
 import { generateSoftwareKey } from './software-generate.js';
@@ -36,6 +37,7 @@ export interface GenerateInput {
   usage?: number;
   tokenSerial?: string;
   wrappable?: boolean;
+  purpose?: string;
 }
 
 /** Generating, listing, reading, moving through the lifecycle, and using keys (vault or token). */
@@ -73,7 +75,14 @@ export class KeyService {
     if ((usage & ~FAMILY_USAGE[info.family]!) !== 0) {
       throw new CustosError('E_INPUT', `${info.label} keys cannot be used for ${usageNames(usage & ~FAMILY_USAGE[info.family]!).join(', ')}.`);
     }
-    if (input.tokenSerial) return this.generateOnToken({ ...input, usage });
+    // The active policy may forbid the key (blocking rules) or warn about it; both are audited.
+    let policyWarnings: string[];
+    try {
+      policyWarnings = gateGeneration(this.vault.db, { algorithm: input.algorithm, family: info.family, size: info.size, curve: info.curve, store: input.tokenSerial ? 'token' : 'vault', extractable: input.wrappable === true, usageMask: usage, purpose: input.purpose ?? null }, this.vault.now());
+    } catch (e) {
+      this.refuse('key.generate', { algorithm: input.algorithm, purpose: input.purpose ?? null }, null, e as CustosError);
+    }
+    if (input.tokenSerial) return this.generateOnToken({ ...input, usage, policyWarnings: policyWarnings!.join(' | ') });
     if (input.wrappable !== undefined) throw new CustosError('E_INPUT', '"wrappable" applies to keys generated on a token.');
     const generated = await generateSoftwareKey(input.algorithm);
     const id = randomBytes(16).toString('hex');
@@ -84,11 +93,11 @@ export class KeyService {
       const kcv = info.family === 'aes' ? aesKcv(generated.secret) : null;
       const sealed = this.vault.sealMaterial(id, 1, generated.purpose, generated.secret);
       this.vault.change(
-        { actor: user.name, operation: 'key.generate', keyId: id, keyVersion: 1, outcome: 'success', details: { algorithm: input.algorithm, store: 'vault', state: 'pre-active', usageMask: usage, fingerprint, kcv } },
+        { actor: user.name, operation: 'key.generate', keyId: id, keyVersion: 1, outcome: 'success', details: { algorithm: input.algorithm, store: 'vault', state: 'pre-active', usageMask: usage, purpose: input.purpose ?? null, fingerprint, kcv, policyWarnings: policyWarnings!.join(' | ') || null } },
         () => {
           this.repo.insert({
             id, name: input.name, algorithm: input.algorithm, family: info.family, size: info.size, curve: info.curve, store: 'vault', state: 'pre-active',
-            createdAt, createdBy: user.name, fingerprint, kcv, spki: generated.spki, usageMask: usage, origin: 'generated', extractable: false, token: null,
+            createdAt, createdBy: user.name, fingerprint, kcv, spki: generated.spki, usageMask: usage, origin: 'generated', extractable: false, token: null, purpose: input.purpose ?? null,
           });
           this.repo.insertMaterial(id, 1, generated.purpose, sealed);
         },
@@ -99,7 +108,7 @@ export class KeyService {
     return this.get(id);
   }
 
-  private async generateOnToken(input: GenerateInput & { usage: number; tokenSerial?: string }): Promise<KeySummary> {
+  private async generateOnToken(input: GenerateInput & { usage: number; tokenSerial?: string; policyWarnings: string }): Promise<KeySummary> {
     const serial = input.tokenSerial!;
     const user = this.vault.user;
     const info = ALGORITHMS[input.algorithm];
@@ -119,13 +128,13 @@ export class KeyService {
     this.vault.change(
       {
         actor: user.name, operation: 'key.generate', keyId: id, keyVersion: 1, outcome: 'success',
-        details: { algorithm: input.algorithm, store: 'token', serial, ckaId: record.ckaId, state: 'pre-active', usageMask: input.usage, extractable: input.wrappable === true, fingerprint: record.fingerprint },
+        details: { algorithm: input.algorithm, store: 'token', serial, ckaId: record.ckaId, state: 'pre-active', usageMask: input.usage, purpose: input.purpose ?? null, extractable: input.wrappable === true, fingerprint: record.fingerprint, policyWarnings: input.policyWarnings || null },
       },
       () =>
         this.repo.insert({
           id, name: input.name, algorithm: input.algorithm, family: info.family, size: info.size, curve: info.curve, store: 'token', state: 'pre-active',
           createdAt, createdBy: user.name, fingerprint: record.fingerprint, kcv: null, spki, usageMask: input.usage, origin: 'generated',
-          extractable: input.wrappable === true, token: { serial, ckaId: record.ckaId!, label: record.label, module },
+          extractable: input.wrappable === true, token: { serial, ckaId: record.ckaId!, label: record.label, module }, purpose: input.purpose ?? null,
         }),
     );
     return this.get(id);

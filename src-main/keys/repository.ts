@@ -25,6 +25,7 @@ interface KeyRow {
   token_label: string | null;
   token_module: string | null;
   use_count: number;
+  purpose: string | null;
 }
 
 /** What the core needs of a key to use it: never sent to the renderer as is. */
@@ -54,6 +55,7 @@ export interface NewKeyRecord {
   token: { serial: string; ckaId: string; label: string; module: string } | null;
   /** A future activation date: the key activates by itself then. */
   activationAt?: string | null;
+  purpose?: string | null;
 }
 
 const SORT_COLUMNS = {
@@ -81,6 +83,7 @@ function toSummary(r: KeyRow): KeySummary {
     usageMask: r.usage_mask,
     origin: r.origin,
     token: r.token_serial && r.token_cka_id ? { serial: r.token_serial, ckaId: r.token_cka_id, label: r.token_label ?? '' } : null,
+    purpose: r.purpose,
   };
 }
 
@@ -102,13 +105,14 @@ export class KeyRepository {
       tokenLabel: k.token?.label ?? null,
       tokenModule: k.token?.module ?? null,
       activationAt: k.state === 'active' ? k.createdAt : (k.activationAt ?? null),
+      purpose: k.purpose ?? null,
     };
     this.db
       .prepare(
         `INSERT INTO keys (id, name, algorithm, family, size, curve, store, current_version, state, fingerprint, kcv, created_at, created_by,
-                           usage_mask, origin, extractable, token_serial, token_cka_id, token_label, token_module)
+                           usage_mask, origin, extractable, token_serial, token_cka_id, token_label, token_module, purpose)
          VALUES (@id, @name, @algorithm, @family, @size, @curve, @store, 1, @state, @fingerprint, @kcv, @createdAt, @createdBy,
-                 @usageMask, @origin, @extractable, @tokenSerial, @tokenCkaId, @tokenLabel, @tokenModule)`,
+                 @usageMask, @origin, @extractable, @tokenSerial, @tokenCkaId, @tokenLabel, @tokenModule, @purpose)`,
       )
       .run(row);
     this.db

@@ -68,7 +68,8 @@ function parseUsage(text: string | undefined): number | undefined {
 }
 
 export async function keysGenerate(cli: Cli): Promise<number> {
-  only(cli, ['name', 'alg', 'token', 'pin-file', 'usage', 'wrappable']);
+  only(cli, ['name', 'alg', 'token', 'pin-file', 'usage', 'wrappable', 'purpose']);
+  const purpose = cli.values.purpose;
   const name = parseWith(keyNameSchema, cli.values.name, '--name');
   const algorithm = parseWith(algorithmIdSchema, cli.values.alg, '--alg');
   const usage = parseUsage(cli.values.usage);
@@ -78,9 +79,9 @@ export async function keysGenerate(cli: Cli): Promise<number> {
     serial
       ? withTokens(async (t) => {
           await login(cli, t, serial);
-          return new KeyService(v, t).generate({ name, algorithm, usage, tokenSerial: serial, wrappable: cli.values.wrappable === true });
+          return new KeyService(v, t).generate({ name, algorithm, usage, tokenSerial: serial, wrappable: cli.values.wrappable === true, purpose });
         })
-      : new KeyService(v).generate({ name, algorithm, usage }),
+      : new KeyService(v).generate({ name, algorithm, usage, purpose }),
   );
   print(cli, keyJson(key), keyText(key));
   return 0;

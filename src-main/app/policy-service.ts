@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import type { KeyState, KeyStore } from '../../src-shared/keys.js';
+import type { Operation } from '../approvals/operations.js';
+import { CustosError } from '../errors.js';
+import {
+  checkGeneration,
+  dueRotations,
+  forEachFinding,
+  FindingSummaryBuilder,
+  loadPolicy,
+  parseComposition,
+  policyView,
+  compareFindings,
+  type ComposedPolicy,
+  type Finding,
+  type GenerationCandidate,
+  type PolicyKey,
+} from '../policy/index.js';
+import type { Db } from '../vault/database.js';
+
+const KEY = 'policy-composition';
+
+/** The organisation's active composition (stored in the vault), or the shipped default. */
+export function activePolicy(db: Db): ComposedPolicy {
+  const row = db.prepare('SELECT v FROM settings WHERE k = ?').get(KEY) as { v: string } | undefined;
+  return row ? loadPolicy({ composition: parseComposition(JSON.parse(row.v), 'vault settings'), source: 'vault settings' }) : loadPolicy();
+}
+
+interface Row {
+  id: string;
+  name: string;
+  algorithm: string;
+  family: string;
+  size: number;
+  curve: string | null;
+  state: KeyState;
+  store: KeyStore;
+  extractable: number;
+  usage_mask: number;
+  purpose: string | null;
+  generated_at: string;
+  activation_at: string | null;
+  protect_stop_at: string | null;
+  process_stop_at: string | null;
+}
+
+/** The inventory as policy records, streamed from one indexed query (a million keys fit). */
+export function* policyKeys(db: Db): Generator<PolicyKey> {
+  const rows = db
+    .prepare(
+      `SELECT k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.extractable, k.usage_mask, k.purpose,
+              v.generated_at, v.activation_at, v.protect_stop_at, v.process_stop_at
+       FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version`,
+    )
+    .iterate() as Iterable<Row>;
+  for (const r of rows) {
+    yield {
+      id: r.id,
+      name: r.name,
+      algorithm: r.algorithm,
+      family: r.family,
+      size: r.size,
+      curve: r.curve,
+      state: r.state,
+      store: r.store,
+      extractable: r.extractable === 1,
+      usageMask: r.usage_mask,
+      purpose: r.purpose,
+      createdAt: r.generated_at,
+      activationDate: r.activation_at,
+      protectStopAt: r.protect_stop_at,
+      processStopAt: r.process_stop_at,
+    };
+  }
+}
+
+export interface EvaluationResult {
+  asOf: string;
+  total: number;
+  bySeverity: Record<string, number>;
+  byRule: Array<{ ruleId: string; packId: string; title: string; severity: string; count: number }>;
+  findings: Finding[];
+}
+
+/** Findings for the whole inventory as of a date: counts for all, the first `limit` in full. */
+export function evaluateInventory(db: Db, asOf: Date, options: { limit: number; keyId?: string }): EvaluationResult {
+  const policy = activePolicy(db);
+  const summary = new FindingSummaryBuilder();
+  const kept: Finding[] = [];
+  const keys = options.keyId ? [...policyKeys(db)].filter((k) => k.id === options.keyId) : policyKeys(db);
+  forEachFinding(keys, policy, asOf, (f) => {
+    summary.add(f);
+    if (kept.length < options.limit * 4) kept.push(f);
+  });
+  const s = summary.result();
+  return {
+    asOf: asOf.toISOString(),
+    total: s.total,
+    bySeverity: s.bySeverity,
+    byRule: s.byRule.map((r) => ({ ruleId: r.ruleId, packId: r.packId, title: r.title, severity: r.severity, count: r.count })),
+    findings: kept.sort(compareFindings).slice(0, options.limit),
+  };
+}
+
+/** The gate at generation: blocking findings refuse, warnings are returned for the audit event. */
+export function gateGeneration(db: Db, candidate: GenerationCandidate, asOf: Date): string[] {
+  const verdict = checkGeneration(candidate, activePolicy(db), asOf);
+  if (verdict.blocked.length > 0) {
+    const first = verdict.blocked[0]!;
+    throw new CustosError('E_PERMISSION', `The active policy forbids this key: ${first.title}. ${first.remediation}${verdict.blocked.length > 1 ? ` (and ${verdict.blocked.length - 1} more rule(s))` : ''}`);
+  }
+  return verdict.warnings.map((w) => w.title);
+}
+
+export function rotationTasks(db: Db, asOf: Date, horizonDays: number) {
+  return dueRotations(policyKeys(db), activePolicy(db), asOf, horizonDays);
+}
+
+export function viewActivePolicy(db: Db) {
+  return policyView(activePolicy(db));
+}
+
+/** Changing the active composition is a policy change: under dual control and audited. */
+export const setCompositionOperation: Operation<{ composition: unknown }> = {
+  kind: 'policy.set-composition',
+  category: 'policy.change',
+  requesterRoles: ['administrator', 'security-officer'],
+  payload: z.object({ composition: z.unknown() }),
+  execute(vault, p) {
+    const composition = parseComposition(p.composition, 'the request');
+    loadPolicy({ composition, source: 'the request' });
+    vault.db.prepare('INSERT INTO settings (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(KEY, JSON.stringify(composition));
+    return { details: { packs: composition.packs.map(String).join(','), disabledRules: composition.disabledRules.length, overrides: composition.overrides.length } };
+  },
+};
