@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
 import { _electron } from 'playwright-core';
 import { ELECTRON_SKIP_REASON, electronExecutable } from './electron-runtime';
+import { createSoftHsm, softHsmAvailable, type SoftHsmFixture } from '../src-main/testing/softhsm';
 
 export { expect };
 
@@ -37,6 +38,18 @@ export interface WebHostProcess {
 interface Fixtures {
   /** A fresh, empty temporary folder for the vault; removed after the test. */
   vaultDir: string;
+  /**
+   * Extra environment for the core the console talks to (the browser host or Electron). Empty by
+   * default; a spec that needs a token overrides it with `{ SOFTHSM2_CONF: softHsm.conf }`.
+   */
+  hostEnv: Record<string, string>;
+  /**
+   * A fresh SoftHSM2 token store in a temporary folder, with one initialised token (random PINs)
+   * and SoftHSM's free slot; removed after the test. Only the child that gets its conf (through
+   * `hostEnv`) sees it: this process's SOFTHSM2_CONF is left alone. Skips the test where SoftHSM2
+   * is not installed.
+   */
+  softHsm: SoftHsmFixture;
   /** The browser host on a free port, for specs that need to see its raw behaviour. */
   webHost: WebHostProcess;
   /** The console, ready: a Chromium page on the browser host, or the Electron main window. */
@@ -53,12 +66,12 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function startWebHostProcess(vaultDir: string): Promise<{ host: WebHostProcess; child: ChildProcess }> {
+async function startWebHostProcess(vaultDir: string, extraEnv: Record<string, string> = {}): Promise<{ host: WebHostProcess; child: ChildProcess }> {
   if (!existsSync(WEB_ENTRY)) throw new Error(`${WEB_ENTRY} is missing: run \`npm run build\` (electron-vite build) before the end-to-end tests.`);
   const child = spawn(process.execPath, [WEB_ENTRY, '--vault', vaultDir, '--port', '0', '--no-open'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CUSTOS_VAULT: vaultDir },
+    env: { ...process.env, ...extraEnv, CUSTOS_VAULT: vaultDir },
   });
   let output = '';
   child.stdout!.setEncoding('utf8');
@@ -108,16 +121,32 @@ export const test = base.extend<Fixtures & FixtureOptions>({
     await rm(dir, { recursive: true, force: true });
   },
 
-  webHost: async ({ vaultDir }, use, testInfo) => {
-    const { host, child } = await startWebHostProcess(vaultDir);
+  // eslint-disable-next-line no-empty-pattern -- Playwright needs the destructuring even without dependencies
+  hostEnv: async ({}, use) => {
+    await use({});
+  },
+
+  // eslint-disable-next-line no-empty-pattern -- Playwright needs the destructuring even without dependencies
+  softHsm: async ({}, use, testInfo) => {
+    testInfo.skip(!softHsmAvailable(), 'SoftHSM2 (softhsm2-util and /usr/lib/softhsm/libsofthsm2.so) is not installed');
+    const fx = createSoftHsm({ setProcessEnv: false });
+    try {
+      await use(fx);
+    } finally {
+      fx.cleanup();
+    }
+  },
+
+  webHost: async ({ vaultDir, hostEnv }, use, testInfo) => {
+    const { host, child } = await startWebHostProcess(vaultDir, hostEnv);
     await use(host);
     await stopProcess(child);
     if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('browser-host-output', { body: host.output(), contentType: 'text/plain' });
   },
 
-  consolePage: async ({ hostKind, vaultDir, page }, use, testInfo) => {
+  consolePage: async ({ hostKind, vaultDir, hostEnv, page }, use, testInfo) => {
     if (hostKind === 'browser') {
-      const { host, child } = await startWebHostProcess(vaultDir);
+      const { host, child } = await startWebHostProcess(vaultDir, hostEnv);
       try {
         await page.goto(host.url);
         await use(page);
@@ -137,7 +166,7 @@ export const test = base.extend<Fixtures & FixtureOptions>({
       executablePath,
       args: [ELECTRON_ENTRY, '--vault', vaultDir],
       cwd: root,
-      env: { ...(process.env as Record<string, string>), CUSTOS_VAULT: vaultDir },
+      env: { ...(process.env as Record<string, string>), ...hostEnv, CUSTOS_VAULT: vaultDir },
     });
     try {
       const window = await app.firstWindow();

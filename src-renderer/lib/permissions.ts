@@ -1,52 +1,12 @@
 import type { Role } from '../../src-shared/users';
+import { ACTIONS, ALLOWED, type Action } from '../../src-shared/permissions';
 
 /**
- * A copy of the role table in src-main/users/permissions.ts (the renderer cannot import the core).
- * The core checks every call against its own table; this copy only decides what the console shows,
- * so a drift makes a button appear that the core then refuses — never the other way round.
- * e2e/role-mirror.spec.ts compares the two tables.
+ * The role table is the core's own (src-shared/permissions.ts: the core checks every call against
+ * it). The console uses it only to decide what to show: navigation a role cannot use is hidden,
+ * actions it cannot take are disabled with the reason in words.
  */
-export const ACTIONS = [
-  'keys.read',
-  'keys.generate',
-  'audit.read',
-  'audit.export',
-  'users.read',
-  'users.change',
-  'methods.change',
-  'approvals.read',
-  'approvals.decide',
-  'policy.change',
-  'settings.change',
-  'keys.sign',
-  'keys.verify',
-  'keys.lifecycle',
-  'tokens.read',
-  'tokens.use',
-] as const;
-export type Action = (typeof ACTIONS)[number];
-
-const EVERYONE: readonly Role[] = ['administrator', 'security-officer', 'key-custodian', 'auditor'];
-const OPERATORS: readonly Role[] = ['administrator', 'security-officer', 'key-custodian'];
-
-export const ALLOWED: Record<Action, readonly Role[]> = {
-  'keys.read': EVERYONE,
-  'audit.read': EVERYONE,
-  'audit.export': EVERYONE,
-  'users.read': EVERYONE,
-  'approvals.read': EVERYONE,
-  'keys.generate': OPERATORS,
-  'approvals.decide': OPERATORS,
-  'users.change': ['administrator'],
-  'methods.change': ['administrator'],
-  'policy.change': ['administrator', 'security-officer'],
-  'settings.change': ['administrator', 'security-officer'],
-  'keys.sign': OPERATORS,
-  'keys.verify': EVERYONE,
-  'keys.lifecycle': ['administrator', 'security-officer'],
-  'tokens.read': EVERYONE,
-  'tokens.use': OPERATORS,
-};
+export { ACTIONS, ALLOWED, type Action };
 
 export const AUDITOR_NOTE = 'Auditors can read everything but change nothing.';
 

@@ -23,6 +23,7 @@ import { algorithmLabel, formatDateTime, pageCount, rangeLabel, sizeLabel, store
 import { deniedReason } from '../lib/permissions';
 import { handleSessionError } from '../state/actions';
 import { useApp, type SortField } from '../state/store';
+import { tokenLabels } from '../state/tokens';
 
 const PAGE_SIZES = ['10', '25', '50', '100'];
 
@@ -55,6 +56,19 @@ export function Inventory() {
   const [loading, setLoading] = useState(true);
   const [failure, setFailure] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
+  const tokenRevision = useApp((s) => s.tokenRevision);
+  const [labels, setLabels] = useState<Map<string, string>>(new Map());
+  const hasTokenKeys = data?.items.some((k) => k.store === 'token') ?? false;
+
+  // Token keys show their token's label (read from the tokens present; the serial when it is absent).
+  useEffect(() => {
+    if (!hasTokenKeys) return;
+    let live = true;
+    void tokenLabels().then((m) => live && setLabels(m));
+    return () => {
+      live = false;
+    };
+  }, [hasTokenKeys, tokenRevision]);
 
   useEffect(() => {
     if (debouncedSearch !== query.search) setQuery({ search: debouncedSearch, offset: 0 });
@@ -234,7 +248,19 @@ export function Inventory() {
                       <Table.Td>
                         <StateBadge state={key.state} testId="key-state" />
                       </Table.Td>
-                      <Table.Td>{storeLabel(key.store)}</Table.Td>
+                      <Table.Td data-testid="key-store-cell">
+                        {key.token ? (
+                          <Text size="sm" span style={{ whiteSpace: 'nowrap' }} title={`Token serial ${key.token.serial}`}>
+                            {storeLabel(key.store)}
+                            <Text span size="xs" c="dimmed" data-testid="key-token-label">
+                              {' · '}
+                              {labels.get(key.token.serial) || `serial ${key.token.serial}`}
+                            </Text>
+                          </Text>
+                        ) : (
+                          storeLabel(key.store)
+                        )}
+                      </Table.Td>
                       <Table.Td>
                         <Text size="sm" title={key.createdAt} style={{ whiteSpace: 'nowrap' }}>
                           {formatDateTime(key.createdAt)}

@@ -1,15 +1,18 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { Badge, Button, Center, Code, EmptyState, Group, Loader, Modal, NativeSelect, PasswordInput, Stack, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Center, Checkbox, Code, EmptyState, Group, Loader, Modal, NativeSelect, PasswordInput, Stack, Table, Text } from '@mantine/core';
+import type { TokenSummary } from '../../src-shared/contract';
 import type { UnlockMethodInfo, UserInfo } from '../../src-shared/people';
 import { api, isApiError } from '../api/client';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { BusyLine, DeniedButton, ErrorAlert, PageTitle, PendingHint, ReadOnlyNote, failureOf, type Failure } from '../components/common';
-import { IconPlus, IconUnlockKeys } from '../components/icons';
+import { IconChip, IconPlus, IconUnlockKeys } from '../components/icons';
 import { checkNewPassphrase } from '../lib/format';
 import { can, deniedReason } from '../lib/permissions';
 import { handleSessionError, reportOutcome } from '../state/actions';
 import { useApp } from '../state/store';
 import { QuorumSetup } from './QuorumSetup';
+import { tokenOption, tokenTitle, usableTokens } from '../lib/tokens';
+import { listTokens } from '../state/tokens';
 
 const METHOD_LABELS: Record<UnlockMethodInfo['type'], string> = { passphrase: 'Passphrase', quorum: 'Custodian quorum', token: 'Token' };
 const METHOD_COLORS: Record<UnlockMethodInfo['type'], string> = { passphrase: 'indigo', quorum: 'grape', token: 'teal' };
@@ -101,7 +104,129 @@ function AddPassphraseModal({ opened, users, onClose, onDone }: { opened: boolea
   );
 }
 
-/** How the vault can be opened: personal passphrases and the custodian quorum. */
+/**
+ * Let a PKCS#11 token unlock the vault: the core makes a non-extractable AES key on the token and
+ * encrypts the vault key with it. Needs the token present and its user PIN (or PIN pad) now.
+ */
+function AddTokenModal({ opened, users, onClose, onDone }: { opened: boolean; users: UserInfo[]; onClose: () => void; onDone: () => void }) {
+  const navigate = useApp((s) => s.navigate);
+  const holders = users.filter((u) => !u.disabled);
+  const [holder, setHolder] = useState('');
+  const [tokens, setTokens] = useState<TokenSummary[] | null>(null);
+  const [serial, setSerial] = useState('');
+  const [pin, setPin] = useState('');
+  const [pinPad, setPinPad] = useState(false);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [busy, setBusy] = useState(false);
+  const usable = tokens ? usableTokens(tokens) : [];
+  const token = usable.find((t) => t.serial === serial) ?? usable[0] ?? null;
+  const selectedHolder = holder || holders[0]?.name || '';
+
+  useEffect(() => {
+    if (!opened) return;
+    let live = true;
+    setTokens(null);
+    listTokens().then(
+      (list) => {
+        if (!live) return;
+        setTokens(list);
+        const first = usableTokens(list)[0];
+        setSerial(first?.serial ?? '');
+        setPinPad(first?.protectedAuthenticationPath ?? false);
+      },
+      (err: unknown) => {
+        if (!live || handleSessionError(err)) return;
+        setTokens([]);
+        setFailure(failureOf('The tokens could not be read', err));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [opened]);
+
+  const close = () => {
+    if (busy) return;
+    setPin('');
+    setFailure(null);
+    onClose();
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy || !token || !selectedHolder) return;
+    setFailure(null);
+    if (!pinPad && !pin) {
+      setFailure({ title: 'The unlock method was not added', message: `Type the user PIN of ${tokenTitle(token)}.` });
+      return;
+    }
+    setBusy(true);
+    try {
+      const outcome = await api.call('methods.addToken', { holder: selectedHolder, serial: token.serial, pin: pinPad ? null : pin });
+      setPin('');
+      setBusy(false);
+      reportOutcome(outcome);
+      onDone();
+    } catch (err) {
+      setPin('');
+      setBusy(false);
+      if (handleSessionError(err)) return;
+      setFailure(failureOf('The unlock method was not added', err));
+    }
+  };
+
+  return (
+    <Modal opened={opened} onClose={close} title="Let a token unlock the vault" centered closeButtonProps={{ 'aria-label': 'Close' }}>
+      <form onSubmit={submit} noValidate aria-label="Add a token unlock method">
+        <Stack gap="sm">
+          <Text size="sm" c="dimmed">
+            Custos generates a non-extractable AES key on the token and encrypts the vault key with it. Afterwards the token and its PIN unlock the vault,
+            signing in the holder.
+          </Text>
+          <NativeSelect label="Holder" description="The person who keeps the token and its PIN." data={holders.map((u) => u.name)} value={selectedHolder} onChange={(e) => setHolder(e.currentTarget.value)} disabled={busy} />
+          {!tokens && <BusyLine>Reading the tokens…</BusyLine>}
+          {tokens && usable.length === 0 && (
+            <Alert color="yellow" variant="light" title="No token present" data-testid="no-token">
+              Insert an initialised token first, or initialise one on the{' '}
+              <Anchor component="button" type="button" fz="inherit" onClick={() => navigate({ name: 'tokens' })}>
+                Tokens page
+              </Anchor>
+              .
+            </Alert>
+          )}
+          {usable.length > 0 && (
+            <NativeSelect
+              label="Token"
+              data={usable.map((t) => ({ value: t.serial, label: tokenOption(t) }))}
+              value={token?.serial ?? ''}
+              onChange={(e) => {
+                setSerial(e.currentTarget.value);
+                setPinPad(usable.find((t) => t.serial === e.currentTarget.value)?.protectedAuthenticationPath ?? false);
+              }}
+              disabled={busy}
+            />
+          )}
+          {token && !pinPad && (
+            <PasswordInput label="Token PIN" autoComplete="off" value={pin} onChange={(e) => setPin(e.currentTarget.value)} disabled={busy} maxLength={256} />
+          )}
+          {token && <Checkbox label="Use the reader's PIN pad" checked={pinPad} onChange={(e) => setPinPad(e.currentTarget.checked)} disabled={busy} />}
+          {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} />}
+          {busy && <BusyLine>Generating the wrapping key on the token…</BusyLine>}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close} disabled={busy}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={busy} disabled={!token}>
+              Add unlock method
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+/** How the vault can be opened: personal passphrases, tokens and the custodian quorum. */
 export function Methods() {
   const me = useApp((s) => s.status?.user ?? null);
   const [methods, setMethods] = useState<UnlockMethodInfo[] | null>(null);
@@ -110,6 +235,7 @@ export function Methods() {
   const [reload, setReload] = useState(0);
   const [wizard, setWizard] = useState(false);
   const [adding, setAdding] = useState(false);
+  const [addingToken, setAddingToken] = useState(false);
   const [removing, setRemoving] = useState<UnlockMethodInfo | null>(null);
   const [removeBusy, setRemoveBusy] = useState(false);
   const [removeFailure, setRemoveFailure] = useState<Failure | null>(null);
@@ -178,7 +304,7 @@ export function Methods() {
         <div>
           <PageTitle>Unlock methods</PageTitle>
           <Text size="sm" c="dimmed">
-            Each method holds the vault key wrapped once: a person&apos;s own passphrase, or a quorum of custodians who unlock together.
+            Each method holds the vault key wrapped once: a person&apos;s own passphrase, a PKCS#11 token and its PIN, or a quorum of custodians who unlock together.
           </Text>
         </div>
         <Group gap="sm">
@@ -186,6 +312,9 @@ export function Methods() {
             <>
               <Button variant="default" leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)} disabled={!methods}>
                 Add personal passphrase
+              </Button>
+              <Button variant="default" leftSection={<IconChip size={16} />} onClick={() => setAddingToken(true)} disabled={!methods}>
+                Add token unlock method
               </Button>
               <Button leftSection={<IconUnlockKeys size={16} />} onClick={() => setWizard(true)} disabled={!methods}>
                 {quorum ? 'Replace custodian quorum' : 'Set up custodian quorum'}
@@ -266,6 +395,15 @@ export function Methods() {
           )}
         </EmptyState>
       )}
+      <AddTokenModal
+        opened={addingToken}
+        users={users}
+        onClose={() => setAddingToken(false)}
+        onDone={() => {
+          setAddingToken(false);
+          refresh();
+        }}
+      />
       <AddPassphraseModal
         opened={adding}
         users={users}

@@ -4,6 +4,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { BrowserModeBanner, VersionLine } from '../components/common';
 import {
   IconCheckList,
+  IconChip,
   IconEye,
   IconKey,
   IconList,
@@ -20,6 +21,7 @@ import { roleLabel } from '../lib/format';
 import { AUDITOR_NOTE, can, type Action } from '../lib/permissions';
 import { lockVault, refreshPendingApprovals, signOut } from '../state/actions';
 import { useApp, type View } from '../state/store';
+import { watchTokens } from '../state/tokens';
 import { Approvals } from './Approvals';
 import { Audit } from './Audit';
 import { GenerateKey } from './GenerateKey';
@@ -28,6 +30,7 @@ import { KeyDetail } from './KeyDetail';
 import { Methods } from './Methods';
 import { People } from './People';
 import { Settings } from './Settings';
+import { Tokens } from './Tokens';
 
 const HEADER = 56;
 const BANNER = 34;
@@ -36,6 +39,7 @@ const TITLES: Record<View['name'], string> = {
   inventory: 'Inventory',
   generate: 'Generate key',
   key: 'Key',
+  tokens: 'Tokens',
   people: 'People',
   approvals: 'Approvals',
   methods: 'Unlock methods',
@@ -59,6 +63,7 @@ const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
     items: [
       { view: 'inventory', label: 'Inventory', icon: <IconList />, needs: 'keys.read', also: ['key'] },
       { view: 'generate', label: 'Generate key', icon: <IconKey />, needs: 'keys.generate' },
+      { view: 'tokens', label: 'Tokens', icon: <IconChip />, needs: 'tokens.read' },
     ],
   },
   {
@@ -91,6 +96,9 @@ export function Shell() {
   useEffect(() => {
     document.title = `${TITLES[view.name]} · Custos`;
   }, [view.name]);
+
+  // Token insertions and removals are announced on every page while the session lasts.
+  useEffect(() => watchTokens(), []);
 
   // The badge on "Approvals" follows the session: re-read it whenever the page changes.
   useEffect(() => {
@@ -199,7 +207,8 @@ export function Shell() {
 
       <AppShell.Main>
         {view.name === 'inventory' && <Inventory />}
-        {view.name === 'generate' && <GenerateKey />}
+        {view.name === 'generate' && <GenerateKey key={view.tokenSerial ?? ''} presetToken={view.tokenSerial ?? null} />}
+        {view.name === 'tokens' && <Tokens />}
         {view.name === 'key' && <KeyDetail key={view.id} id={view.id} />}
         {view.name === 'people' && <People />}
         {view.name === 'approvals' && <Approvals />}

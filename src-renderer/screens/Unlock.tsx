@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Alert, Button, Group, Loader, PasswordInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, Loader, NativeSelect, PasswordInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { api, errorMessage } from '../api/client';
 import { ErrorAlert, failureOf, type Failure } from '../components/common';
 import { HandoffScreen, StepChips } from '../components/Handoff';
@@ -225,38 +225,140 @@ function QuorumForm({ threshold }: { threshold: number }) {
   );
 }
 
-/** A vault exists and is locked: unlock it (by passphrase or custodian quorum). */
+/**
+ * The vault key sits encrypted on a PKCS#11 token (a non-extractable AES key there unwraps it):
+ * `vault.unlockToken` with the token's serial and user PIN, or the reader's PIN pad. The PIN lives
+ * in this form only until the call returns.
+ */
+function TokenUnlockForm({ tokens }: { tokens: { serial: string; label: string }[] }) {
+  const setStatus = useApp((s) => s.setStatus);
+  const [serial, setSerial] = useState(tokens[0]?.serial ?? '');
+  const [pin, setPin] = useState('');
+  const [pinPad, setPinPad] = useState(false);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [busy, setBusy] = useState(false);
+  const pinRef = useRef<HTMLInputElement>(null);
+  const chosen = tokens.find((t) => t.serial === serial) ?? tokens[0];
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy || !chosen) return;
+    setFailure(null);
+    if (!pinPad && !pin) {
+      setFailure({ title: 'Unlock failed', message: `Type the user PIN of token ${chosen.label}, or use the reader's PIN pad.` });
+      return;
+    }
+    setBusy(true);
+    try {
+      const status = await api.call('vault.unlockToken', { serial: chosen.serial, pin: pinPad ? null : pin });
+      setPin('');
+      setStatus(status);
+    } catch (err) {
+      setPin('');
+      setFailure(failureOf('Unlock failed', err));
+      setBusy(false);
+      setTimeout(() => pinRef.current?.focus(), 0);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate aria-label="Unlock with a token">
+      <Stack gap="sm">
+        <NativeSelect
+          label="Token"
+          description="Insert the token (or its card) before unlocking."
+          data={tokens.map((t) => ({ value: t.serial, label: `${t.label || 'Token'} · serial ${t.serial}` }))}
+          value={chosen?.serial ?? ''}
+          onChange={(e) => setSerial(e.currentTarget.value)}
+          disabled={busy}
+        />
+        {!pinPad && (
+          <PasswordInput
+            ref={pinRef}
+            label="Token PIN"
+            autoComplete="off"
+            autoFocus
+            value={pin}
+            onChange={(e) => setPin(e.currentTarget.value)}
+            disabled={busy}
+            maxLength={256}
+          />
+        )}
+        <Checkbox
+          label="Use the reader's PIN pad"
+          description="For readers with a keypad: the PIN is typed there and never passes through this console."
+          checked={pinPad}
+          onChange={(e) => setPinPad(e.currentTarget.checked)}
+          disabled={busy}
+        />
+        {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} />}
+        <Button type="submit" loading={busy} fullWidth mt="xs">
+          Unlock with token
+        </Button>
+        {busy && (
+          <Group gap="xs" justify="center" role="status">
+            <Loader size="xs" />
+            <Text size="sm" c="dimmed">
+              {pinPad ? 'Type the PIN on the reader…' : 'Opening the vault key on the token…'}
+            </Text>
+          </Group>
+        )}
+      </Stack>
+    </form>
+  );
+}
+
+type UnlockMethod = 'passphrase' | 'quorum' | 'token';
+
+/** A vault exists and is locked: unlock it (by passphrase, custodian quorum or token). */
 export function Unlock() {
   const lockReason = useApp((s) => s.lockReason);
   const methods = useApp((s) => s.status?.unlockMethods ?? null);
   const quorum = methods?.quorumThreshold ?? null;
+  const tokens = methods?.tokens ?? [];
   const passphraseAllowed = methods?.passphrase ?? true;
-  const [method, setMethod] = useState<'passphrase' | 'quorum'>(passphraseAllowed || quorum === null ? 'passphrase' : 'quorum');
+  const available: UnlockMethod[] = [
+    ...(passphraseAllowed || (quorum === null && tokens.length === 0) ? (['passphrase'] as const) : []),
+    ...(quorum !== null ? (['quorum'] as const) : []),
+    ...(tokens.length > 0 ? (['token'] as const) : []),
+  ];
+  const [picked, setMethod] = useState<UnlockMethod>(available[0] ?? 'passphrase');
+  const method = available.includes(picked) ? picked : (available[0] ?? 'passphrase');
   const lockMessage = lockReason ? LOCK_MESSAGES[lockReason] : undefined;
+  const labels: Record<UnlockMethod, string> = {
+    passphrase: 'Passphrase',
+    quorum: `Custodian quorum (${quorum ?? 0} needed)`,
+    token: 'Token and PIN',
+  };
+  const subtitles: Record<UnlockMethod, string> = {
+    passphrase: 'Sign in with your user name and passphrase.',
+    quorum: 'A quorum of key custodians unlocks the vault together.',
+    token: 'Unlock with a PKCS#11 token that holds the vault key, and its PIN.',
+  };
 
   return (
-    <AuthLayout
-      title="Unlock the vault"
-      subtitle={method === 'passphrase' ? 'Sign in with your user name and passphrase.' : 'A quorum of key custodians unlocks the vault together.'}
-    >
+    <AuthLayout title="Unlock the vault" subtitle={subtitles[method]}>
       {lockMessage && (
         <Alert color="blue" variant="light" role="status" data-testid="lock-reason">
           {lockMessage}
         </Alert>
       )}
-      {passphraseAllowed && quorum !== null && (
+      {available.length > 1 && (
         <SegmentedControl
           fullWidth
           value={method}
-          onChange={(v) => setMethod(v === 'quorum' ? 'quorum' : 'passphrase')}
-          data={[
-            { value: 'passphrase', label: 'Passphrase' },
-            { value: 'quorum', label: `Custodian quorum (${quorum} needed)` },
-          ]}
+          onChange={(v) => setMethod(available.find((m) => m === v) ?? 'passphrase')}
+          data={available.map((m) => ({ value: m, label: labels[m] }))}
           aria-label="Unlock method"
         />
       )}
-      {method === 'quorum' && quorum !== null ? <QuorumForm threshold={quorum} /> : <PassphraseForm mode="unlock" />}
+      {method === 'quorum' && quorum !== null ? (
+        <QuorumForm threshold={quorum} />
+      ) : method === 'token' ? (
+        <TokenUnlockForm tokens={tokens} />
+      ) : (
+        <PassphraseForm mode="unlock" />
+      )}
     </AuthLayout>
   );
 }

@@ -2,10 +2,12 @@ import { create } from 'zustand';
 import type { AppInfo, VaultStatus } from '../../src-shared/contract';
 import type { KeySummary } from '../../src-shared/keys';
 import { phaseFor } from '../lib/format';
+import type { KnownTokens } from '../lib/tokens';
 
 export type View =
   | { name: 'inventory' }
-  | { name: 'generate' }
+  | { name: 'generate'; /** Preset the form to generate on this token. */ tokenSerial?: string }
+  | { name: 'tokens' }
   | { name: 'key'; id: string }
   | { name: 'people' }
   | { name: 'approvals' }
@@ -58,6 +60,10 @@ export interface AppState {
   notice: Notice | null;
   /** Pending approval requests, for the badge in the navigation (null until known). */
   pendingApprovals: number | null;
+  /** Tokens seen present (serial → label), to tell a real insertion from the first report. */
+  knownTokens: KnownTokens;
+  /** Bumped on every `tokens.changed` event: pages that show tokens read them again. */
+  tokenRevision: number;
 
   setBoot(boot: Boot): void;
   connected(host: 'electron' | 'browser', info: AppInfo, status: VaultStatus): void;
@@ -69,6 +75,8 @@ export interface AppState {
   notify(notice: Omit<Notice, 'id'>): void;
   dismissNotice(id: number): void;
   setPendingApprovals(n: number | null): void;
+  setKnownTokens(known: KnownTokens): void;
+  bumpTokens(): void;
   /** The person signed out (the vault stays open): the next one types their own name. */
   signedOut(status: VaultStatus): void;
 }
@@ -95,6 +103,8 @@ export const useApp = create<AppState>()((set) => ({
   inventoryCache: null,
   notice: null,
   pendingApprovals: null,
+  knownTokens: null,
+  tokenRevision: 0,
 
   setBoot: (boot) => set({ boot }),
 
@@ -122,6 +132,7 @@ export const useApp = create<AppState>()((set) => ({
       inventory: DEFAULT_INVENTORY,
       inventoryCache: null,
       pendingApprovals: null,
+      knownTokens: null,
       // What the last session was told is not for the next person at the keyboard.
       notice: null,
     })),
@@ -138,6 +149,10 @@ export const useApp = create<AppState>()((set) => ({
 
   setPendingApprovals: (pendingApprovals) => set({ pendingApprovals }),
 
+  setKnownTokens: (knownTokens) => set({ knownTokens }),
+
+  bumpTokens: () => set((s) => ({ tokenRevision: s.tokenRevision + 1 })),
+
   signedOut: (status) =>
     set({
       status,
@@ -147,6 +162,7 @@ export const useApp = create<AppState>()((set) => ({
       inventory: DEFAULT_INVENTORY,
       inventoryCache: null,
       pendingApprovals: null,
+      knownTokens: null,
       notice: null,
     }),
 }));
