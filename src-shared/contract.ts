@@ -284,7 +284,13 @@ export const channels = {
   },
   'keys.schedule': {
     input: z
-      .object({ id: keyIdSchema, activationAt: z.iso.datetime().nullable().optional(), maxUses: z.number().int().min(1).nullable().optional() })
+      .object({
+        id: keyIdSchema,
+        activationAt: z.iso.datetime().nullable().optional(),
+        deactivationAt: z.iso.datetime().nullable().optional(),
+        maxUses: z.number().int().min(1).nullable().optional(),
+        rotation: z.enum(['manual', 'auto']).optional(),
+      })
       .strict(),
     output: keySummarySchema,
   },

@@ -115,6 +115,11 @@ export const keyDetailSchema = keySummarySchema.extend({
   /** Optional limit on the number of operations; null for none. */
   maxUses: z.number().int().nullable(),
   useCount: z.number().int(),
+  /** 'auto': the key rotates by itself when its cryptoperiod ends (while the vault is unlocked). */
+  rotation: z.enum(['manual', 'auto']),
+  activationAt: z.string().nullable(),
+  /** The current version's deactivation (protect-stop) date: it stops protecting then, by itself. */
+  deactivationAt: z.string().nullable(),
   /** PEM SubjectPublicKeyInfo; never any private or secret material. */
   publicKeyPem: z.string().nullable(),
   createdBy: z.string(),

@@ -213,7 +213,7 @@ export function createCore(
     'keys.transition': (input) => run((v) => keys(v).transition(input.id, input.action, input.reason)),
     'keys.rotate': (input) => run((v) => keys(v).rotate(input.id, input.processDays)),
     'keys.versions': (input) => run((v) => keys(v).versions(input.id)),
-    'keys.schedule': (input) => run((v) => keys(v).schedule(input.id, { activationAt: input.activationAt, maxUses: input.maxUses })),
+    'keys.schedule': (input) => run((v) => keys(v).schedule(input.id, { activationAt: input.activationAt, deactivationAt: input.deactivationAt, maxUses: input.maxUses, rotation: input.rotation })),
     'keys.destroy': (input) =>
       run((v) => {
         const k = keys(v).get(input.id);

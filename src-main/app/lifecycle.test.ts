@@ -78,6 +78,27 @@ describe('rotation, dates, limits and destruction', () => {
     expect(ev).toMatchObject({ actor: null, details: { automatic: true } });
   });
 
+  it('deactivates a key by itself on its deactivation date, and rotates an auto-rotating key when its cryptoperiod ends', async () => {
+    const k = await call('keys.generate', { name: 'quarterly', algorithm: 'ec-p256' });
+    await call('keys.transition', { id: k.id, action: 'activate' });
+    await call('keys.schedule', { id: k.id, deactivationAt: new Date(t + DAY).toISOString() });
+    await call('keys.sign', { id: k.id, data: b64('before') });
+    const auto = await call('keys.generate', { name: 'self-rotating', algorithm: 'ed25519', purpose: 'document-signing' });
+    await call('keys.transition', { id: auto.id, action: 'activate' });
+    await call('keys.schedule', { id: auto.id, rotation: 'auto' });
+    t += 2 * DAY;
+    await relock();
+    expect((await call('keys.get', { id: k.id })).state).toBe('deactivated');
+    expect(await code('keys.sign', { id: k.id, data: b64('after') })).toBe('E_PERMISSION');
+    expect((await call('keys.get', { id: auto.id })).version).toBe(1);
+    t += 4 * 365 * DAY;
+    await relock();
+    const rotated = await call('keys.get', { id: auto.id });
+    expect(rotated).toMatchObject({ version: 2, state: 'active', rotation: 'auto' });
+    const ev = (await call('audit.list', { keyId: auto.id, operation: 'key.rotate' })).items[0]!;
+    expect(ev).toMatchObject({ actor: null, details: { automatic: true } });
+  });
+
   it('enforces a usage limit', async () => {
     const k = await call('keys.generate', { name: 'limited', algorithm: 'ed25519' });
     await call('keys.transition', { id: k.id, action: 'activate' });

@@ -11,7 +11,7 @@ import type { TokenAlgorithm, TokenKeyRecord } from '../pkcs11/types.js';
 import { requirePermission } from '../users/permissions.js';
 import type { UnlockedVault } from '../vault/vault.js';
 import { spkiFingerprint } from './identity.js';
-import { gateGeneration } from '../app/policy-service.js';
+import { gateGeneration, rotationTasks } from '../app/policy-service.js';
 import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
 import { KeyRepository, type KeyUseRecord } from './repository.js';
 import { generateSoftwareKey } from './software-generate.js';
@@ -170,8 +170,14 @@ export class KeyService {
    */
   async rotate(id: string, processDays = 365): Promise<KeySummary> {
     this.permit('keys.generate', 'key.rotate', id);
+    return this.rotateAs(id, this.vault.user.name, processDays);
+  }
+
+  /** Rotation itself; `actor` null when the key rotates by itself (policy 'auto'). */
+  private async rotateAs(id: string, actor: string | null, processDays: number): Promise<KeySummary> {
     const k = this.forUse(id);
     if (k.state !== 'active' && k.state !== 'suspended') {
+      if (actor === null) throw new CustosError('E_CONFLICT', `A ${k.state} key is not rotated.`);
       this.refuse('key.rotate', { from: k.state }, id, new CustosError('E_CONFLICT', `Only an active or suspended key can be rotated; this one is ${k.state}.`));
     }
     const info = ALGORITHMS[k.algorithm];
@@ -204,7 +210,7 @@ export class KeyService {
       }
     }
     this.vault.change(
-      { actor: this.vault.user.name, operation: 'key.rotate', keyId: id, keyVersion: next, outcome: 'success', details: { fromVersion: k.version, toVersion: next, previousState: 'deactivated', processStopAt: processStop, fingerprint, kcv } },
+      { actor, operation: 'key.rotate', keyId: id, keyVersion: next, outcome: 'success', details: { fromVersion: k.version, toVersion: next, previousState: 'deactivated', processStopAt: processStop, fingerprint, kcv, automatic: actor === null } },
       () => {
         this.repo.setVersionState(id, k.version, 'deactivated', at, processStop);
         this.repo.addVersion({ id, version: next, state: 'active', spki, fingerprint, kcv, at, tokenCkaId });
@@ -221,7 +227,7 @@ export class KeyService {
   }
 
   /** Sets a future activation date (the key activates by itself then) and an optional usage limit. */
-  schedule(id: string, input: { activationAt?: string | null; maxUses?: number | null }): KeySummary {
+  schedule(id: string, input: { activationAt?: string | null; deactivationAt?: string | null; maxUses?: number | null; rotation?: 'manual' | 'auto' }): KeySummary {
     this.permit('keys.lifecycle', 'key.schedule', id);
     const k = this.forUse(id);
     const details: Record<string, string | number | null> = {};
@@ -232,9 +238,19 @@ export class KeyService {
         this.repo.setActivationAt(id, k.version, at);
         details.activationAt = at;
       }
+      if (input.deactivationAt !== undefined) {
+        if (!['pre-active', 'active', 'suspended'].includes(k.state)) throw new CustosError('E_CONFLICT', `A ${k.state} key gets no deactivation date.`);
+        const at = input.deactivationAt === null ? null : new Date(input.deactivationAt).toISOString();
+        this.repo.setProtectStopAt(id, k.version, at);
+        details.deactivationAt = at;
+      }
       if (input.maxUses !== undefined) {
         this.repo.setMaxUses(id, input.maxUses);
         details.maxUses = input.maxUses;
+      }
+      if (input.rotation !== undefined) {
+        this.repo.setRotation(id, input.rotation);
+        details.rotation = input.rotation;
       }
     });
     return this.get(id);
@@ -255,14 +271,33 @@ export class KeyService {
    * waiting period is over (vault material erased; token objects destroyed with C_DestroyObject,
    * or left due with the reason when the token is not present and logged in). Returns what it did.
    */
-  async applyDue(): Promise<{ activated: number; stopped: number; destroyed: number; waiting: string[] }> {
+  async applyDue(): Promise<{ activated: number; deactivated: number; rotated: number; stopped: number; destroyed: number; waiting: string[] }> {
     const now = this.vault.now().toISOString();
-    const out = { activated: 0, stopped: 0, destroyed: 0, waiting: [] as string[] };
+    const out = { activated: 0, deactivated: 0, rotated: 0, stopped: 0, destroyed: 0, waiting: [] as string[] };
     for (const d of this.repo.dueActivations(now)) {
       this.vault.change({ actor: null, operation: 'key.activate', keyId: d.id, keyVersion: d.version, outcome: 'success', details: { from: 'pre-active', to: 'active', automatic: true } }, () =>
         this.repo.setState(d.id, d.version, 'active', now),
       );
       out.activated++;
+    }
+    for (const d of this.repo.dueDeactivations(now)) {
+      this.vault.change({ actor: null, operation: 'key.deactivate', keyId: d.id, keyVersion: d.version, outcome: 'success', details: { from: d.state, to: 'deactivated', automatic: true, reason: 'deactivation date' } }, () =>
+        this.repo.setState(d.id, d.version, 'deactivated', now),
+      );
+      out.deactivated++;
+    }
+    // Keys whose rotation is 'auto' rotate by themselves when the policy says their cryptoperiod is over.
+    const auto = this.repo.autoRotating();
+    if (auto.size > 0) {
+      for (const due of rotationTasks(this.vault.db, this.vault.now(), 0)) {
+        if (!auto.has(due.keyId) || !due.overdue) continue;
+        try {
+          await this.rotateAs(due.keyId, null, 365);
+          out.rotated++;
+        } catch (e) {
+          out.waiting.push(`${due.keyName}: automatic rotation failed (${e instanceof CustosError ? e.message : 'error'})`);
+        }
+      }
     }
     for (const d of this.repo.dueProcessStops(now)) {
       // Past its process-stop date a version may do nothing at all: it is kept only to be destroyed.
@@ -320,6 +355,12 @@ export class KeyService {
   private checkUse(k: KeyUseRecord, op: KeyOperation, operation: string): void {
     const ok = mayUse(k.state, k.usageMask, op);
     if (!ok.ok) this.refuse(operation, { op }, k.id, new CustosError('E_PERMISSION', `This key may not ${op}: ${ok.reason}.`));
+    if (['sign', 'encrypt', 'wrap', 'mac-generate'].includes(op)) {
+      const stop = this.repo.protectStopAt(k.id, k.version);
+      if (stop && stop <= this.vault.now().toISOString()) {
+        this.refuse(operation, { op, protectStopAt: stop }, k.id, new CustosError('E_PERMISSION', `This key's originator-usage period ended on ${stop}; it may only verify or decrypt now. Rotate it.`));
+      }
+    }
     const max = this.repo.maxUses(k.id);
     if (max !== null && k.useCount >= max && ['sign', 'encrypt', 'wrap', 'mac-generate'].includes(op)) {
       this.refuse(operation, { op, useCount: k.useCount, maxUses: max }, k.id, new CustosError('E_PERMISSION', `This key has reached its usage limit (${max} operations); rotate it.`));

@@ -235,6 +235,29 @@ export class KeyRepository {
       .all(now) as Array<{ id: string; version: number; state: string }>;
   }
 
+  /** Current versions whose deactivation (protect-stop) date has come while they may still protect. */
+  dueDeactivations(now: string): Array<{ id: string; version: number; state: string }> {
+    return this.db
+      .prepare("SELECT kv.key_id AS id, kv.version, kv.state FROM key_versions kv JOIN keys k ON k.id = kv.key_id AND k.current_version = kv.version WHERE kv.state IN ('active', 'suspended') AND kv.protect_stop_at IS NOT NULL AND kv.protect_stop_at <= ?")
+      .all(now) as Array<{ id: string; version: number; state: string }>;
+  }
+
+  setProtectStopAt(id: string, version: number, at: string | null): void {
+    this.db.prepare('UPDATE key_versions SET protect_stop_at = ? WHERE key_id = ? AND version = ?').run(at, id, version);
+  }
+
+  protectStopAt(id: string, version: number): string | null {
+    return (sql(this.db, 'SELECT protect_stop_at AS p FROM key_versions WHERE key_id = ? AND version = ?').get(id, version) as { p: string | null } | undefined)?.p ?? null;
+  }
+
+  setRotation(id: string, mode: 'manual' | 'auto'): void {
+    this.db.prepare('UPDATE keys SET rotation = ? WHERE id = ?').run(mode, id);
+  }
+
+  autoRotating(): Set<string> {
+    return new Set((this.db.prepare("SELECT id FROM keys WHERE rotation = 'auto' AND state IN ('active', 'suspended')").all() as Array<{ id: string }>).map((r) => r.id));
+  }
+
   setActivationAt(id: string, version: number, at: string | null): void {
     this.db.prepare('UPDATE key_versions SET activation_at = ? WHERE key_id = ? AND version = ?').run(at, id, version);
   }
@@ -275,7 +298,18 @@ export class KeyRepository {
     const r = this.db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as KeyRow | undefined;
     if (!r) return null;
     const v = this.db.prepare('SELECT public_spki FROM key_versions WHERE key_id = ? AND version = ?').get(id, r.current_version) as { public_spki: Buffer | null } | undefined;
-    const extra = this.db.prepare('SELECT destroy_at, max_uses, use_count FROM keys WHERE id = ?').get(id) as { destroy_at: string | null; max_uses: number | null; use_count: number };
-    return { ...toSummary(r), createdBy: r.created_by, publicKeyPem: v?.public_spki ? spkiToPem(v.public_spki) : null, destroyAt: extra.destroy_at, maxUses: extra.max_uses, useCount: extra.use_count };
+    const extra = this.db.prepare('SELECT destroy_at, max_uses, use_count, rotation FROM keys WHERE id = ?').get(id) as { destroy_at: string | null; max_uses: number | null; use_count: number; rotation: 'manual' | 'auto' };
+    const dates = this.db.prepare('SELECT activation_at, protect_stop_at FROM key_versions WHERE key_id = ? AND version = ?').get(id, r.current_version) as { activation_at: string | null; protect_stop_at: string | null };
+    return {
+      ...toSummary(r),
+      createdBy: r.created_by,
+      publicKeyPem: v?.public_spki ? spkiToPem(v.public_spki) : null,
+      destroyAt: extra.destroy_at,
+      maxUses: extra.max_uses,
+      useCount: extra.use_count,
+      rotation: extra.rotation,
+      activationAt: dates.activation_at,
+      deactivationAt: dates.protect_stop_at,
+    };
   }
 }

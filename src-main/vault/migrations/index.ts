@@ -2,6 +2,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-people-approvals-checkpoints.js';
 import * as m0003 from './0003-usage-tokens.js';
 import * as m0004 from './0004-versions-destruction.js';
+import * as m0005 from './0005-rotation-mode.js';
 
 export interface Migration {
   version: number;
@@ -9,4 +10,4 @@ export interface Migration {
 }
 
 /** Every schema version in order; one file per version. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
