@@ -42,6 +42,15 @@ export const ALGORITHMS: Record<AlgorithmId, AlgorithmInfo> = {
   'hmac-sha256': { id: 'hmac-sha256', family: 'hmac', size: 256, curve: null, symmetric: true, label: 'HMAC-SHA256 key' },
 };
 
+/** The KMIP usages each family can have at all; a requested mask outside this is refused. */
+export const FAMILY_USAGE: Readonly<Record<KeyFamily, number>> = {
+  ec: 0x1 | 0x2 | 0x200 | 0x800 | 0x1000 | 0x2000 | 0x40,
+  eddsa: 0x1 | 0x2 | 0x1000 | 0x2000 | 0x40,
+  rsa: 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x1000 | 0x2000 | 0x40,
+  aes: 0x4 | 0x8 | 0x10 | 0x20 | 0x80 | 0x100 | 0x200 | 0x40,
+  hmac: 0x80 | 0x100 | 0x200 | 0x40,
+};
+
 /** The usage mask a key gets when nobody says otherwise (KMIP bits, see lifecycle.ts). */
 export function defaultUsageMask(family: KeyFamily): number {
   switch (family) {

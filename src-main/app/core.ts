@@ -45,10 +45,18 @@ export function createCore(
   /** Tokens load on first use; insertion and removal are then polled and pushed to the console. */
   function tokenService(): TokenService {
     if (!tokens) {
-      tokens = createTokenService(options.pkcs11);
-      tokens.on('added', (e) => emit('tokens.changed', { serial: e.token.serial, label: e.token.label, present: true }));
-      tokens.on('removed', (e) => emit('tokens.changed', { serial: e.token.serial, label: e.token.label, present: false }));
-      stopPolling = tokens.startPolling(2000);
+      const t = createTokenService(options.pkcs11);
+      tokens = t;
+      // The first poll is the baseline: what is present already is not news. Changes after it are.
+      void t
+        .poll()
+        .catch(() => undefined)
+        .finally(() => {
+          if (tokens !== t) return;
+          t.on('added', (e) => emit('tokens.changed', { serial: e.token.serial, label: e.token.label, present: true }));
+          t.on('removed', (e) => emit('tokens.changed', { serial: e.token.serial, label: e.token.label, present: false }));
+          stopPolling = t.startPolling(2000);
+        });
     }
     return tokens;
   }

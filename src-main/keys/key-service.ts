@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { KeyListInput, SignMechanismId } from '../../src-shared/contract.js';
-import { ALGORITHMS, defaultUsageMask, type AlgorithmId, type KeyDetail, type KeySummary } from '../../src-shared/keys.js';
+import { ALGORITHMS, defaultUsageMask, FAMILY_USAGE, type AlgorithmId, type KeyDetail, type KeySummary } from '../../src-shared/keys.js';
 import { usageNames, type KeyOperation, type LifecycleAction, type RevocationReason } from '../../src-shared/lifecycle.js';
 import { aesKcv } from '../crypto/cmac.js';
 import { wipe } from '../crypto/wipe.js';
@@ -21,15 +21,6 @@ import { createCsr } from '../certs/csr.js';
 import { createSelfSignedCertificate } from '../certs/self-signed.js';
 import type { CertSigner } from '../certs/signer.js';
 import { aesGcmDecrypt, aesGcmEncrypt, rsaOaepDecrypt, rsaOaepEncrypt, type CipherMechanismId } from './software-cipher.js';
-
-/** Usages each family can have at all; a requested mask outside this is refused. */
-const FAMILY_USAGE: Record<string, number> = {
-  ec: 0x1 | 0x2 | 0x200 | 0x800 | 0x1000 | 0x2000 | 0x40,
-  eddsa: 0x1 | 0x2 | 0x1000 | 0x2000 | 0x40,
-  rsa: 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x1000 | 0x2000 | 0x40,
-  aes: 0x4 | 0x8 | 0x10 | 0x20 | 0x80 | 0x100 | 0x200 | 0x40,
-  hmac: 0x80 | 0x100 | 0x200 | 0x40,
-};
 
 export interface GenerateInput {
   name: string;

@@ -1,3 +1,4 @@
+import { FAMILY_USAGE } from '../../src-shared/keys';
 import { SIGN_MECHANISMS, type SignMechanismId } from '../../src-shared/contract';
 import { ALGORITHMS, type AlgorithmId, type KeyFamily, type KeyState } from '../../src-shared/keys';
 import {
@@ -21,18 +22,8 @@ import { stateLabel } from './format';
 
 export { defaultSignMechanism, isCompromiseReason, mayUse, nextState };
 
-/*
- * The usages each key family may have at all. A copy of FAMILY_USAGE in
- * src-main/keys/key-service.ts (not in src-shared yet): a drift only offers a usage the core
- * then refuses with E_INPUT.
- */
-export const FAMILY_USAGE: Record<KeyFamily, number> = {
-  ec: 0x1 | 0x2 | 0x200 | 0x800 | 0x1000 | 0x2000 | 0x40,
-  eddsa: 0x1 | 0x2 | 0x1000 | 0x2000 | 0x40,
-  rsa: 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x1000 | 0x2000 | 0x40,
-  aes: 0x4 | 0x8 | 0x10 | 0x20 | 0x80 | 0x100 | 0x200 | 0x40,
-  hmac: 0x80 | 0x100 | 0x200 | 0x40,
-};
+/** The usages each key family may have at all: the core's own table. */
+export { FAMILY_USAGE };
 
 export const USAGE_LABELS: Record<KmipUsageName, string> = {
   Sign: 'Sign',
