@@ -42,4 +42,20 @@ describe('audit log in the vault', () => {
     v.db.prepare('UPDATE audit_events SET details = ? WHERE seq = 5').run(reordered);
     expect(v.audit.verify().ok).toBe(true);
   });
+
+  it('checks MACs after the last signed checkpoint by default, and every MAC on request', () => {
+    v.db.transaction(() => {
+      for (let i = 0; i < 1000; i++) v.audit.append({ actor: 'alice', operation: 'bulk', outcome: 'success', details: { i } });
+    })();
+    expect(v.audit.lastCheckpointSeq()).toBe(1000);
+    v.db.exec('DROP TRIGGER audit_events_no_update');
+    const bad = '0'.repeat(64);
+    // A wrong MAC in the unsigned tail is caught by the default check.
+    v.db.prepare('UPDATE audit_events SET mac = ? WHERE seq = 1020').run(bad);
+    expect(v.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 1020 });
+    v.db.prepare('UPDATE audit_events SET mac = (SELECT mac FROM audit_events WHERE seq = 1019) WHERE seq = 1020').run();
+    // Before the checkpoint the signed hash chain covers the event; the full check still reads its MAC.
+    v.db.prepare('UPDATE audit_events SET mac = ? WHERE seq = 500').run(bad);
+    expect(v.audit.verify({ everyMac: true })).toMatchObject({ ok: false, firstBadSeq: 500 });
+  });
 });

@@ -157,10 +157,15 @@ export class AuditLog {
    * Verifies the whole chain in this thread, every MAC included, and every signed checkpoint
    * against the event at its position (see verify-rows.ts for why it works on raw rows).
    */
-  verify(): ChainCheck {
+  verify(options: { everyMac?: boolean } = {}): ChainCheck {
     const rows = this.db.prepare(`${ROW_SQL} ORDER BY seq`).raw(true).iterate() as Iterable<RawRow>;
-    const { firstPrev: _f, firstSeq: _s, ...check } = verifyRows(rows, 1, genesisHash(this.vaultId), this.auditKey);
+    const { firstPrev: _f, firstSeq: _s, ...check } = verifyRows(rows, 1, genesisHash(this.vaultId), this.auditKey, options.everyMac ? 0 : this.lastCheckpointSeq());
     return check.ok ? this.verifyCheckpoints(check) : check;
+  }
+
+  /** The last signed checkpoint's sequence number (0 when none). */
+  lastCheckpointSeq(): number {
+    return (this.db.prepare('SELECT coalesce(max(seq), 0) AS n FROM audit_checkpoints').get() as { n: number }).n;
   }
 
   headSeq(): number {

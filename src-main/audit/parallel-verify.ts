@@ -29,6 +29,8 @@ export interface ParallelVerifyJob {
   workers?: number;
   /** Fewest events worth a worker of their own. */
   minRange?: number;
+  /** See verifyRows: MACs checked after this sequence number. */
+  macAfter?: number;
 }
 
 /** Splits 1..headSeq into ranges, verifies them in worker threads, and joins the results. */
@@ -43,7 +45,7 @@ export async function verifyInWorkers(job: ParallelVerifyJob): Promise<ChainChec
         const dbKey = job.dbKey();
         const auditKey = job.auditKey();
         // workerData is copied when the worker is created; our copies are wiped right after.
-        const w = new Worker(job.workerScript, { workerData: { dbPath: job.dbPath, dbKey, auditKey, from, to } });
+        const w = new Worker(job.workerScript, { workerData: { dbPath: job.dbPath, dbKey, auditKey, from, to, macAfter: job.macAfter ?? 0 } });
         dbKey.fill(0);
         auditKey.fill(0);
         w.once('message', (m: RangeCheck) => resolve(m));

@@ -10,6 +10,7 @@ interface Job {
   auditKey: Uint8Array;
   from: number;
   to: number;
+  macAfter: number;
 }
 
 const job = workerData as Job;
@@ -17,7 +18,7 @@ const db = openEncryptedDatabase(job.dbPath, job.dbKey, { create: false, readOnl
 job.dbKey.fill(0);
 try {
   const rows = db.prepare(`${ROW_SQL} WHERE seq >= ? AND seq <= ? ORDER BY seq`).raw(true).iterate(job.from, job.to) as Iterable<RawRow>;
-  parentPort!.postMessage(verifyRows(rows, job.from, null, job.auditKey));
+  parentPort!.postMessage(verifyRows(rows, job.from, null, job.auditKey, job.macAfter));
 } finally {
   job.auditKey.fill(0);
   db.close();

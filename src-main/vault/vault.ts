@@ -461,12 +461,12 @@ export class UnlockedVault {
    * Verifies the audit chain and its checkpoints; a long chain is split across worker threads
    * (one per core), each reading its range on its own read-only connection.
    */
-  async verifyAudit(options: { workerScript?: string | null; workers?: number; minRange?: number } = {}): Promise<ChainCheck> {
+  async verifyAudit(options: { workerScript?: string | null; workers?: number; minRange?: number; everyMac?: boolean } = {}): Promise<ChainCheck> {
     this.assertOpen();
     const workerScript = options.workerScript === undefined ? defaultVerifyWorker() : options.workerScript;
     const headSeq = this.audit.headSeq();
     const minRange = options.minRange ?? 50_000;
-    if (!workerScript || headSeq < 2 * minRange) return this.audit.verify();
+    if (!workerScript || headSeq < 2 * minRange) return this.audit.verify({ everyMac: options.everyMac });
     const check = await verifyInWorkers({
       workerScript,
       dbPath: join(this.dir, DATABASE_FILE),
@@ -476,6 +476,7 @@ export class UnlockedVault {
       headSeq,
       workers: options.workers,
       minRange,
+      macAfter: options.everyMac ? 0 : this.audit.lastCheckpointSeq(),
     });
     return check.ok ? this.audit.verifyCheckpoints(check) : check;
   }
