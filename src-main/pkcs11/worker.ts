@@ -31,10 +31,10 @@ const answer = (req: { op?: unknown }) =>
     console.error(`custos pkcs11 worker: unexpected error during ${op}:`, e);
   });
 
-// A batch (requests made together on the main thread) is answered in order, as one message.
+// A batch (requests made together on the main thread) arrives as one message; each answer goes
+// back as soon as it is ready, so the main thread records one result while the token makes the next.
 port.on('message', (msg: { op?: unknown } | Array<{ op?: unknown }>) => {
   const reqs = Array.isArray(msg) ? msg : [msg];
-  const res = reqs.map(answer);
-  port.postMessage(Array.isArray(msg) ? res : res[0]);
+  for (const r of reqs) port.postMessage(answer(r));
   if (reqs.some((r) => r?.op === 'close')) port.close();
 });
