@@ -10,6 +10,7 @@ import { methodsAddPassphrase, methodsAddToken, methodsList, methodsRemove, meth
 import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './commands/users.js';
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
 import { policyEvaluate, tasksList } from './commands/policy.js';
+import { sharesCombine, sharesSplit } from './commands/shares.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -57,6 +58,9 @@ Usage:
   custos [AUTH] audit verify [--json]             verify the vault's own chain (with MACs)
   custos [AUTH] audit export --out FILE            write a self-contained, signed bundle
   custos audit verify FILE [--expect-key FP] [--json]   verify a bundle anywhere, no vault needed
+  custos shares split --secret-hex HEX --threshold M --shares N [--passphrase-file F]
+  custos shares split --secret-hex HEX --groups 2/3,3/5 --group-threshold G [--passphrase-file F]
+  custos shares combine --in FILE [--passphrase-file F]    SLIP-0039 mnemonics, one per line
   custos --help | --version
 
 AUTH (who acts):
@@ -109,6 +113,8 @@ const COMMANDS: Record<string, Command> = {
   'tokens list': tokensList,
   'policy evaluate': policyEvaluate,
   'tasks list': tasksList,
+  'shares split': sharesSplit,
+  'shares combine': sharesCombine,
   'tokens discover': tokensDiscover,
   'tokens init': tokensInit,
   'users list': usersList,

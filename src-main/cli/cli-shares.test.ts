@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/temp.js';
+import { VECTORS_DIR } from '../testing/vectors.js';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'custos');
+let dir: { path: string; cleanup: () => void };
+
+async function custos(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(BIN, args, { env: { PATH: process.env.PATH ?? '', HOME: dir.path } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(() => {
+  dir = tempDir();
+  writeFileSync(join(dir.path, 'pass'), 'TREZOR\n', { mode: 0o600 });
+});
+afterAll(() => dir.cleanup());
+
+describe('custos shares (SLIP-0039)', () => {
+  it('splits a secret into 3-of-5 mnemonics and combines any three back', async () => {
+    const secret = 'bb54aac4b89dc868ba37d9cc21b2cece';
+    const split = await custos(['shares', 'split', '--secret-hex', secret, '--threshold', '3', '--shares', '5', '--passphrase-file', join(dir.path, 'pass')]);
+    expect(split.code, split.stderr).toBe(0);
+    const lines = split.stdout.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    writeFileSync(join(dir.path, 'three'), [lines[4], lines[0], lines[2]].join('\n') + '\n');
+    const combined = await custos(['shares', 'combine', '--in', join(dir.path, 'three'), '--passphrase-file', join(dir.path, 'pass')]);
+    expect(combined.stdout.trim()).toBe(secret);
+    writeFileSync(join(dir.path, 'two'), [lines[1], lines[3]].join('\n') + '\n');
+    const tooFew = await custos(['shares', 'combine', '--in', join(dir.path, 'two'), '--passphrase-file', join(dir.path, 'pass')]);
+    expect(tooFew.code).toBe(2);
+    expect(tooFew.stderr.trim().split('\n')).toHaveLength(1);
+    expect(tooFew.stderr).toMatch(/Not enough shares/);
+  });
+
+  it('combines a shared vector with the reference passphrase', async () => {
+    const vectors = JSON.parse(readFileSync(join(VECTORS_DIR, 'slip39', 'vectors.json'), 'utf8')) as Array<[string, string[], string, string]>;
+    const valid = vectors.find(([, m, s]) => s !== '' && m.length > 1)!;
+    writeFileSync(join(dir.path, 'vector'), valid[1].join('\n') + '\n');
+    const r = await custos(['shares', 'combine', '--in', join(dir.path, 'vector'), '--passphrase-file', join(dir.path, 'pass')]);
+    expect(r.stdout.trim()).toBe(valid[2]);
+  });
+});
