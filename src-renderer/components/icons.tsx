@@ -171,3 +171,17 @@ export const IconDownload = (p: P) => (
     <path d="M12 4v11M7 10l5 5 5-5M5 20h14" />
   </Icon>
 );
+/** A ruled document with a check mark: the policy. */
+export const IconPolicy = (p: P) => (
+  <Icon {...p}>
+    <path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z" />
+    <path d="M14 3v5h5M9 13h6M9 17l1.5 1.5L14 15" />
+  </Icon>
+);
+/** A calendar with a tick: tasks that come due. */
+export const IconCalendar = (p: P) => (
+  <Icon {...p}>
+    <rect x="4" y="5" width="16" height="16" rx="2" />
+    <path d="M8 3v4M16 3v4M4 10h16M9 15l2 2 4-4" />
+  </Icon>
+);

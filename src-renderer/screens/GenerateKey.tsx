@@ -24,6 +24,7 @@ import { TokenLogin } from '../components/TokenLogin';
 import { algorithmGroups, stateLabel } from '../lib/format';
 import { FAMILY_USAGE, usageChoices } from '../lib/lifecycle';
 import { deniedReason } from '../lib/permissions';
+import { PurposeSelect } from '../components/PurposeSelect';
 import { tokenOption, tokenTitle, usableTokens } from '../lib/tokens';
 import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
@@ -59,6 +60,7 @@ export function GenerateKey({ presetToken = null }: { presetToken?: string | nul
   const [tokenFailure, setTokenFailure] = useState<Failure | null>(null);
   const [serial, setSerial] = useState<string>(presetToken ?? '');
   const [wrappable, setWrappable] = useState(false);
+  const [purpose, setPurpose] = useState('');
   const [nameError, setNameError] = useState<string | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
@@ -149,6 +151,7 @@ export function GenerateKey({ presetToken = null }: { presetToken?: string | nul
         name: checked.data,
         algorithm,
         usage: usage & FAMILY_USAGE[family],
+        ...(purpose ? { purpose } : {}),
         ...(onToken ? { tokenSerial: onToken.serial, wrappable } : {}),
       });
       const where = onToken ? ` on token ${tokenTitle(onToken)}` : '';
@@ -291,6 +294,8 @@ export function GenerateKey({ presetToken = null }: { presetToken?: string | nul
                 />
               </Stack>
             )}
+
+            <PurposeSelect value={purpose} onChange={setPurpose} disabled={busy} />
 
             <Checkbox.Group
               label="Usage"

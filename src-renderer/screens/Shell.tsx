@@ -3,6 +3,7 @@ import { AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Stack, Tex
 import { useDisclosure } from '@mantine/hooks';
 import { BrowserModeBanner, VersionLine } from '../components/common';
 import {
+  IconCalendar,
   IconCheckList,
   IconChip,
   IconEye,
@@ -10,6 +11,7 @@ import {
   IconList,
   IconLock,
   IconLogout,
+  IconPolicy,
   IconScroll,
   IconSettings,
   IconShield,
@@ -31,6 +33,8 @@ import { Methods } from './Methods';
 import { People } from './People';
 import { Settings } from './Settings';
 import { Tokens } from './Tokens';
+import { Policies } from './Policies';
+import { Tasks, TasksBadge } from './Tasks';
 
 const HEADER = 56;
 const BANNER = 34;
@@ -45,6 +49,8 @@ const TITLES: Record<View['name'], string> = {
   methods: 'Unlock methods',
   settings: 'Settings',
   audit: 'Audit',
+  policies: 'Policies',
+  tasks: 'Tasks',
 };
 
 interface NavItem {
@@ -62,6 +68,7 @@ const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
     label: 'Keys',
     items: [
       { view: 'inventory', label: 'Inventory', icon: <IconList />, needs: 'keys.read', also: ['key'] },
+      { view: 'tasks', label: 'Tasks', icon: <IconCalendar />, needs: 'keys.read' },
       { view: 'generate', label: 'Generate key', icon: <IconKey />, needs: 'keys.generate' },
       { view: 'tokens', label: 'Tokens', icon: <IconChip />, needs: 'tokens.read' },
     ],
@@ -71,6 +78,7 @@ const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
     items: [
       { view: 'people', label: 'People', icon: <IconUsers />, needs: 'users.read' },
       { view: 'approvals', label: 'Approvals', icon: <IconCheckList />, needs: 'approvals.read' },
+      { view: 'policies', label: 'Policies', icon: <IconPolicy />, needs: 'keys.read' },
       { view: 'methods', label: 'Unlock methods', icon: <IconUnlockKeys />, needs: 'users.read' },
       { view: 'settings', label: 'Settings', icon: <IconSettings />, needs: 'keys.read' },
     ],
@@ -172,6 +180,8 @@ export function Shell() {
                             <Badge size="sm" color="yellow" variant="filled" circle aria-label={`${pending} pending`} data-testid="pending-count">
                               {pending}
                             </Badge>
+                          ) : item.view === 'tasks' ? (
+                            <TasksBadge />
                           ) : undefined
                         }
                         active={active}
@@ -215,6 +225,8 @@ export function Shell() {
         {view.name === 'methods' && <Methods />}
         {view.name === 'settings' && <Settings />}
         {view.name === 'audit' && <Audit />}
+        {view.name === 'policies' && <Policies />}
+        {view.name === 'tasks' && <Tasks />}
       </AppShell.Main>
     </AppShell>
   );

@@ -13,7 +13,9 @@ export type View =
   | { name: 'approvals' }
   | { name: 'methods' }
   | { name: 'settings' }
-  | { name: 'audit' };
+  | { name: 'audit' }
+  | { name: 'policies' }
+  | { name: 'tasks' };
 
 export type SortField = 'name' | 'algorithm' | 'state' | 'store' | 'createdAt';
 
