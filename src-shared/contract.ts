@@ -92,6 +92,7 @@ export const keyVersionSchema = z.object({
   deactivatedAt: z.string().nullable(),
   compromisedAt: z.string().nullable(),
   destroyedAt: z.string().nullable(),
+  protectStopAt: z.string().nullable(),
   processStopAt: z.string().nullable(),
 });
 
@@ -244,6 +245,8 @@ export const channels = {
       rotations: z.array(z.object({ keyId: z.string(), keyName: z.string(), dueAt: z.string(), overdue: z.boolean(), daysLeft: z.number(), reason: z.string() })),
       destructions: z.array(z.object({ keyId: z.string(), keyName: z.string(), destroyAt: z.string() })),
       activations: z.array(z.object({ keyId: z.string(), keyName: z.string(), activationAt: z.string() })),
+      /** Versions whose deactivation or process-stop date falls within the horizon. */
+      expiring: z.array(z.object({ keyId: z.string(), keyName: z.string(), version: z.number().int(), what: z.enum(['deactivation', 'process-stop']), at: z.string() })),
     }),
   },
   'policy.dualControl.get': { input: empty, output: dualControlPolicySchema },

@@ -20,7 +20,7 @@ import { UnlockedVault } from '../vault/vault.js';
 import type { CoreEventListener, CoreOptions, CustosCore } from './core-types.js';
 import { readSettings, writeSettings } from './settings.js';
 import { nextState } from '../../src-shared/state-machine.js';
-import { evaluateInventory, rotationTasks, viewActivePolicy } from './policy-service.js';
+import { evaluateInventory, rotationTasks, storedComposition, viewActivePolicy } from './policy-service.js';
 import { loadPolicy, parseComposition } from '../policy/index.js';
 
 export type { CustosCore, CoreOptions } from './core-types.js';
@@ -349,7 +349,9 @@ export function createCore(
     'policy.setComposition': (input) =>
       run((v) => {
         requirePermission(v.user.role, 'policy.change');
-        const composition = { format: 'custos.policy-composition/v1', id: 'organisation', packs: input.packs, overrides: [], disabledRules: input.disabledRules };
+        // Only the packs and disabled rules change; an organisation's own rules, purposes and settings stay.
+        const current = storedComposition(v.db) ?? { format: 'custos.policy-composition/v1', id: 'organisation', overrides: [] };
+        const composition = { ...current, packs: input.packs, disabledRules: input.disabledRules };
         // Refuse a composition that does not load before anyone is asked to approve it.
         loadPolicy({ composition: parseComposition(composition, 'the request'), source: 'the request' });
         return new ApprovalService(v, OPERATIONS).submit('policy.set-composition', { composition }, `Use the policy packs ${input.packs.join(', ')}${input.disabledRules.length ? ` without ${input.disabledRules.length} rule(s)` : ''}`);
@@ -363,7 +365,18 @@ export function createCore(
           .prepare("SELECT k.id AS keyId, k.name AS keyName, v.activation_at AS activationAt FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE v.state = 'pre-active' AND v.activation_at IS NOT NULL ORDER BY v.activation_at")
           .all() as Array<{ keyId: string; keyName: string; activationAt: string }>;
         const rotations = rotationTasks(v.db, now, input.horizonDays).map((r) => ({ keyId: r.keyId, keyName: r.keyName, dueAt: r.dueAt, overdue: r.overdue, daysLeft: r.daysLeft, reason: r.reason }));
-        return { rotations, destructions, activations };
+        const horizon = new Date(now.getTime() + input.horizonDays * 86_400_000).toISOString();
+        // Keys whose protect-stop (deactivation) or process-stop date falls within the horizon.
+        const expiring = v.db
+          .prepare(
+            `SELECT k.id AS keyId, k.name AS keyName, v.version, CASE WHEN v.protect_stop_at IS NOT NULL AND v.protect_stop_at <= @h THEN 'deactivation' ELSE 'process-stop' END AS what,
+                    CASE WHEN v.protect_stop_at IS NOT NULL AND v.protect_stop_at <= @h THEN v.protect_stop_at ELSE v.process_stop_at END AS at
+             FROM key_versions v JOIN keys k ON k.id = v.key_id
+             WHERE v.state IN ('active', 'suspended', 'deactivated') AND ((v.protect_stop_at > @now AND v.protect_stop_at <= @h) OR (v.process_stop_at > @now AND v.process_stop_at <= @h))
+             ORDER BY at`,
+          )
+          .all({ h: horizon, now: now.toISOString() }) as Array<{ keyId: string; keyName: string; version: number; what: 'deactivation' | 'process-stop'; at: string }>;
+        return { rotations, destructions, activations, expiring };
       }),
     'policy.dualControl.get': () => run((v) => readDualControlPolicy(v.db)),
     'policy.dualControl.set': (input) =>

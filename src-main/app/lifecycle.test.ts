@@ -83,6 +83,7 @@ describe('rotation, dates, limits and destruction', () => {
     await call('keys.transition', { id: k.id, action: 'activate' });
     await call('keys.schedule', { id: k.id, deactivationAt: new Date(t + DAY).toISOString() });
     await call('keys.sign', { id: k.id, data: b64('before') });
+    expect((await call('tasks.list', { horizonDays: 7 })).expiring).toEqual([expect.objectContaining({ keyId: k.id, what: 'deactivation' })]);
     const auto = await call('keys.generate', { name: 'self-rotating', algorithm: 'ed25519', purpose: 'document-signing' });
     await call('keys.transition', { id: auto.id, action: 'activate' });
     await call('keys.schedule', { id: auto.id, rotation: 'auto' });

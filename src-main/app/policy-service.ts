@@ -20,6 +20,12 @@ import type { Db } from '../vault/database.js';
 
 const KEY = 'policy-composition';
 
+/** The active composition as data: the organisation's (stored in the vault), or null for the shipped default. */
+export function storedComposition(db: Db): Record<string, unknown> | null {
+  const row = db.prepare('SELECT v FROM settings WHERE k = ?').get(KEY) as { v: string } | undefined;
+  return row ? (JSON.parse(row.v) as Record<string, unknown>) : null;
+}
+
 /** The organisation's active composition (stored in the vault), or the shipped default. */
 export function activePolicy(db: Db): ComposedPolicy {
   const row = db.prepare('SELECT v FROM settings WHERE k = ?').get(KEY) as { v: string } | undefined;

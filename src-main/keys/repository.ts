@@ -186,11 +186,11 @@ export class KeyRepository {
       .run(v);
   }
 
-  versions(id: string): Array<{ version: number; state: KeyState; fingerprint: string | null; kcv: string | null; generatedAt: string; activationAt: string | null; deactivatedAt: string | null; compromisedAt: string | null; destroyedAt: string | null; processStopAt: string | null; tokenCkaId: string | null }> {
+  versions(id: string): Array<{ version: number; state: KeyState; fingerprint: string | null; kcv: string | null; generatedAt: string; activationAt: string | null; deactivatedAt: string | null; compromisedAt: string | null; destroyedAt: string | null; protectStopAt: string | null; processStopAt: string | null; tokenCkaId: string | null }> {
     return this.db
       .prepare(
         `SELECT version, state, fingerprint, kcv, generated_at AS generatedAt, activation_at AS activationAt, deactivated_at AS deactivatedAt,
-                compromised_at AS compromisedAt, destroyed_at AS destroyedAt, process_stop_at AS processStopAt, token_cka_id AS tokenCkaId
+                compromised_at AS compromisedAt, destroyed_at AS destroyedAt, protect_stop_at AS protectStopAt, process_stop_at AS processStopAt, token_cka_id AS tokenCkaId
          FROM key_versions WHERE key_id = ? ORDER BY version`,
       )
       .all(id) as ReturnType<KeyRepository['versions']>;

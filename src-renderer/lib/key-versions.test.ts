@@ -27,6 +27,7 @@ const version = (patch: Partial<KeyVersion>): KeyVersion => ({
   deactivatedAt: null,
   compromisedAt: null,
   destroyedAt: null,
+  protectStopAt: null,
   processStopAt: null,
   ...patch,
 });

@@ -10,10 +10,10 @@ describe('tasks helpers', () => {
   });
 
   it('counts and words them', () => {
-    const t = { rotations: [rot('a', '2026-01-01', true, -2)], destructions: [{ keyId: 'b'.repeat(32), keyName: 'b', destroyAt: '2026-12-01T00:00:00Z' }], activations: [] };
+    const t = { rotations: [rot('a', '2026-01-01', true, -2)], destructions: [{ keyId: 'b'.repeat(32), keyName: 'b', destroyAt: '2026-12-01T00:00:00Z' }], activations: [], expiring: [] };
     expect(taskCount(t)).toBe(2);
     expect(overdueCount(t)).toBe(1);
-    expect(isEmpty({ rotations: [], destructions: [], activations: [] })).toBe(true);
+    expect(isEmpty({ rotations: [], destructions: [], activations: [], expiring: [] })).toBe(true);
     expect(dueLabel({ overdue: true, daysLeft: -2.4 })).toBe('overdue by 2 days');
     expect(dueLabel({ overdue: true, daysLeft: -1 })).toBe('overdue by 1 day');
     expect(dueLabel({ overdue: false, daysLeft: 0.2 })).toBe('due today');

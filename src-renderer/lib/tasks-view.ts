@@ -15,7 +15,7 @@ export function sortRotations(rotations: readonly RotationTask[]): RotationTask[
 }
 
 export function taskCount(t: TaskList): number {
-  return t.rotations.length + t.destructions.length + t.activations.length;
+  return t.rotations.length + t.destructions.length + t.activations.length + t.expiring.length;
 }
 
 export function overdueCount(t: TaskList): number {

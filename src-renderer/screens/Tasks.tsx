@@ -263,6 +263,44 @@ export function Tasks() {
               </Table>
             )}
           </Section>
+
+          <Section title="Expiring" count={tasks.expiring.length} testId="tasks-expiring">
+            {tasks.expiring.length === 0 ? (
+              <Text size="sm" c="dimmed">
+                No key stops protecting or processing within this horizon.
+              </Text>
+            ) : (
+              <Table aria-label="Expiring keys" verticalSpacing="xs">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Key</Table.Th>
+                    <Table.Th>Version</Table.Th>
+                    <Table.Th>What ends</Table.Th>
+                    <Table.Th>When</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {tasks.expiring.map((x) => (
+                    <Table.Tr key={`${x.keyId}-${x.version}-${x.what}`} data-testid="expiring-task">
+                      <Table.Td>
+                        <KeyLink id={x.keyId} name={x.keyName} />
+                      </Table.Td>
+                      <Table.Td>{x.version}</Table.Td>
+                      <Table.Td>{x.what === 'deactivation' ? 'Protecting (deactivation date)' : 'Processing (process-stop date)'}</Table.Td>
+                      <Table.Td>
+                        <Text size="sm" title={x.at}>
+                          {formatDateTime(x.at)}{' '}
+                          <Text span size="xs" c="dimmed">
+                            ({untilLabel(x.at, now)})
+                          </Text>
+                        </Text>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            )}
+          </Section>
         </>
       )}
 
