@@ -133,4 +133,26 @@ describe('CLI: people, approvals, quorum and audit bundles', () => {
     expect((await custos([...as('alice'), 'policy', 'evaluate', '--as-of', 'soon'])).code).toBe(2);
     expect((await custos([...as('alice'), 'tasks', 'list'])).code).toBe(0);
   });
+
+  it('backs a key up to share files, verifies a share, and restores it after a second person approves', async () => {
+    const k = await json([...as('alice'), 'keys', 'generate', '--name', 'archive-signing', '--alg', 'ed25519']);
+    const pkg = join(dir.path, 'archive.backup.json');
+    const shares = ['alice', 'bob', 'carol'].map((u) => join(dir.path, `${u}.share`)).join(',');
+    const created = await json([...as('alice'), 'backup', 'create', k.id, '--scheme', 'files', '--threshold', '2', '--shares', '3', '--custodians', 'alice,bob,carol', '--share-passphrase-files', shares, '--out', pkg]);
+    expect(created.shareFiles).toHaveLength(3);
+    const ok = await custos(['backup', 'verify-share', pkg, '--share-files', `${pkg}.share-2.json`, '--share-passphrase-files', join(dir.path, 'bob.share')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/Share 2 is intact/);
+    const wrong = await custos(['backup', 'verify-share', pkg, '--share-files', `${pkg}.share-2.json`, '--share-passphrase-files', join(dir.path, 'alice.share')]);
+    expect(wrong.code).toBe(3);
+    const r = await json([...as('alice'), 'backup', 'recover', pkg, '--share-files', `${pkg}.share-3.json,${pkg}.share-1.json`, '--share-passphrase-files', `${join(dir.path, 'carol.share')},${join(dir.path, 'alice.share')}`]);
+    expect(r.status).toBe('pending');
+    expect(r.checkValue).toBe(k.fingerprint);
+    await json([...as('bob'), 'approvals', 'approve', r.requestId]);
+    const restored = (await json([...as('bob'), 'keys', 'list', '--search', 'archive-signing'])) as Array<{ fingerprint: string; origin: string }>;
+    expect(restored.map((x) => [x.fingerprint, x.origin]).sort()).toEqual([
+      [k.fingerprint, 'generated'],
+      [k.fingerprint, 'imported'],
+    ]);
+  });
 });

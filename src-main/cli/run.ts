@@ -11,6 +11,7 @@ import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
 import { policyEvaluate, tasksList } from './commands/policy.js';
 import { sharesCombine, sharesSplit } from './commands/shares.js';
+import { backupCreate, backupRecover, backupVerifyShare } from './commands/backup.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -58,6 +59,10 @@ Usage:
   custos [AUTH] audit verify [--json]             verify the vault's own chain (with MACs)
   custos [AUTH] audit export --out FILE            write a self-contained, signed bundle
   custos audit verify FILE [--expect-key FP] [--json]   verify a bundle anywhere, no vault needed
+  custos [AUTH] backup create KEY --scheme slip39|xor|files --threshold M --shares N --custodians A,B,C
+               [--share-passphrase-files F1,F2,F3] --out PACKAGE
+  custos backup verify-share PACKAGE (--mnemonics-file F | --components-file F | --share-files F --share-passphrase-files P)
+  custos [AUTH] backup recover PACKAGE (--mnemonics-file F | --components-file F | --share-files F1,F2 --share-passphrase-files P1,P2)
   custos shares split --secret-hex HEX --threshold M --shares N [--passphrase-file F]
   custos shares split --secret-hex HEX --groups 2/3,3/5 --group-threshold G [--passphrase-file F]
   custos shares combine --in FILE [--passphrase-file F]    SLIP-0039 mnemonics, one per line
@@ -114,6 +119,9 @@ const COMMANDS: Record<string, Command> = {
   'policy evaluate': policyEvaluate,
   'tasks list': tasksList,
   'shares split': sharesSplit,
+  'backup create': backupCreate,
+  'backup verify-share': backupVerifyShare,
+  'backup recover': backupRecover,
   'shares combine': sharesCombine,
   'tokens discover': tokensDiscover,
   'tokens init': tokensInit,
