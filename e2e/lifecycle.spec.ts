@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
+import { snap } from './steps';
 
 // A vault key through its SP 800-57 life in the console: activate, sign, suspend (signing is
 // refused with the reason, verifying still works), revoke for key compromise (a second
@@ -9,20 +9,6 @@ import { test, expect } from './fixtures';
 const SLOW = { timeout: 30_000 };
 const KEY_NAME = 'release-signing';
 
-/**
- * The whole page as one tall window (a full-page capture of a scrolled page would draw the fixed
- * header in the middle), after any dialog has finished closing.
- */
-async function snap(page: Page, name: string): Promise<void> {
-  await expect(page.locator('.mantine-Modal-overlay')).toHaveCount(0);
-  const size = page.viewportSize() ?? { width: 1280, height: 720 };
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  await page.setViewportSize({ width: size.width, height: Math.max(size.height, Math.min(height, 4000)) });
-  const path = test.info().outputPath(`${name}.png`);
-  await page.screenshot({ path });
-  await page.setViewportSize(size);
-  await test.info().attach(name, { path, contentType: 'image/png' });
-}
 
 test('activate, suspend, revoke as compromised: buttons and operations follow the state', async ({ consolePage: page }) => {
   const notice = page.getByTestId('notice');

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
 import { test as base, expect } from './fixtures';
+import { snap } from './steps';
 
 // PKCS#11 through the console against the real core: a fresh SoftHSM2 token (random PINs, in a
 // temporary folder) that only the browser host sees, through SOFTHSM2_CONF in its environment.
@@ -23,20 +24,6 @@ function nav(page: Page, name: string): Locator {
   return page.getByRole('navigation').getByRole('button', { name, exact: true });
 }
 
-/**
- * The whole page as one tall window (a full-page capture of a scrolled page would draw the fixed
- * header in the middle), after any dialog has finished closing.
- */
-async function snap(page: Page, name: string): Promise<void> {
-  await expect(page.locator('.mantine-Modal-overlay')).toHaveCount(0);
-  const size = page.viewportSize() ?? { width: 1280, height: 720 };
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  await page.setViewportSize({ width: size.width, height: Math.max(size.height, Math.min(height, 4000)) });
-  const path = test.info().outputPath(`${name}.png`);
-  await page.screenshot({ path });
-  await page.setViewportSize(size);
-  await test.info().attach(name, { path, contentType: 'image/png' });
-}
 
 async function createVault(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Create the vault' })).toBeVisible(SLOW);
