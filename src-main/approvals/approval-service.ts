@@ -200,7 +200,7 @@ export class ApprovalService {
         this.vault.audit.append({ actor: approver.name, operation: 'approval.grant', outcome: 'success', details: { requestId: id, kind: r.operation } });
         const approvers = (this.vault.db.prepare('SELECT user_name AS u FROM approvals WHERE request_id = ? ORDER BY approved_at').all(id) as Array<{ u: string }>).map((a) => a.u);
         if (approvers.length < r.required_approvals) return;
-        exec = o.execute(this.vault, o.payload.parse(JSON.parse(r.payload)), { requester: r.requested_by, approvers });
+        exec = o.execute(this.vault, o.payload.parse(JSON.parse(r.payload)), { requester: r.requested_by, approvers, external: externalDetails });
         this.vault.db.prepare("UPDATE approval_requests SET status = 'executed', decided_at = ?, outcome = 'done' WHERE id = ?").run(now, id);
         this.vault.audit.append({ actor: r.requested_by, operation: r.operation, keyId: exec.keyId ?? null, outcome: 'success', details: { ...exec.details, ...externalDetails, requestId: id, approvers: approvers.join(',') } });
       })();

@@ -10,6 +10,8 @@ export interface ExecutionContext {
   approvers: string[];
   /** The core's token service (started on first use), for operations with an external part on a token. */
   tokens?: () => TokenService;
+  /** What the operation's external part reported, for `execute` to record. */
+  external?: AuditDetails;
 }
 
 export interface Execution {

@@ -13,6 +13,9 @@ import { requirePermission } from '../users/permissions.js';
 import type { UnlockedVault } from '../vault/vault.js';
 import { createBackup, materialCheckValue, openBackup, parsePackage, type CreatedBackup, type HeldShare, type Scheme } from './package.js';
 import { createPublicKey, createPrivateKey } from 'node:crypto';
+import type { TokenService } from '../pkcs11/service.js';
+import type { KeyUseRecord } from '../keys/repository.js';
+import { openWrappedBackup } from './package.js';
 
 /**
  * Backups of vault keys: create a package split among custodians, and recover one — the recovery
@@ -23,12 +26,14 @@ export async function createKeyBackup(
   vault: UnlockedVault,
   keyId: string,
   o: { scheme: Scheme; threshold: number; count: number; custodians: string[]; sharePassphrases?: string[]; passphrase?: string },
+  tokens: TokenService | null = null,
 ): Promise<CreatedBackup> {
   requirePermission(vault.user.role, 'keys.lifecycle');
   const repo = new KeyRepository(vault.db);
   const k = repo.forUse(keyId);
   if (!k) throw new CustosError('E_NOT_FOUND', `No key with id ${keyId}.`);
-  if (k.store !== 'vault') throw new CustosError('E_UNSUPPORTED', 'Backups of token keys are made by wrapping on the token (C_WrapKey), which is not available yet; back up vault keys for now.');
+  if (k.store === 'token') return createTokenKeyBackup(vault, k, o, tokens);
+  if (k.store !== 'vault') throw new CustosError('E_UNSUPPORTED', 'Only keys held in the vault or on a token can be backed up.');
   if (k.state === 'destroyed' || k.state === 'destroyed-compromised') throw new CustosError('E_CONFLICT', 'A destroyed key has no material to back up.');
   const { purpose, material } = vault.openMaterial(keyId, k.version);
   try {
@@ -52,6 +57,49 @@ export async function createKeyBackup(
   } finally {
     wipe(material);
   }
+}
+
+/**
+ * A token key generated as wrappable: a fresh KEK goes onto the token as a session object that can
+ * only wrap, the key is wrapped there with CKM_AES_KEY_WRAP_PAD, and the session KEK is destroyed.
+ * The clear key never leaves the token; the KEK leaves only as shares.
+ */
+async function createTokenKeyBackup(
+  vault: UnlockedVault,
+  k: KeyUseRecord,
+  o: { scheme: Scheme; threshold: number; count: number; custodians: string[]; sharePassphrases?: string[]; passphrase?: string },
+  tokens: TokenService | null,
+): Promise<CreatedBackup> {
+  if (!tokens) throw new CustosError('E_UNSUPPORTED', 'PKCS#11 tokens are not available in this session.');
+  const row = vault.db.prepare('SELECT extractable FROM keys WHERE id = ?').get(k.id) as { extractable: number };
+  if (!row.extractable) throw new CustosError('E_PERMISSION', `${k.name} was generated on its token as never extractable, so it cannot be backed up: by design it exists only there.`);
+  if (!k.spki || !k.fingerprint || !k.token) throw new CustosError('E_UNSUPPORTED', 'Backups of secret keys held on a token are not supported yet; key pairs are (their fingerprint proves the restore).');
+  const token = k.token;
+  const client = await tokens.clientForUse(token.serial);
+  const created = await createBackup({
+    key: { id: k.id, name: k.name, algorithm: k.algorithm, version: k.version, usageMask: k.usageMask, purpose: k.purpose ?? null, fingerprint: k.fingerprint, kcv: null, spki: k.spki.toString('base64'), checkValue: k.fingerprint, materialKind: 'token-wrapped' },
+    wrapOnToken: async (kek) => {
+      const { ckaId } = await client.importWrappingKey(token.serial, kek);
+      try {
+        return (await client.wrapKey({ serial: token.serial, ckaId }, { serial: token.serial, ckaId: token.ckaId })).wrapped;
+      } finally {
+        await client.destroyKey({ serial: token.serial, ckaId }).catch(() => undefined);
+      }
+    },
+    createdBy: vault.user.name,
+    now: vault.now(),
+    kdfCost: vault.kdfCost,
+    ...o,
+  });
+  vault.record({
+    actor: vault.user.name,
+    operation: 'backup.create',
+    keyId: k.id,
+    keyVersion: k.version,
+    outcome: 'success',
+    details: { packageId: created.pkg.header.packageId, scheme: o.scheme, threshold: o.threshold, count: o.count, custodians: o.custodians.join(','), store: 'token', serial: token.serial },
+  });
+  return created;
 }
 
 const recoverPayload = z.object({ header: z.record(z.string(), z.unknown()), binding: z.string().regex(/^[0-9a-f]{32}$/), sealed: z.string(), name: z.string() });
@@ -110,5 +158,89 @@ export async function requestRecovery(vault: UnlockedVault, operations: Operatio
     return { ...outcome, checkValue: check };
   } finally {
     wipe(material);
+  }
+}
+
+const recoverTokenPayload = z.object({
+  header: z.record(z.string(), z.unknown()),
+  binding: z.string().regex(/^[0-9a-f]{32}$/),
+  sealedKek: z.string(),
+  wrapped: z.string(),
+  serial: z.string(),
+  name: z.string(),
+});
+
+/**
+ * Restores a token-wrapped backup into a token (a fresh one, or any logged-in token): the KEK goes
+ * onto it as a wrap-only session object, C_UnwrapKey recreates the key, its fingerprint must equal
+ * the original's (otherwise the new object is destroyed again), and the session KEK is destroyed.
+ */
+export const recoverToTokenOperation: Operation<z.infer<typeof recoverTokenPayload>> = {
+  kind: 'backup.recover-token',
+  category: 'backup.recover',
+  requesterRoles: ['administrator', 'security-officer', 'key-custodian'],
+  payload: recoverTokenPayload,
+  async external(vault, p, ctx) {
+    const tokens = ctx.tokens?.();
+    if (!tokens) throw new CustosError('E_UNSUPPORTED', 'PKCS#11 tokens are not available in this session.');
+    const h = p.header as { key: { algorithm: string; usageMask: number; fingerprint: string; spki: string } };
+    const client = await tokens.clientForToken(p.serial);
+    const kek = vault.openSecret(`backup-recover-token|${p.binding}`, p.sealedKek);
+    let kekRef: { serial: string; ckaId: string } | null = null;
+    try {
+      kekRef = { serial: p.serial, ...(await client.importWrappingKey(p.serial, kek)) };
+      const record = await client.unwrapKey(kekRef, Buffer.from(p.wrapped, 'base64'), {
+        kind: 'private-key',
+        algorithm: h.key.algorithm as never,
+        label: p.name,
+        usageMask: h.key.usageMask,
+        spki: Buffer.from(h.key.spki, 'base64'),
+      });
+      if (record.fingerprint !== h.key.fingerprint) {
+        await client.destroyKey({ serial: p.serial, ckaId: record.ckaId! }).catch(() => undefined);
+        throw new CustosError('E_CRYPTO', 'The key unwrapped on the token does not match the recorded fingerprint; it was destroyed again.');
+      }
+      const module = (await tokens.tokens()).find((t) => t.serial === p.serial)?.module ?? '';
+      return { serial: p.serial, ckaId: record.ckaId!, label: record.label, module, fingerprint: record.fingerprint };
+    } finally {
+      wipe(kek);
+      if (kekRef) await client.destroyKey(kekRef).catch(() => undefined);
+    }
+  },
+  execute(vault, p, ctx) {
+    const x = ctx.external as { serial: string; ckaId: string; label: string; module: string; fingerprint: string };
+    const h = p.header as { packageId: string; key: { algorithm: AlgorithmId; usageMask: number; purpose: string | null; spki: string } };
+    const info = ALGORITHMS[h.key.algorithm];
+    const id = randomBytes(16).toString('hex');
+    new KeyRepository(vault.db).insert({
+      id, name: p.name, algorithm: info.id, family: info.family, size: info.size, curve: info.curve, store: 'token', state: 'pre-active',
+      createdAt: vault.now().toISOString(), createdBy: vault.user.name, fingerprint: x.fingerprint, kcv: null, spki: Buffer.from(h.key.spki, 'base64'),
+      usageMask: h.key.usageMask, origin: 'unwrapped', extractable: true, token: { serial: x.serial, ckaId: x.ckaId, label: x.label, module: x.module }, purpose: h.key.purpose,
+    });
+    return { keyId: id, details: { packageId: h.packageId, restoredAs: id, serial: x.serial } };
+  },
+};
+
+/** Opens a token-wrapped package with the shares given and files the request to restore it into token `serial`. */
+export async function requestTokenRecovery(vault: UnlockedVault, operations: OperationRegistry, packageText: string, shares: HeldShare[], serial: string, options: { passphrase?: string; name?: string } = {}): Promise<RequestOutcome> {
+  requirePermission(vault.user.role, 'approvals.decide');
+  const pkg = parsePackage(packageText);
+  let opened: { kek: Buffer; wrapped: Buffer };
+  try {
+    opened = await openWrappedBackup(pkg, shares, options);
+  } catch (e) {
+    vault.record({ actor: vault.user.name, operation: 'backup.recover', outcome: 'refused', details: { packageId: pkg.header.packageId, reason: e instanceof CustosError ? e.message : 'error' } });
+    throw e;
+  }
+  try {
+    const binding = randomBytes(16).toString('hex');
+    const name = options.name ?? `${pkg.header.key.name} (recovered)`;
+    return new ApprovalService(vault, operations).submit(
+      'backup.recover-token',
+      { header: pkg.header as unknown as Record<string, unknown>, binding, sealedKek: vault.sealSecret(`backup-recover-token|${binding}`, opened.kek), wrapped: opened.wrapped.toString('base64'), serial, name },
+      `Restore ${pkg.header.key.name} (${pkg.header.key.algorithm}) from backup ${pkg.header.packageId.slice(0, 8)} into token ${serial}`,
+    );
+  } finally {
+    wipe(opened.kek);
   }
 }

@@ -36,9 +36,12 @@ const headerSchema = z
       purpose: z.string().nullable(),
       fingerprint: z.string().nullable(),
       kcv: z.string().nullable(),
+      /** DER SPKI (base64) of a key pair: a token needs it to recreate the public object on unwrap. */
+      spki: z.string().nullable().optional(),
       /** Recomputed from the recovered material and compared before anything is restored. */
       checkValue: z.string(),
-      materialKind: z.enum(['private-pkcs8', 'secret']),
+      /** token-wrapped: the key was wrapped on its token (C_WrapKey, CKM_AES_KEY_WRAP_PAD) under the KEK. */
+      materialKind: z.enum(['private-pkcs8', 'secret', 'token-wrapped']),
     }),
     scheme: z.object({
       type: z.enum(SCHEMES),
@@ -54,7 +57,12 @@ const headerSchema = z
   .strict();
 export type PackageHeader = z.infer<typeof headerSchema>;
 
-const packageSchema = z.object({ header: headerSchema, cipher: z.object({ alg: z.literal('A256GCM'), nonce: z.string(), box: z.string() }) }).strict();
+const cipherSchema = z.discriminatedUnion('alg', [
+  z.object({ alg: z.literal('A256GCM'), nonce: z.string(), box: z.string() }).strict(),
+  /** The token's wrap output, and an HMAC of the header under a key derived from the KEK (KWP has no associated data). */
+  z.object({ alg: z.literal('AES-KWP-ON-TOKEN'), wrapped: z.string(), headerMac: z.string() }).strict(),
+]);
+const packageSchema = z.object({ header: headerSchema, cipher: cipherSchema }).strict();
 export type BackupPackage = z.infer<typeof packageSchema>;
 
 /** A share file (scheme "files"): one Shamir share of the KEK sealed under its custodian's passphrase. */
@@ -77,9 +85,16 @@ function digest(packageId: string, index: number, share: Uint8Array | string): s
   return createHash('sha256').update(`custos/v1/backup-share|${packageId}|${index}|`).update(typeof share === 'string' ? normalizeWords(share).join(' ') : share).digest('hex');
 }
 
+function headerMac(kek: Uint8Array, h: PackageHeader): string {
+  return createHmac('sha256', kek).update('custos/v1/backup-header|').update(aad(h)).digest('hex');
+}
+
 export interface CreateInput {
   key: PackageHeader['key'];
-  material: Buffer;
+  /** The clear material (vault keys), or … */
+  material?: Buffer;
+  /** … for token keys: wraps the key on its token under the KEK and returns the wrapped bytes. */
+  wrapOnToken?: (kek: Buffer) => Promise<Uint8Array>;
   createdBy: string;
   now: Date;
   scheme: Scheme;
@@ -146,6 +161,11 @@ export async function createBackup(input: CreateInput): Promise<CreatedBackup> {
       scheme: { type: input.scheme, threshold: input.threshold, count: input.count, custodians: input.custodians, kekKcv },
       shareDigests,
     });
+    if (input.wrapOnToken) {
+      const wrapped = await input.wrapOnToken(kek);
+      return { pkg: { header, cipher: { alg: 'AES-KWP-ON-TOKEN', wrapped: Buffer.from(wrapped).toString('base64'), headerMac: headerMac(kek, header) } }, ...out };
+    }
+    if (!input.material) throw new CustosError('E_INTERNAL', 'A backup needs the material or a way to wrap it on its token.');
     const sealed = seal(kek, input.material, aad(header));
     return { pkg: { header, cipher: { alg: 'A256GCM', nonce: sealed.nonce.toString('base64'), box: sealed.box.toString('base64') } }, ...out };
   } finally {
@@ -223,6 +243,33 @@ export async function verifyShare(pkg: BackupPackage, share: HeldShare): Promise
  * The caller compares the material's fingerprint with the header's before using it.
  */
 export async function openBackup(pkg: BackupPackage, shares: HeldShare[], options: { passphrase?: string } = {}): Promise<Buffer> {
+  if (pkg.cipher.alg !== 'A256GCM') throw new CustosError('E_INPUT', 'This backup was wrapped on a token; recover it into a token.');
+  const kek = await recoverKek(pkg, shares, options);
+  try {
+    const material = open(kek, { nonce: Buffer.from(pkg.cipher.nonce, 'base64'), box: Buffer.from(pkg.cipher.box, 'base64') }, aad(pkg.header));
+    if (!material) throw new CustosError('E_INPUT', 'The package does not open with these shares: a share is wrong or the package was altered.');
+    return material;
+  } finally {
+    wipe(kek);
+  }
+}
+
+/**
+ * For a token-wrapped backup: the KEK (to import into the target token) and the wrapped key,
+ * after checking the header's MAC with the KEK. The caller wipes the KEK.
+ */
+export async function openWrappedBackup(pkg: BackupPackage, shares: HeldShare[], options: { passphrase?: string } = {}): Promise<{ kek: Buffer; wrapped: Buffer }> {
+  if (pkg.cipher.alg !== 'AES-KWP-ON-TOKEN') throw new CustosError('E_INPUT', 'This backup holds a vault key; recover it into the vault.');
+  const kek = await recoverKek(pkg, shares, options);
+  if (headerMac(kek, pkg.header) !== pkg.cipher.headerMac) {
+    wipe(kek);
+    throw new CustosError('E_INPUT', 'The package does not open with these shares: a share is wrong or the package was altered.');
+  }
+  return { kek, wrapped: Buffer.from(pkg.cipher.wrapped, 'base64') };
+}
+
+/** Reconstructs the KEK from enough shares (see openBackup for what is refused). */
+async function recoverKek(pkg: BackupPackage, shares: HeldShare[], options: { passphrase?: string }): Promise<Buffer> {
   const h = pkg.header;
   let kek: Buffer;
   if (h.scheme.type === 'slip39') {
@@ -255,13 +302,7 @@ export async function openBackup(pkg: BackupPackage, shares: HeldShare[], option
       wipe(...opened.map((o) => o.value));
     }
   }
-  try {
-    const material = open(kek, { nonce: Buffer.from(pkg.cipher.nonce, 'base64'), box: Buffer.from(pkg.cipher.box, 'base64') }, aad(h));
-    if (!material) throw new CustosError('E_INPUT', 'The package does not open with these shares: a share is wrong or the package was altered.');
-    return material;
-  } finally {
-    wipe(kek);
-  }
+  return kek;
 }
 
 export { keyCheckValue };
@@ -270,7 +311,7 @@ export { keyCheckValue };
  * The check a recovery must pass: for key pairs the SHA-256 of the SPKI derived from the private
  * key (the Custos fingerprint); for secret keys the first 3 bytes of HMAC-SHA256 over a zero block.
  */
-export function materialCheckValue(kind: 'private-pkcs8' | 'secret', material: Buffer): string {
+export function materialCheckValue(kind: 'private-pkcs8' | 'secret' | 'token-wrapped', material: Buffer): string {
   if (kind === 'private-pkcs8') {
     const spki = createPublicKey(createPrivateKey({ key: material, format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
     return createHash('sha256').update(spki).digest('hex');

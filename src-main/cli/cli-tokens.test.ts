@@ -104,4 +104,20 @@ describe('CLI with a PKCS#11 token', () => {
     const wrong = await custos(['--vault', vault, '--unlock-token', token.serial, '--pin-file', f('badpin'), 'keys', 'list']);
     expect(wrong.code).toBe(3);
   });
+
+  it('backs up a wrappable token key and restores it into a token once approved', async () => {
+    const token = hsm.tokens[0]!;
+    const gen = JSON.parse((await custos([...auth(), 'keys', 'generate', '--token', token.serial, '--pin-file', f('pin'), '--alg', 'ec-p384', '--name', 'wrappable-ca', '--wrappable', '--json'])).stdout);
+    const pkg = f('ca.backup.json');
+    const created = await custos([...auth(), 'backup', 'create', gen.id, '--scheme', 'slip39', '--threshold', '2', '--shares', '3', '--custodians', 'alice,bob,carol', '--pin-file', f('pin'), '--out', pkg, '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const mnemonics: string[] = JSON.parse(created.stdout).mnemonics;
+    writeFileSync(f('two-shares'), mnemonics.slice(1).join('\n') + '\n', { mode: 0o600 });
+    const r = JSON.parse((await custos([...auth(), 'backup', 'recover', pkg, '--mnemonics-file', f('two-shares'), '--token', token.serial, '--name', 'ca-restored', '--json'])).stdout);
+    expect(r.status).toBe('pending');
+    const ok = await custos(['--vault', vault, '--user', 'bob', '--passphrase-file', f('bob.pass'), 'approvals', 'approve', r.requestId, '--token', token.serial, '--pin-file', f('pin'), '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const restored = JSON.parse((await custos([...auth(), 'keys', 'list', '--search', 'ca-restored', '--json'])).stdout);
+    expect(restored).toEqual([expect.objectContaining({ fingerprint: gen.fingerprint, store: 'token', origin: 'unwrapped' })]);
+  });
 });

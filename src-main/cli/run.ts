@@ -47,7 +47,7 @@ Usage:
   custos [AUTH] users set-role NAME --role ROLE
   custos [AUTH] users passwd [NAME] --new-passphrase-file F
   custos [AUTH] approvals list [--status pending|executed|…] [--json]
-  custos [AUTH] approvals approve ID
+  custos [AUTH] approvals approve ID [--token SERIAL --pin-file F]   (a request that acts on that token)
   custos [AUTH] approvals reject ID --reason TEXT
   custos [AUTH] methods list [--json]
   custos [AUTH] methods set-quorum --threshold M --custodians A,B,C [--share-passphrase-files F1,F2,F3]
@@ -63,6 +63,8 @@ Usage:
                [--share-passphrase-files F1,F2,F3] --out PACKAGE
   custos backup verify-share PACKAGE (--mnemonics-file F | --components-file F | --share-files F --share-passphrase-files P)
   custos [AUTH] backup recover PACKAGE (--mnemonics-file F | --components-file F | --share-files F1,F2 --share-passphrase-files P1,P2)
+               [--token SERIAL]   (a token-wrapped backup is restored into that token)
+     backup create of a token key needs --pin-file (it is wrapped on its token under the backup key)
   custos shares split --secret-hex HEX --threshold M --shares N [--passphrase-file F]
   custos shares split --secret-hex HEX --groups 2/3,3/5 --group-threshold G [--passphrase-file F]
   custos shares combine --in FILE [--passphrase-file F]    SLIP-0039 mnemonics, one per line

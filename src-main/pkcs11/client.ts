@@ -257,6 +257,9 @@ export class TokenClient implements AsyncApi<Omit<Pkcs11Api, 'close'>> {
   unwrapKey(unwrapping: TokenKeyRef, wrapped: Uint8Array, req: UnwrapRequest): Promise<TokenKeyRecord> {
     return this.call('unwrapKey', unwrapping, wrapped, req);
   }
+  importWrappingKey(serial: string, value: Uint8Array): Promise<{ ckaId: string }> {
+    return this.call('importWrappingKey', serial, value);
+  }
   destroyKey(ref: TokenKeyRef): Promise<{ destroyed: number }> {
     return this.call('destroyKey', ref);
   }

@@ -1,6 +1,6 @@
 import { CustosError } from '../errors.js';
 import { ModuleAllowlist } from './allowlist.js';
-import { CKA, CKF_SESSION, CKR, CKU } from './ck.js';
+import { CKA, CKF_SESSION, CKK, CKO, CKR, CKU } from './ck.js';
 import { discoverKeys, readKey } from './discovery.js';
 import { errorForCkr, isCkr, mapPkcs11Error } from './errors.js';
 import { generateOnToken, newCkaId, parseCkaId } from './keygen.js';
@@ -291,6 +291,39 @@ export class Pkcs11Executor implements Pkcs11Api {
       if (!record) throw new CustosError('E_CRYPTO', `Token "${st.label}" reported the key unwrapped but does not show it.`);
       return record;
     });
+  }
+
+  importWrappingKey(serial: string, value: Uint8Array): { ckaId: string } {
+    const { mod, tokens } = this.m;
+    const key = Buffer.from(bytes(value, 'The wrapping key'));
+    if (key.length !== 16 && key.length !== 32) throw new CustosError('E_INPUT', 'A wrapping key is AES-128 or AES-256.');
+    tokens.requireLogin(tokens.token(serial), 'import a wrapping key');
+    const ckaId = newCkaId();
+    try {
+      return tokens.run(serial, { action: 'import the wrapping key' }, (_st, session) => {
+        mod.lib.C_CreateObject(session, [
+          { type: CKA.CLASS, value: CKO.SECRET_KEY },
+          { type: CKA.KEY_TYPE, value: CKK.AES },
+          { type: CKA.TOKEN, value: false },
+          { type: CKA.PRIVATE, value: true },
+          { type: CKA.SENSITIVE, value: true },
+          { type: CKA.EXTRACTABLE, value: false },
+          { type: CKA.WRAP, value: true },
+          { type: CKA.UNWRAP, value: true },
+          { type: CKA.ENCRYPT, value: false },
+          { type: CKA.DECRYPT, value: false },
+          { type: CKA.SIGN, value: false },
+          { type: CKA.VERIFY, value: false },
+          { type: CKA.ID, value: parseCkaId(ckaId) },
+          { type: CKA.LABEL, value: 'custos-backup-kek' },
+          { type: CKA.VALUE, value: key },
+        ]);
+        return { ckaId };
+      });
+    } finally {
+      key.fill(0);
+      if (value instanceof Uint8Array) value.fill(0);
+    }
   }
 
   destroyKey(ref: TokenKeyRef): { destroyed: number } {

@@ -51,6 +51,11 @@ export interface Pkcs11Api {
   wrapKey(wrapping: TokenKeyRef, target: TokenKeyRef): WrapResult;
   unwrapKey(unwrapping: TokenKeyRef, wrapped: Uint8Array, req: UnwrapRequest): TokenKeyRecord;
   destroyKey(ref: TokenKeyRef): { destroyed: number };
+  /**
+   * Puts a backup key-encryption key on the token as a session object (gone at logout): AES,
+   * sensitive, never extractable, able only to wrap and unwrap. For wrapped backups of token keys.
+   */
+  importWrappingKey(serial: string, value: Uint8Array): { ckaId: string };
   /** Logs out, closes sessions, C_Finalize. The executor is unusable afterwards. */
   close(): void;
 }
@@ -78,6 +83,7 @@ export const PKCS11_OPS = [
   'decrypt',
   'wrapKey',
   'unwrapKey',
+  'importWrappingKey',
   'destroyKey',
   'close',
 ] as const satisfies readonly Pkcs11Op[];

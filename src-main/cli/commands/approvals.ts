@@ -3,7 +3,7 @@ import { REQUEST_STATUSES } from '../../../src-shared/approvals.js';
 import { ApprovalService } from '../../approvals/approval-service.js';
 import { OPERATIONS } from '../../approvals/all-operations.js';
 import { requirePermission } from '../../users/permissions.js';
-import { only, parseWith, print, withVault, type Cli } from '../context.js';
+import { only, parseWith, print, readSecretFile, withVault, type Cli } from '../context.js';
 import { createTokenService } from '../../app/token-setup.js';
 import type { TokenService } from '../../pkcs11/service.js';
 import { table } from '../format.js';
@@ -21,14 +21,23 @@ export async function approvalsList(cli: Cli): Promise<number> {
   return 0;
 }
 
-/** The logged-in --user approves; they authenticated by opening the vault with their passphrase. */
+/**
+ * The logged-in --user approves; they authenticated by opening the vault with their passphrase.
+ * For a request that acts on a token (initialise it, restore a backup into it), --token SERIAL
+ * --pin-file F logs in to that token first.
+ */
 export async function approvalsApprove(cli: Cli): Promise<number> {
-  only(cli, [], 1);
+  only(cli, ['token', 'pin-file'], 1);
   const id = parseWith(requestId, cli.args[0], 'request id');
   let tokens: TokenService | null = null;
   const lazyTokens = () => (tokens ??= createTokenService());
-  const r = await withVault(cli, (v) => {
+  const r = await withVault(cli, async (v) => {
     requirePermission(v.user.role, 'approvals.decide');
+    if (cli.values.token) {
+      const pin = await readSecretFile(cli.io, cli.values['pin-file'], '--pin-file');
+      const t = lazyTokens();
+      await (await t.clientForToken(cli.values.token)).login(cli.values.token, pin);
+    }
     return new ApprovalService(v, OPERATIONS, { tokens: lazyTokens }).approveAsync(id, v.user);
   }).finally(() => (tokens as TokenService | null)?.close());
   print(cli, r, r.status === 'executed' ? `Approved and done: ${r.summary}.\n` : `Approved (${r.approvals.length}/${r.requiredApprovals}): ${r.summary}.\n`);

@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { keyIdSchema } from '../../../src-shared/keys.js';
 import { OPERATIONS } from '../../approvals/all-operations.js';
-import { createKeyBackup, requestRecovery } from '../../backup/backup-service.js';
+import { createKeyBackup, requestRecovery, requestTokenRecovery } from '../../backup/backup-service.js';
+import { createTokenService } from '../../app/token-setup.js';
+import { KeyService } from '../../keys/key-service.js';
 import { parsePackage, parseShareFile, SCHEMES, verifyShare, type HeldShare } from '../../backup/package.js';
 import { only, parseWith, print, readSecretFile, UsageError, withVault, type Cli } from '../context.js';
 import { outcomeText } from './users.js';
@@ -25,7 +27,7 @@ const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()
  * files writes PACKAGE.share-N.json per custodian, each sealed under that custodian's passphrase.
  */
 export async function backupCreate(cli: Cli): Promise<number> {
-  only(cli, ['scheme', 'threshold', 'shares', 'out'], 1);
+  only(cli, ['scheme', 'threshold', 'shares', 'out', 'pin-file'], 1);
   const id = parseWith(keyIdSchema, cli.args[0], 'key id');
   const scheme = parseWith(z.enum(SCHEMES), cli.values.scheme, '--scheme');
   const threshold = parseWith(z.coerce.number().int().min(1).max(16), cli.values.threshold, '--threshold');
@@ -42,7 +44,19 @@ export async function backupCreate(cli: Cli): Promise<number> {
   }
   // A SLIP-0039 passphrase would be one more secret every custodian must bring; this CLI leaves it out.
   const passphrase = undefined;
-  const b = await withVault(cli, (v) => createKeyBackup(v, id, { scheme, threshold, count, custodians, sharePassphrases, passphrase }));
+  const b = await withVault(cli, async (v) => {
+    const k = new KeyService(v).get(id);
+    if (k.store !== 'token' || !k.token) return createKeyBackup(v, id, { scheme, threshold, count, custodians, sharePassphrases, passphrase });
+    // A token key is wrapped on its token: that needs the token's PIN.
+    const tokens = createTokenService();
+    try {
+      const pin = await readSecretFile(cli.io, cli.values['pin-file'], '--pin-file');
+      await (await tokens.clientForToken(k.token.serial)).login(k.token.serial, pin);
+      return await createKeyBackup(v, id, { scheme, threshold, count, custodians, sharePassphrases, passphrase }, tokens);
+    } finally {
+      await tokens.close();
+    }
+  });
   writeFileSync(cli.values.out, JSON.stringify(b.pkg, null, 2) + '\n');
   const written: string[] = [];
   for (const f of b.shareFiles ?? []) {
@@ -86,9 +100,16 @@ export async function backupVerifyShare(cli: Cli): Promise<number> {
 
 /** backup recover PACKAGE …shares…: opens it and files the dual-controlled restore request. */
 export async function backupRecover(cli: Cli): Promise<number> {
-  only(cli, ['mnemonics-file', 'components-file', 'share-files', 'name'], 1);
+  only(cli, ['mnemonics-file', 'components-file', 'share-files', 'name', 'token'], 1);
   const text = readText(cli.args[0], 'PACKAGE');
   const shares = await heldShares(cli, false);
+  if (cli.values.token) {
+    // Into a token: the unwrap happens when the request is approved (approvals approve ID --token SERIAL --pin-file F).
+    const serial = cli.values.token;
+    const o = await withVault(cli, (v) => requestTokenRecovery(v, OPERATIONS, text, shares, serial, { name: cli.values.name }));
+    print(cli, o, `The shares open the backup.\n` + outcomeText(o));
+    return 0;
+  }
   const o = await withVault(cli, (v) => requestRecovery(v, OPERATIONS, text, shares, { name: cli.values.name }));
   print(cli, o, `The shares open the backup and the key matches its recorded fingerprint (${o.checkValue.slice(0, 16)}…).\n` + outcomeText(o));
   return 0;
