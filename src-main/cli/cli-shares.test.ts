@@ -50,4 +50,12 @@ describe('custos shares (SLIP-0039)', () => {
     const r = await custos(['shares', 'combine', '--in', join(dir.path, 'vector'), '--passphrase-file', join(dir.path, 'pass')]);
     expect(r.stdout.trim()).toBe(valid[2]);
   });
+
+  it('lists the shipped ceremony templates and refuses an unknown one', async () => {
+    const list = JSON.parse((await custos(['ceremony', 'list', '--json'])).stdout) as Array<{ id: string }>;
+    expect(list.map((t) => t.id).sort()).toEqual(['key-backup', 'key-destruction', 'key-recovery', 'root-ca-key-generation', 'vault-quorum-setup']);
+    const r = await custos(['ceremony', 'run', 'no-such-ceremony', '--script', '/dev/null']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no ceremony template/);
+  });
 });

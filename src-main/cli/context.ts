@@ -59,6 +59,7 @@ export const OPTIONS = {
   groups: { type: 'string' },
   'group-threshold': { type: 'string' },
   scheme: { type: 'string' },
+  script: { type: 'string' },
   'mnemonics-file': { type: 'string' },
   'components-file': { type: 'string' },
   'share-files': { type: 'string' },

@@ -12,6 +12,7 @@ import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
 import { policyEvaluate, tasksList } from './commands/policy.js';
 import { sharesCombine, sharesSplit } from './commands/shares.js';
 import { backupCreate, backupRecover, backupVerifyShare } from './commands/backup.js';
+import { ceremonyList, ceremonyRun } from './commands/ceremony.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -65,6 +66,8 @@ Usage:
   custos [AUTH] backup recover PACKAGE (--mnemonics-file F | --components-file F | --share-files F1,F2 --share-passphrase-files P1,P2)
                [--token SERIAL]   (a token-wrapped backup is restored into that token)
      backup create of a token key needs --pin-file (it is wrapped on its token under the backup key)
+  custos [AUTH] ceremony list
+  custos [AUTH] ceremony run TEMPLATE --script FILE [--out DIR]   (a rehearsal answered by the script)
   custos shares split --secret-hex HEX --threshold M --shares N [--passphrase-file F]
   custos shares split --secret-hex HEX --groups 2/3,3/5 --group-threshold G [--passphrase-file F]
   custos shares combine --in FILE [--passphrase-file F]    SLIP-0039 mnemonics, one per line
@@ -122,6 +125,8 @@ const COMMANDS: Record<string, Command> = {
   'tasks list': tasksList,
   'shares split': sharesSplit,
   'backup create': backupCreate,
+  'ceremony list': ceremonyList,
+  'ceremony run': ceremonyRun,
   'backup verify-share': backupVerifyShare,
   'backup recover': backupRecover,
   'shares combine': sharesCombine,
