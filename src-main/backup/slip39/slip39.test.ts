@@ -73,6 +73,8 @@ describe('SLIP-0039 building blocks', () => {
     expect(new Set(SLIP39_WORDS.map((w) => w.slice(0, 4))).size).toBe(1024);
     expect(SLIP39_WORDS.every((w) => /^[a-z]{4,8}$/.test(w))).toBe(true);
     expect([SLIP39_WORDS[0], SLIP39_WORDS[1023]]).toEqual(['academic', 'zero']);
+    // The module the code reads is the same list as the pinned file, word for word.
+    expect(SLIP39_WORDS).toEqual(file.toString('utf8').split('\n').map((w) => w.trim()).filter(Boolean));
   });
 
   it('multiplies in GF(256) with the Rijndael polynomial', () => {
