@@ -18,7 +18,7 @@ import { readHeader, vaultExists } from '../vault/header.js';
 import { MethodService } from '../vault/method-service.js';
 import { UnlockedVault } from '../vault/vault.js';
 import type { CoreEventListener, CoreOptions, CustosCore } from './core-types.js';
-import { readSettings, writeSettings } from './settings.js';
+import { readSettings, storedSettings, writeSettings } from './settings.js';
 import { nextState } from '../../src-shared/state-machine.js';
 import { evaluateInventory, rotationTasks, storedComposition, viewActivePolicy } from './policy-service.js';
 import { loadPolicy, parseComposition } from '../policy/index.js';
@@ -210,8 +210,9 @@ export function createCore(
     'settings.set': (input) =>
       run((v) => {
         requirePermission(v.user.role, 'settings.change');
-        const next = { ...readSettings(v.db), ...input };
-        v.change({ actor: v.user.name, operation: 'settings.change', outcome: 'success', details: { idleLockMinutes: next.idleLockMinutes } }, () => writeSettings(v.db, next));
+        // Only what the administrator set is stored; the rest keeps following its source (the policy).
+        v.change({ actor: v.user.name, operation: 'settings.change', outcome: 'success', details: { ...input } }, () => writeSettings(v.db, { ...storedSettings(v.db), ...input }));
+        const next = readSettings(v.db);
         if (options.idleLockMs === undefined) idleLockMs = next.idleLockMinutes * 60_000;
         return next;
       }),
