@@ -95,13 +95,12 @@ export class AuditLog {
       },
       this.auditKey,
     );
-    this.db
-      .prepare(
-        `INSERT INTO audit_events (seq, time, actor, operation, key_id, key_version, outcome, details, prev_hash, hash, mac)
-         VALUES (@seq, @time, @actor, @operation, @keyId, @keyVersion, @outcome, @details, @prevHash, @hash, @mac)`,
-      )
-      // Details are stored in canonical form, so verification can hash the stored text as it is.
-      .run({ ...event, details: canonicalJson(event.details) });
+    // Details are stored in canonical form, so verification can hash the stored text as it is.
+    sql(
+      this.db,
+      `INSERT INTO audit_events (seq, time, actor, operation, key_id, key_version, outcome, details, prev_hash, hash, mac)
+       VALUES (@seq, @time, @actor, @operation, @keyId, @keyVersion, @outcome, @details, @prevHash, @hash, @mac)`,
+    ).run({ ...event, details: canonicalJson(event.details) });
     if (event.seq % CHECKPOINT_INTERVAL === 0) this.writeCheckpoint(event.seq, event.hash, event.time);
     return event;
   }

@@ -347,12 +347,12 @@ export class KeyService {
     const ok = mayUse(k.state, k.usageMask, op);
     if (!ok.ok) this.refuse(operation, { op }, k.id, new CustosError('E_PERMISSION', `This key may not ${op}: ${ok.reason}.`));
     if (['sign', 'encrypt', 'wrap', 'mac-generate'].includes(op)) {
-      const stop = this.repo.protectStopAt(k.id, k.version);
+      const stop = k.protectStopAt !== undefined ? k.protectStopAt : this.repo.protectStopAt(k.id, k.version);
       if (stop && stop <= this.vault.now().toISOString()) {
         this.refuse(operation, { op, protectStopAt: stop }, k.id, new CustosError('E_PERMISSION', `This key's originator-usage period ended on ${stop}; it may only verify or decrypt now. Rotate it.`));
       }
     }
-    const max = this.repo.maxUses(k.id);
+    const max = k.maxUses !== undefined ? k.maxUses : this.repo.maxUses(k.id);
     if (max !== null && k.useCount >= max && ['sign', 'encrypt', 'wrap', 'mac-generate'].includes(op)) {
       this.refuse(operation, { op, useCount: k.useCount, maxUses: max }, k.id, new CustosError('E_PERMISSION', `This key has reached its usage limit (${max} operations); rotate it.`));
     }

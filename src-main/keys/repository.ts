@@ -33,6 +33,8 @@ export interface KeyUseRecord extends KeySummary {
   tokenModule: string | null;
   spki: Buffer | null;
   useCount: number;
+  maxUses?: number | null;
+  protectStopAt?: string | null;
 }
 
 export interface NewKeyRecord {
@@ -123,12 +125,15 @@ export class KeyRepository {
       .run(row);
   }
 
-  /** The key as the core uses it (token module, SPKI, use count); null when absent. */
+  /** The key as the core uses it (token module, SPKI, use count, limits); null when absent. One query: it runs on every operation. */
   forUse(id: string): KeyUseRecord | null {
-    const r = sql(this.db, 'SELECT * FROM keys WHERE id = ?').get(id) as KeyRow | undefined;
+    const r = sql(
+      this.db,
+      `SELECT k.*, v.public_spki AS v_spki, v.protect_stop_at AS v_protect_stop
+       FROM keys k LEFT JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE k.id = ?`,
+    ).get(id) as (KeyRow & { v_spki: Buffer | null; v_protect_stop: string | null; max_uses: number | null }) | undefined;
     if (!r) return null;
-    const v = sql(this.db, 'SELECT public_spki FROM key_versions WHERE key_id = ? AND version = ?').get(id, r.current_version) as { public_spki: Buffer | null } | undefined;
-    return { ...toSummary(r), tokenModule: r.token_module, spki: v?.public_spki ?? null, useCount: r.use_count };
+    return { ...toSummary(r), tokenModule: r.token_module, spki: r.v_spki, useCount: r.use_count, maxUses: r.max_uses, protectStopAt: r.v_protect_stop };
   }
 
   /** The key that has (or had, in an earlier version) this object on this token. */

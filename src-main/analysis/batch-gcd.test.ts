@@ -1,0 +1,92 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { generatePrimeSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleScript } from '../testing/script-bundle.js';
+import { findSharedFactors, sharedFactorFinding, type BatchGcdProgress, type SharedFactorResult } from './batch-gcd.js';
+import { gcd } from './bigint-math.js';
+
+const prime = () => generatePrimeSync(512, { bigint: true });
+
+// A corpus built here from random primes: 24 clean keys, plus keys 24/25 sharing a prime,
+// 26/27/28 sharing another one, 29 sharing both its primes (one with 30, one with 31), and 32
+// duplicating 33.
+const moduli: bigint[] = Array.from({ length: 24 }, () => prime() * prime());
+const shared1 = prime();
+const shared2 = prime();
+const [a, b] = [prime(), prime()];
+moduli.push(shared1 * prime(), shared1 * prime());
+moduli.push(shared2 * prime(), shared2 * prime(), prime() * shared2);
+moduli.push(a * b, a * prime(), prime() * b);
+const dup = prime() * prime();
+moduli.push(dup, dup);
+
+function checkResults(results: SharedFactorResult[]) {
+  const byIndex = new Map(results.map((r) => [r.index, r]));
+  // Clean keys give nothing.
+  for (let i = 0; i < 24; i++) expect(byIndex.has(i), `key ${i}`).toBe(false);
+  expect(results.length).toBe(10);
+  expect(byIndex.get(24)).toMatchObject({ kind: 'shared-prime', factor: shared1, sharedWith: [25] });
+  expect(byIndex.get(25)).toMatchObject({ kind: 'shared-prime', factor: shared1, sharedWith: [24] });
+  for (const i of [26, 27, 28]) expect(byIndex.get(i)).toMatchObject({ kind: 'shared-prime', factor: shared2 });
+  expect(byIndex.get(28)!.sharedWith).toEqual([26, 27]);
+  // Both primes shared: g = n, split by the pairwise pass.
+  const both = byIndex.get(29)!;
+  expect([a, b]).toContain(both.factor);
+  expect(both.sharedWith).toEqual([30, 31]);
+  expect(byIndex.get(30)!.factor).toBe(a);
+  expect(byIndex.get(31)!.factor).toBe(b);
+  expect(byIndex.get(32)).toMatchObject({ kind: 'duplicate-modulus', factor: null, sharedWith: [33] });
+  // Every reported factor really divides the key.
+  for (const r of results) if (r.factor !== null) expect(moduli[r.index]! % r.factor).toBe(0n);
+  expect(sharedFactorFinding(byIndex.get(24)!)).toMatchObject({ check: 'rsa-shared-prime', severity: 'error', factor: shared1 });
+  expect(sharedFactorFinding(byIndex.get(32)!).check).toBe('rsa-duplicate-modulus');
+}
+
+describe('batch GCD (in-process)', () => {
+  it('finds keys sharing a prime, with the right factor, across chunks; clean keys give nothing', async () => {
+    const progress: BatchGcdProgress[] = [];
+    const results = await findSharedFactors(moduli, { chunkSize: 5, onProgress: (p) => progress.push(p) });
+    checkResults(results);
+    // 34 moduli in chunks of 5: 7 product jobs then 7 remainder jobs.
+    expect(progress.length).toBe(14);
+    expect(progress.at(-1)).toEqual({ phase: 'remainders', done: 14, total: 14 });
+    expect(progress[0]!.phase).toBe('products');
+  });
+
+  it('gives the same answer in one chunk, and agrees with pairwise gcds', async () => {
+    const one = await findSharedFactors(moduli, { chunkSize: 1000 });
+    checkResults(one);
+    const pairwise = new Set<number>();
+    for (let i = 0; i < moduli.length; i++) for (let j = i + 1; j < moduli.length; j++) if (gcd(moduli[i]!, moduli[j]!) > 1n) pairwise.add(i).add(j);
+    expect(new Set(one.map((r) => r.index))).toEqual(pairwise);
+  });
+
+  it('stops when cancelled', async () => {
+    const ac = new AbortController();
+    const run = findSharedFactors(moduli, { chunkSize: 2, signal: ac.signal, onProgress: (p) => p.done === 3 && ac.abort() });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(findSharedFactors(moduli, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('batch GCD in worker threads (bundled worker entry)', () => {
+  let worker: string;
+  beforeAll(async () => {
+    worker = await bundleScript(join(import.meta.dirname, 'batch-gcd-worker.ts'), 'batch-gcd-worker');
+  });
+  afterAll(() => rmSync(worker, { force: true }));
+
+  it('gives the same results with two workers', async () => {
+    let last: BatchGcdProgress | undefined;
+    const results = await findSharedFactors(moduli, { chunkSize: 4, workerScript: worker, workers: 2, onProgress: (p) => (last = p) });
+    checkResults(results);
+    expect(last).toEqual({ phase: 'remainders', done: 18, total: 18 });
+  });
+
+  it('terminates the workers on cancel', async () => {
+    const ac = new AbortController();
+    const run = findSharedFactors(moduli, { chunkSize: 2, workerScript: worker, workers: 2, signal: ac.signal, onProgress: (p) => p.done === 2 && ac.abort() });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

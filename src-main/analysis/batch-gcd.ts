@@ -1,0 +1,195 @@
+// Shared primes across a whole inventory by Bernstein's batch GCD (method and citations in
+// batch-gcd-math.ts). This module cuts the moduli into chunks, runs the chunk jobs in worker
+// threads (or in-process when no worker script is given, as under the test runner), reports
+// progress, honours an AbortSignal, and turns the gcds into per-key results with the factor.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CustosError } from '../errors.js';
+import { gcd } from './bigint-math.js';
+import { chunkProduct, chunkSharedGcds } from './batch-gcd-math.js';
+import type { BatchGcdRequest, BatchGcdResponse } from './batch-gcd-protocol.js';
+import type { AnalysisFinding } from './findings.js';
+
+/** Moduli per chunk: a chunk of 2048-bit moduli squared stays far below V8's 2^30-bit BigInt cap. */
+export const DEFAULT_CHUNK_SIZE = 4096;
+
+export interface BatchGcdProgress {
+  phase: 'products' | 'remainders';
+  /** Chunk jobs finished so far, over both phases. */
+  done: number;
+  total: number;
+}
+
+export interface BatchGcdOptions {
+  chunkSize?: number;
+  /** A bundled batch-gcd-worker; without it the jobs run in this thread (yielding between chunks). */
+  workerScript?: string;
+  workers?: number;
+  onProgress?: (p: BatchGcdProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface SharedFactorResult {
+  /** Index of the key in the input list. */
+  index: number;
+  /** 'shared-prime': factored, `factor` is a prime of it; 'duplicate-modulus': the same n appears again. */
+  kind: 'shared-prime' | 'duplicate-modulus';
+  /** A nontrivial prime factor of the modulus, or null for a duplicate that nothing else factors. */
+  factor: bigint | null;
+  /** Indices of the other keys that share a prime (or the whole modulus) with this one. */
+  sharedWith: number[];
+}
+
+/**
+ * Where the built worker lives once bundled beside the main entry (out/main/batch-gcd-worker.js),
+ * or null (under the test runner, where jobs run in-process or the test passes a bundle).
+ */
+export function defaultBatchGcdWorker(): string | null {
+  for (const rel of ['./batch-gcd-worker.js', '../batch-gcd-worker.js']) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
+
+type Job = { kind: 'product'; moduli: bigint[] } | { kind: 'gcds'; moduli: bigint[]; products: bigint[] };
+
+function runInProcess(job: Job): bigint[] {
+  return job.kind === 'product' ? [chunkProduct(job.moduli)] : chunkSharedGcds(job.moduli, job.products);
+}
+
+function callWorker(w: Worker, req: BatchGcdRequest): Promise<bigint[]> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    const onMessage = (res: BatchGcdResponse) => {
+      if (res.id !== req.id) return;
+      cleanup();
+      if (res.ok) resolve(res.values);
+      else reject(new CustosError('E_INTERNAL', 'A batch GCD worker failed; the shared-prime scan did not finish.'));
+    };
+    const onError = (e: unknown) => {
+      cleanup();
+      reject(new CustosError('E_INTERNAL', 'A batch GCD worker failed; the shared-prime scan did not finish.', { cause: e }));
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new CustosError('E_INTERNAL', `A batch GCD worker stopped (exit ${code}); the shared-prime scan did not finish.`));
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+    w.postMessage(req);
+  });
+}
+
+/**
+ * Runs every job, `concurrency` at a time, in workers or in-process. Results keep job order.
+ * On abort, workers are terminated and the signal's reason is thrown.
+ */
+async function runJobs(jobs: Job[], workers: Worker[], signal: AbortSignal | undefined, onDone: () => void): Promise<bigint[][]> {
+  const results: bigint[][] = new Array<bigint[]>(jobs.length);
+  let next = 0;
+  let nextId = 1;
+  if (workers.length === 0) {
+    for (const job of jobs) {
+      // Yield so that a cancel (and the UI) gets a turn between chunks.
+      await new Promise<void>((r) => setImmediate(r));
+      signal?.throwIfAborted();
+      results[next++] = runInProcess(job);
+      onDone();
+    }
+    return results;
+  }
+  const lanes = workers.map(async (w) => {
+    while (next < jobs.length) {
+      signal?.throwIfAborted();
+      const i = next++;
+      results[i] = await callWorker(w, { id: nextId++, ...jobs[i]! });
+      onDone();
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * Finds every modulus that shares a prime with another one in the list. Moduli are positive odd
+ * integers (RSA moduli); the order of the result follows the input order.
+ */
+export async function findSharedFactors(moduli: bigint[], options: BatchGcdOptions = {}): Promise<SharedFactorResult[]> {
+  const { signal, onProgress } = options;
+  signal?.throwIfAborted();
+  for (const n of moduli) if (n <= 1n) throw new CustosError('E_INPUT', 'Batch GCD needs moduli greater than 1.');
+  if (moduli.length < 2) return [];
+  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const chunks: bigint[][] = [];
+  for (let i = 0; i < moduli.length; i += chunkSize) chunks.push(moduli.slice(i, i + chunkSize));
+  const total = chunks.length * 2;
+  let done = 0;
+  let phase: BatchGcdProgress['phase'] = 'products';
+  const tick = () => onProgress?.({ phase, done: ++done, total });
+
+  const count = options.workerScript ? Math.max(1, Math.min(options.workers ?? availableParallelism(), chunks.length)) : 0;
+  const workers = Array.from({ length: count }, () => new Worker(options.workerScript!));
+  const onAbort = () => void Promise.all(workers.map((w) => w.terminate()));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let gcds: bigint[];
+  try {
+    const products = (await runJobs(chunks.map((c) => ({ kind: 'product', moduli: c })), workers, signal, tick)).map((r) => r[0]!);
+    phase = 'remainders';
+    gcds = (await runJobs(chunks.map((c) => ({ kind: 'gcds', moduli: c, products })), workers, signal, tick)).flat();
+  } catch (e) {
+    signal?.throwIfAborted();
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return explainGcds(moduli, gcds);
+}
+
+/**
+ * From g_i = gcd(P / n_i, n_i), names a prime factor and the keys that share it. When g_i = n_i
+ * (both primes shared, or the modulus is duplicated), pairwise gcds among the flagged keys only
+ * split it. The pairwise pass is quadratic in the number of flagged keys only, which are few in a
+ * real inventory.
+ */
+export function explainGcds(moduli: bigint[], gcds: bigint[]): SharedFactorResult[] {
+  const flagged = gcds.flatMap((g, i) => (g > 1n ? [i] : []));
+  const out: SharedFactorResult[] = [];
+  for (const i of flagged) {
+    const n = moduli[i]!;
+    let factor: bigint | null = gcds[i]! < n ? gcds[i]! : null;
+    const sharedWith: number[] = [];
+    let duplicate = false;
+    for (const j of flagged) {
+      if (j === i) continue;
+      const d = gcd(n, moduli[j]!);
+      if (d === 1n) continue;
+      sharedWith.push(j);
+      if (d === n) duplicate = true;
+      else if (factor === null) factor = d;
+    }
+    out.push({ index: i, kind: factor === null && duplicate ? 'duplicate-modulus' : 'shared-prime', factor, sharedWith });
+  }
+  return out;
+}
+
+/** A batch GCD result as a finding for the key at `result.index`. */
+export function sharedFactorFinding(result: SharedFactorResult): AnalysisFinding {
+  if (result.kind === 'duplicate-modulus') {
+    return { check: 'rsa-duplicate-modulus', severity: 'error', message: `The same RSA modulus is used by ${result.sharedWith.length} other key(s): they share the private key.` };
+  }
+  return {
+    check: 'rsa-shared-prime',
+    severity: 'error',
+    message: `The modulus shares a prime with ${result.sharedWith.length} other key(s) and is factored: replace it and every key it shares a prime with.`,
+    factor: result.factor!,
+  };
+}

@@ -1,0 +1,115 @@
+// Per-key checks of an RSA public key (n, e). Each returns findings; a clean key gives none.
+//
+// - Modulus size: NIST SP 800-57 Part 1 Rev. 5 (table 2) and SP 800-131A Rev. 2 set 2048 bits as
+//   the least acceptable RSA modulus (112-bit security).
+// - Public exponent: e must be odd, at least 3 and below n (RFC 8017 section 3.1 asks for
+//   3 <= e <= n - 1 and an odd e, since e must be coprime to lambda(n), which is even). NIST
+//   SP 800-56B Rev. 2 section 6.2 and FIPS 186-5 ask for 65537 <= e < 2^256; small exponents such
+//   as 3 are behind Bleichenbacher's 2006 signature forgery and Coppersmith/Hastad broadcast
+//   attacks, so anything other than 65537 is a warning.
+// - Small factors: trial division by every prime below 2^16, done as one gcd of n with the
+//   product of those primes (the product is about 94,000 bits and is computed once).
+// - Close primes: Fermat's factorisation method (P. de Fermat, 1643; see HAC 3.2, Knuth TAOCP
+//   vol. 2 section 4.5.4): if p and q are close, a = ceil(sqrt(n)) + i gives a square a^2 - n = b^2
+//   after few steps and n = (a - b)(a + b). Hanno Boeck found real keys broken this way
+//   (CVE-2022-26320, "Fermat factorization in the wild", IACR ePrint 2023/026).
+import { bitLength, gcd, isqrt, primesBelow, productOf } from './bigint-math.js';
+import type { AnalysisFinding } from './findings.js';
+
+export const MIN_RSA_BITS = 2048;
+export const RECOMMENDED_EXPONENT = 65537n;
+export const DEFAULT_FERMAT_STEPS = 1000;
+
+const SMALL_PRIMES = primesBelow(1 << 16).map(BigInt);
+/** The product of every prime below 2^16, computed once when the module loads. */
+const SMALL_PRIMES_PRODUCT = productOf(SMALL_PRIMES);
+
+export interface RsaCheckOptions {
+  /** Least acceptable modulus size in bits (default 2048). */
+  minBits?: number;
+  /** Fermat steps from ceil(sqrt(n)); at least 100 (default 1000). */
+  fermatSteps?: number;
+}
+
+export function checkRsaSize(n: bigint, minBits = MIN_RSA_BITS): AnalysisFinding[] {
+  const bits = bitLength(n);
+  if (bits >= minBits) return [];
+  return [{ check: 'rsa-size', severity: 'error', message: `The RSA modulus has ${bits} bits; at least ${minBits} are required.` }];
+}
+
+export function checkRsaExponent(n: bigint, e: bigint): AnalysisFinding[] {
+  if (e < 3n) return [{ check: 'rsa-exponent', severity: 'error', message: `The public exponent ${e} is below 3.` }];
+  if ((e & 1n) === 0n) return [{ check: 'rsa-exponent', severity: 'error', message: `The public exponent ${e} is even, so it has no inverse modulo lambda(n).` }];
+  if (e >= n) return [{ check: 'rsa-exponent', severity: 'error', message: 'The public exponent is not smaller than the modulus.' }];
+  if (e !== RECOMMENDED_EXPONENT) return [{ check: 'rsa-exponent', severity: 'warning', message: `The public exponent is ${e}, not 65537.` }];
+  return [];
+}
+
+/** Trial division by all primes below 2^16 as one gcd; reports the smallest prime factor found. */
+export function checkRsaSmallFactors(n: bigint): AnalysisFinding[] {
+  const g = gcd(n, SMALL_PRIMES_PRODUCT);
+  if (g === 1n) return [];
+  const found: bigint[] = [];
+  for (const p of SMALL_PRIMES) {
+    if (p > g) break;
+    if (g % p === 0n) found.push(p);
+  }
+  return [
+    {
+      check: 'rsa-small-factor',
+      severity: 'error',
+      message: `The modulus is divisible by the small prime${found.length > 1 ? 's' : ''} ${found.join(', ')}.`,
+      factor: found[0]!,
+    },
+  ];
+}
+
+// Quadratic residues modulo small numbers: a^2 - n can only be a square if it is a square modulo
+// each of these, which skips most square roots (a standard sieve for Fermat's method).
+const SIEVES = [64, 63, 65, 11].map((m) => {
+  const squares = new Uint8Array(m);
+  for (let i = 0; i < m; i++) squares[(i * i) % m] = 1;
+  return { m: BigInt(m), squares };
+});
+
+function maybeSquare(x: bigint): boolean {
+  for (const s of SIEVES) if (!s.squares[Number(x % s.m)]) return false;
+  return true;
+}
+
+/** Fermat's method for `steps` values of a from ceil(sqrt(n)); finds p, q with |p - q| small. */
+export function fermatFactor(n: bigint, steps = DEFAULT_FERMAT_STEPS): bigint | null {
+  if (n < 4n || (n & 1n) === 0n) return null;
+  let a = isqrt(n);
+  if (a * a < n) a += 1n;
+  let b2 = a * a - n;
+  for (let i = 0; i < steps; i++) {
+    if (maybeSquare(b2)) {
+      const b = isqrt(b2);
+      if (b * b === b2) {
+        const p = a - b;
+        if (p > 1n && p < n) return p;
+      }
+    }
+    // (a + 1)^2 - n = a^2 - n + 2a + 1
+    b2 += 2n * a + 1n;
+    a += 1n;
+  }
+  return null;
+}
+
+export function checkRsaClosePrimes(n: bigint, steps = DEFAULT_FERMAT_STEPS): AnalysisFinding[] {
+  const p = fermatFactor(n, Math.max(100, steps));
+  if (p === null) return [];
+  return [{ check: 'rsa-close-primes', severity: 'error', message: "The modulus was factored by Fermat's method: its two primes are too close to each other.", factor: p }];
+}
+
+/** Every per-key RSA check except ROCA (see roca.ts) and shared primes (see batch-gcd.ts). */
+export function checkRsaPublicKey(n: bigint, e: bigint, options: RsaCheckOptions = {}): AnalysisFinding[] {
+  return [
+    ...checkRsaSize(n, options.minBits ?? MIN_RSA_BITS),
+    ...checkRsaExponent(n, e),
+    ...checkRsaSmallFactors(n),
+    ...checkRsaClosePrimes(n, options.fermatSteps ?? DEFAULT_FERMAT_STEPS),
+  ];
+}
