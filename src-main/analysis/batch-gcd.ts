@@ -36,7 +36,10 @@ export interface SharedFactorResult {
   index: number;
   /** 'shared-prime': factored, `factor` is a prime of it; 'duplicate-modulus': the same n appears again. */
   kind: 'shared-prime' | 'duplicate-modulus';
-  /** A nontrivial prime factor of the modulus, or null for a duplicate that nothing else factors. */
+  /**
+   * A nontrivial factor of the modulus (the shared prime for RSA moduli), or null for a duplicate
+   * that nothing else factors.
+   */
   factor: bigint | null;
   /** Indices of the other keys that share a prime (or the whole modulus) with this one. */
   sharedWith: number[];
@@ -154,27 +157,50 @@ export async function findSharedFactors(moduli: bigint[], options: BatchGcdOptio
   return explainGcds(moduli, gcds);
 }
 
+/** Most gcds the pairwise pass may spend on keys the grouping below does not explain. */
+export const PAIRWISE_GCD_BUDGET = 20_000;
+
 /**
- * From g_i = gcd(P / n_i, n_i), names a prime factor and the keys that share it. When g_i = n_i
- * (both primes shared, or the modulus is duplicated), pairwise gcds among the flagged keys only
- * split it. The pairwise pass is quadratic in the number of flagged keys only, which are few in a
- * real inventory.
+ * From g_i = gcd(P / n_i, n_i), names a prime factor and the keys that share it.
+ *
+ * The usual case (a prime shared by two or more keys and nothing else) needs no more work: those
+ * keys have the same g, the shared prime, so grouping by g names both the factor and the partners
+ * in linear time. The other flagged keys (g = n_i because both primes are shared or the modulus is
+ * duplicated, or a g that mixes primes shared with different keys) are split by gcds with the other
+ * flagged keys, within PAIRWISE_GCD_BUDGET gcds so that a hostile corpus cannot make this step
+ * quadratic; past the budget they are still reported, with g (or null) as the factor and the
+ * partners found by grouping.
  */
 export function explainGcds(moduli: bigint[], gcds: bigint[]): SharedFactorResult[] {
   const flagged = gcds.flatMap((g, i) => (g > 1n ? [i] : []));
+  const groups = new Map<bigint, number[]>();
+  for (const i of flagged) {
+    const g = gcds[i]!;
+    if (g < moduli[i]!) groups.set(g, [...(groups.get(g) ?? []), i]);
+  }
+  let budget = PAIRWISE_GCD_BUDGET;
   const out: SharedFactorResult[] = [];
   for (const i of flagged) {
     const n = moduli[i]!;
-    let factor: bigint | null = gcds[i]! < n ? gcds[i]! : null;
+    const g = gcds[i]!;
+    const group = g < n ? groups.get(g)! : [];
+    if (group.length >= 2) {
+      out.push({ index: i, kind: 'shared-prime', factor: g, sharedWith: group.filter((j) => j !== i) });
+      continue;
+    }
+    let factor: bigint | null = g < n ? g : null;
     const sharedWith: number[] = [];
     let duplicate = false;
-    for (const j of flagged) {
-      if (j === i) continue;
-      const d = gcd(n, moduli[j]!);
-      if (d === 1n) continue;
-      sharedWith.push(j);
-      if (d === n) duplicate = true;
-      else if (factor === null) factor = d;
+    if (budget >= flagged.length) {
+      budget -= flagged.length;
+      for (const j of flagged) {
+        if (j === i) continue;
+        const d = gcd(n, moduli[j]!);
+        if (d === 1n) continue;
+        sharedWith.push(j);
+        if (d === n) duplicate = true;
+        else if (factor === null) factor = d;
+      }
     }
     out.push({ index: i, kind: factor === null && duplicate ? 'duplicate-modulus' : 'shared-prime', factor, sharedWith });
   }
