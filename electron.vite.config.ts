@@ -17,6 +17,7 @@ export default defineConfig({
           // Worker threads load these by path, beside the bundles above.
           'audit-verify-worker': resolve('src-main/audit/verify-worker.ts'),
           'pkcs11-worker': resolve('src-main/pkcs11/worker.ts'),
+          'batch-gcd-worker': resolve('src-main/analysis/batch-gcd-worker.ts'),
         },
       },
     },
