@@ -155,4 +155,12 @@ describe('CLI: people, approvals, quorum and audit bundles', () => {
       [k.fingerprint, 'imported'],
     ]);
   });
+
+  it('analyzes the inventory and records that it did', async () => {
+    const r = await custos([...as('alice'), 'analyze', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    const events = await json([...as('alice'), 'audit', 'list', '--operation', 'inventory.analyze']);
+    expect(events).toHaveLength(1);
+  });
 });

@@ -13,6 +13,7 @@ import { policyEvaluate, tasksList } from './commands/policy.js';
 import { sharesCombine, sharesSplit } from './commands/shares.js';
 import { backupCreate, backupRecover, backupVerifyShare } from './commands/backup.js';
 import { ceremonyList, ceremonyRun } from './commands/ceremony.js';
+import { analyze } from './commands/analyze.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -66,6 +67,7 @@ Usage:
   custos [AUTH] backup recover PACKAGE (--mnemonics-file F | --components-file F | --share-files F1,F2 --share-passphrase-files P1,P2)
                [--token SERIAL]   (a token-wrapped backup is restored into that token)
      backup create of a token key needs --pin-file (it is wrapped on its token under the backup key)
+  custos [AUTH] analyze [--json]     weak-key checks (RSA, ROCA, shared primes, EC points) on every public key
   custos [AUTH] ceremony list
   custos [AUTH] ceremony run TEMPLATE --script FILE [--out DIR]   (a rehearsal answered by the script)
   custos shares split --secret-hex HEX --threshold M --shares N [--passphrase-file F]
@@ -151,7 +153,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /** Commands that are one word. */
-const SINGLE: Record<string, Command> = { init, unlock: unlockCheck };
+const SINGLE: Record<string, Command> = { init, unlock: unlockCheck, analyze };
 
 export async function runCli(argv: string[], io: CliIo, version: string): Promise<number> {
   let values: Values;
