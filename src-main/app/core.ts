@@ -9,6 +9,7 @@ import { calibrateKdfCost, type KdfCost } from '../crypto/passphrase-kdf.js';
 import { CustosError } from '../errors.js';
 import type { Handlers } from '../ipc/dispatch.js';
 import { KeyService } from '../keys/key-service.js';
+import { requestDestruction } from '../keys/destruction-request.js';
 import type { TokenService } from '../pkcs11/service.js';
 import { createTokenService, tokenSummary } from './token-setup.js';
 import { sealTokenInit } from './token-operations.js';
@@ -19,8 +20,7 @@ import { MethodService } from '../vault/method-service.js';
 import { UnlockedVault } from '../vault/vault.js';
 import type { CoreEventListener, CoreOptions, CustosCore } from './core-types.js';
 import { readSettings, storedSettings, writeSettings } from './settings.js';
-import { nextState } from '../../src-shared/state-machine.js';
-import { evaluateInventory, rotationTasks, storedComposition, viewActivePolicy } from './policy-service.js';
+import { evaluateInventory, rotationTasks, scheduledDestructions, storedComposition, viewActivePolicy } from './policy-service.js';
 import { loadPolicy, parseComposition } from '../policy/index.js';
 
 export type { CustosCore, CoreOptions } from './core-types.js';
@@ -223,13 +223,7 @@ export function createCore(
     'keys.rotate': (input) => run((v) => keys(v).rotate(input.id, input.processDays)),
     'keys.versions': (input) => run((v) => keys(v).versions(input.id)),
     'keys.schedule': (input) => run((v) => keys(v).schedule(input.id, { activationAt: input.activationAt, deactivationAt: input.deactivationAt, maxUses: input.maxUses, rotation: input.rotation })),
-    'keys.destroy': (input) =>
-      run((v) => {
-        const k = keys(v).get(input.id);
-        if (!nextState(k.state, 'destroy')) throw new CustosError('E_CONFLICT', `A key in state ${k.state} cannot be destroyed; deactivate or revoke it first.`);
-        const afterDays = input.afterDays ?? readSettings(v.db).destructionWaitDays;
-        return new ApprovalService(v, OPERATIONS, { tokens: tokenService }).submit('key.destroy', { id: input.id, afterDays }, `Destroy ${k.name} (${k.algorithm}, ${k.store}) ${afterDays} day(s) after approval`);
-      }),
+    'keys.destroy': (input) => run((v) => requestDestruction(v, input.id, input.afterDays)),
     'keys.cancelDestruction': (input) => run((v) => keys(v).cancelDestruction(input.id)),
     'keys.exportPublic': (input) => run((v) => ({ text: keys(v).exportPublic(input.id, input.format) })),
     'keys.csr': (input) => run((v) => keys(v).csr(input.id, { subject: input.subject, dnsNames: input.dnsNames, ca: input.ca })),
@@ -361,7 +355,7 @@ export function createCore(
       run((v) => {
         requirePermission(v.user.role, 'keys.read');
         const now = v.now();
-        const destructions = v.db.prepare('SELECT id AS keyId, name AS keyName, destroy_at AS destroyAt FROM keys WHERE destroy_at IS NOT NULL ORDER BY destroy_at').all() as Array<{ keyId: string; keyName: string; destroyAt: string }>;
+        const destructions = scheduledDestructions(v.db);
         const activations = v.db
           .prepare("SELECT k.id AS keyId, k.name AS keyName, v.activation_at AS activationAt FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE v.state = 'pre-active' AND v.activation_at IS NOT NULL ORDER BY v.activation_at")
           .all() as Array<{ keyId: string; keyName: string; activationAt: string }>;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { KeyState, KeyStore } from '../../src-shared/keys.js';
 import type { Operation } from '../approvals/operations.js';
@@ -7,8 +8,13 @@ import {
   dueRotations,
   forEachFinding,
   FindingSummaryBuilder,
-  loadPolicy,
+  builtinPolicyDir,
+  composePolicy,
+  loadComposition,
+  loadPackDirectory,
   parseComposition,
+  type Composition,
+  type PolicyPack,
   policyView,
   compareFindings,
   type ComposedPolicy,
@@ -26,10 +32,26 @@ export function storedComposition(db: Db): Record<string, unknown> | null {
   return row ? (JSON.parse(row.v) as Record<string, unknown>) : null;
 }
 
+/**
+ * The shipped packs and default composition, read from disk once per process: they are files of
+ * the installation, and every key generation and settings read needs the composed policy.
+ */
+let shipped: { packs: PolicyPack[]; defaultComposition: Composition; dir: string } | null = null;
+function shippedPolicy(): NonNullable<typeof shipped> {
+  if (!shipped) {
+    const dir = builtinPolicyDir();
+    shipped = { dir, packs: loadPackDirectory(dir), defaultComposition: loadComposition(join(dir, 'compositions', 'default.json')) };
+  }
+  return shipped;
+}
+
 /** The organisation's active composition (stored in the vault), or the shipped default. */
 export function activePolicy(db: Db): ComposedPolicy {
   const row = db.prepare('SELECT v FROM settings WHERE k = ?').get(KEY) as { v: string } | undefined;
-  return row ? loadPolicy({ composition: parseComposition(JSON.parse(row.v), 'vault settings'), source: 'vault settings' }) : loadPolicy();
+  const { packs, defaultComposition, dir } = shippedPolicy();
+  return row
+    ? composePolicy(packs, parseComposition(JSON.parse(row.v), 'vault settings'), 'vault settings')
+    : composePolicy(packs, defaultComposition, join(dir, 'compositions', 'default.json'));
 }
 
 interface Row {
@@ -122,6 +144,11 @@ export function rotationTasks(db: Db, asOf: Date, horizonDays: number) {
   return dueRotations(policyKeys(db), activePolicy(db), asOf, horizonDays);
 }
 
+/** Keys whose approved destruction is waiting for its date, soonest first. */
+export function scheduledDestructions(db: Db): Array<{ keyId: string; keyName: string; destroyAt: string }> {
+  return db.prepare('SELECT id AS keyId, name AS keyName, destroy_at AS destroyAt FROM keys WHERE destroy_at IS NOT NULL ORDER BY destroy_at').all() as Array<{ keyId: string; keyName: string; destroyAt: string }>;
+}
+
 export function viewActivePolicy(db: Db) {
   return policyView(activePolicy(db));
 }
@@ -134,7 +161,7 @@ export const setCompositionOperation: Operation<{ composition: unknown }> = {
   payload: z.object({ composition: z.unknown() }),
   execute(vault, p) {
     const composition = parseComposition(p.composition, 'the request');
-    loadPolicy({ composition, source: 'the request' });
+    composePolicy(shippedPolicy().packs, composition, 'the request');
     vault.db.prepare('INSERT INTO settings (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(KEY, JSON.stringify(composition));
     return { details: { packs: composition.packs.map(String).join(','), disabledRules: composition.disabledRules.length, overrides: composition.overrides.length } };
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { evaluateInventory, rotationTasks } from '../../app/policy-service.js';
+import { evaluateInventory, rotationTasks, scheduledDestructions } from '../../app/policy-service.js';
 import { requirePermission } from '../../users/permissions.js';
 import { only, parseWith, print, withVault, type Cli } from '../context.js';
 import { table } from '../format.js';
@@ -28,7 +28,7 @@ export async function tasksList(cli: Cli): Promise<number> {
     requirePermission(v.user.role, 'keys.read');
     return {
       rotations: rotationTasks(v.db, v.now(), days),
-      destructions: v.db.prepare('SELECT id AS keyId, name AS keyName, destroy_at AS destroyAt FROM keys WHERE destroy_at IS NOT NULL ORDER BY destroy_at').all() as Array<{ keyId: string; keyName: string; destroyAt: string }>,
+      destructions: scheduledDestructions(v.db),
     };
   });
   const text =

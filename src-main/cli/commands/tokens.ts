@@ -8,8 +8,7 @@ import { sealTokenInit } from '../../app/token-operations.js';
 import { ApprovalService } from '../../approvals/approval-service.js';
 import { OPERATIONS } from '../../approvals/all-operations.js';
 import { outcomeText } from './users.js';
-import { nextState } from '../../../src-shared/state-machine.js';
-import { readSettings } from '../../app/settings.js';
+import { requestDestruction } from '../../keys/destruction-request.js';
 import { CustosError } from '../../errors.js';
 import { KeyService } from '../../keys/key-service.js';
 import type { TokenService } from '../../pkcs11/service.js';
@@ -203,12 +202,7 @@ export async function keysDestroy(cli: Cli): Promise<number> {
   only(cli, ['after'], 1);
   const id = parseWith(keyIdSchema, cli.args[0], 'key id');
   const afterDays = cli.values.after === undefined ? undefined : parseWith(z.coerce.number().int().min(1).max(90), cli.values.after, '--after');
-  const o = await withVault(cli, (v) => {
-    const k = new KeyService(v).get(id);
-    if (!nextState(k.state, 'destroy')) throw new CustosError('E_CONFLICT', `A key in state ${k.state} cannot be destroyed; deactivate or revoke it first.`);
-    const days = afterDays ?? readSettings(v.db).destructionWaitDays;
-    return new ApprovalService(v, OPERATIONS).submit('key.destroy', { id, afterDays: days }, `Destroy ${k.name} (${k.algorithm}, ${k.store}) ${days} day(s) after approval`);
-  });
+  const o = await withVault(cli, (v) => requestDestruction(v, id, afterDays));
   print(cli, o, outcomeText(o));
   return 0;
 }
