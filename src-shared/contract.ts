@@ -7,6 +7,9 @@ import { approvalRequestSchema, dualControlPolicySchema, requestOutcomeSchema, R
 import { unlockMethodInfoSchema, userInfoSchema } from './people.js';
 import { roleSchema } from './users.js';
 import { LIFECYCLE_ACTIONS, revocationReasonSchema, usageMaskSchema } from './lifecycle.js';
+import { ceremoniesChannels } from './contract-ceremonies.js';
+import { discoveryChannels } from './contract-discovery.js';
+import { inventoryChannels } from './contract-inventory.js';
 
 /**
  * The one contract between the renderer and the core. Every host (Electron IPC, the browser
@@ -152,6 +155,9 @@ export const keyListInputSchema = z
 export type KeyListInput = z.input<typeof keyListInputSchema>;
 
 export const channels = {
+  ...ceremoniesChannels,
+  ...discoveryChannels,
+  ...inventoryChannels,
   'app.info': { input: empty, output: appInfoSchema },
   'vault.status': { input: empty, output: vaultStatusSchema },
   'vault.create': {

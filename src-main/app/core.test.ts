@@ -194,6 +194,9 @@ describe('the contract at the boundary', () => {
     'audit.list': [{ limit: -5 }, { keyId: 'zz' }, { from: 'yesterday' }, { outcome: 'maybe' }],
     'audit.verify': [[1, 2]],
     'audit.export': [{ path: '/etc/passwd' }],
+    // issue 6 channels (contract-ceremonies.ts)
+    // issue 7 channels (contract-discovery.ts)
+    // issue 8 channels (contract-inventory.ts)
   };
 
   it('has a malformed case for every channel', () => {

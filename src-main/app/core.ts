@@ -22,6 +22,10 @@ import type { CoreEventListener, CoreOptions, CustosCore } from './core-types.js
 import { readSettings, storedSettings, writeSettings } from './settings.js';
 import { evaluateInventory, rotationTasks, scheduledDestructions, storedComposition, viewActivePolicy } from './policy-service.js';
 import { loadPolicy, parseComposition } from '../policy/index.js';
+import type { CoreContext } from './core-context.js';
+import { ceremoniesHandlers } from './handlers-ceremonies.js';
+import { discoveryHandlers } from './handlers-discovery.js';
+import { inventoryHandlers } from './handlers-inventory.js';
 
 export type { CustosCore, CoreOptions } from './core-types.js';
 
@@ -163,7 +167,12 @@ export function createCore(
 
   const run = <T>(fn: (v: UnlockedVault) => T | Promise<T>) => serial(async () => fn(opened()));
 
+  const ctx: CoreContext = { options, exportDir, run, serial, tokenService, keys, emit };
+
   const handlers: Handlers = {
+    ...ceremoniesHandlers(ctx),
+    ...discoveryHandlers(ctx),
+    ...inventoryHandlers(ctx),
     'app.info': async () => ({ name: 'Custos', version: options.version, host: options.host, vaultPath: options.vaultDir }),
     'vault.status': () => serial(async () => status()),
     'vault.create': (input) =>

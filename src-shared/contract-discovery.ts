@@ -1,0 +1,6 @@
+/**
+ * Channels for import, TLS scan, certificates, CBOM and weak-key analysis (issue 7). Merged into `channels` by contract.ts.
+ * This file must not import contract.ts (it is imported by it); shared schemas live in the
+ * small modules beside it (keys.ts, users.ts, …).
+ */
+export const discoveryChannels = {} as const;
