@@ -1,5 +1,6 @@
 import type { ChannelName, EventName, EventPayload } from '../../src-shared/contract.js';
 import type { Handlers } from '../ipc/dispatch.js';
+import type { PdfRenderer } from '../pdf/renderer.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { TokenService } from '../pkcs11/service.js';
 import type { UnlockedVault } from '../vault/vault.js';
@@ -22,6 +23,8 @@ export interface CoreContext {
   tokenService(): TokenService;
   /** Key operations on the open vault (with tokens when any key lives on one). */
   keys(v: UnlockedVault): KeyService;
+  /** The host's PDF printer, started on first use. */
+  pdf(): PdfRenderer;
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
 }
 

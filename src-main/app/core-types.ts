@@ -1,5 +1,6 @@
 import type { EventName, EventPayload } from '../../src-shared/contract.js';
 import type { Handlers } from '../ipc/dispatch.js';
+import type { PdfRenderer } from '../pdf/renderer.js';
 
 export type CoreEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -22,4 +23,6 @@ export interface CoreOptions {
   version: string;
   /** Lock after this long without a call; 0 disables. Default 5 minutes. */
   idleLockMs?: number;
+  /** How this host prints PDFs (Electron: printToPDF); default headless Chromium. */
+  pdf?: PdfRenderer;
 }

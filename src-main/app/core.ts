@@ -23,6 +23,8 @@ import { readSettings, storedSettings, writeSettings } from './settings.js';
 import { evaluateInventory, rotationTasks, scheduledDestructions, storedComposition, viewActivePolicy } from './policy-service.js';
 import { loadPolicy, parseComposition } from '../policy/index.js';
 import type { CoreContext } from './core-context.js';
+import { chromiumPdfRenderer } from '../pdf/chromium-pdf.js';
+import type { PdfRenderer } from '../pdf/renderer.js';
 import { ceremoniesHandlers } from './handlers-ceremonies.js';
 import { discoveryHandlers } from './handlers-discovery.js';
 import { inventoryHandlers } from './handlers-inventory.js';
@@ -167,7 +169,9 @@ export function createCore(
 
   const run = <T>(fn: (v: UnlockedVault) => T | Promise<T>) => serial(async () => fn(opened()));
 
-  const ctx: CoreContext = { options, exportDir, run, serial, tokenService, keys, emit };
+  let pdfRenderer: PdfRenderer | null = null;
+  const pdf = () => (pdfRenderer ??= options.pdf ?? chromiumPdfRenderer());
+  const ctx: CoreContext = { options, exportDir, run, serial, tokenService, keys, emit, pdf };
 
   const handlers: Handlers = {
     ...ceremoniesHandlers(ctx),
@@ -419,6 +423,8 @@ export function createCore(
         stopPolling?.();
         await tokens?.close();
         tokens = null;
+        await pdfRenderer?.close();
+        pdfRenderer = null;
       }),
   };
 }
