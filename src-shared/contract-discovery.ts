@@ -1,5 +1,5 @@
 /**
- * Channels for import, TLS scan, certificates, CBOM and weak-key analysis (issue 7). Merged into `channels` by contract.ts.
+ * Channels for importing keys and certificates from files and folders, and for reading certificates (issue 7). Merged into `channels` by contract.ts.
  * This file must not import contract.ts (it is imported by it); shared schemas live in the
  * small modules beside it (keys.ts, users.ts, …).
  */

@@ -7,6 +7,7 @@ import { approvalRequestSchema, dualControlPolicySchema, requestOutcomeSchema, R
 import { unlockMethodInfoSchema, userInfoSchema } from './people.js';
 import { roleSchema } from './users.js';
 import { LIFECYCLE_ACTIONS, revocationReasonSchema, usageMaskSchema } from './lifecycle.js';
+import { analysisChannels } from './contract-analysis.js';
 import { ceremoniesChannels } from './contract-ceremonies.js';
 import { discoveryChannels } from './contract-discovery.js';
 import { inventoryChannels } from './contract-inventory.js';
@@ -155,6 +156,7 @@ export const keyListInputSchema = z
 export type KeyListInput = z.input<typeof keyListInputSchema>;
 
 export const channels = {
+  ...analysisChannels,
   ...ceremoniesChannels,
   ...discoveryChannels,
   ...inventoryChannels,

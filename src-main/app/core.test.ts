@@ -195,7 +195,8 @@ describe('the contract at the boundary', () => {
     'audit.verify': [[1, 2]],
     'audit.export': [{ path: '/etc/passwd' }],
     // issue 6 channels (contract-ceremonies.ts)
-    // issue 7 channels (contract-discovery.ts)
+    // issue 7 import channels (contract-discovery.ts)
+    // issue 7 analysis channels (contract-analysis.ts)
     // issue 8 channels (contract-inventory.ts)
   };
 

@@ -25,6 +25,7 @@ import { loadPolicy, parseComposition } from '../policy/index.js';
 import type { CoreContext } from './core-context.js';
 import { chromiumPdfRenderer } from '../pdf/chromium-pdf.js';
 import type { PdfRenderer } from '../pdf/renderer.js';
+import { analysisHandlers } from './handlers-analysis.js';
 import { ceremoniesHandlers } from './handlers-ceremonies.js';
 import { discoveryHandlers } from './handlers-discovery.js';
 import { inventoryHandlers } from './handlers-inventory.js';
@@ -174,6 +175,7 @@ export function createCore(
   const ctx: CoreContext = { options, exportDir, run, serial, tokenService, keys, emit, pdf };
 
   const handlers: Handlers = {
+    ...analysisHandlers(ctx),
     ...ceremoniesHandlers(ctx),
     ...discoveryHandlers(ctx),
     ...inventoryHandlers(ctx),
