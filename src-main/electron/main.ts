@@ -17,6 +17,7 @@ import { APP_ENTRY_URL, APP_SCHEME, isAllowedRequestUrl, resolveAppRequest } fro
 import { vaultArg } from './args.js';
 import { appResponseHeaders } from './csp.js';
 import { isTrustedSender } from './sender.js';
+import { electronPdfRenderer } from './print-pdf.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = join(here, '..', 'renderer'); // out/main → out/renderer
@@ -45,7 +46,7 @@ async function serveApp(request: Request): Promise<Response> {
 }
 
 function run(): void {
-  const core = createCore({ vaultDir: resolveVaultDir(vaultArg(process.argv)), host: 'electron', version: readAppVersion(here) });
+  const core = createCore({ vaultDir: resolveVaultDir(vaultArg(process.argv)), host: 'electron', version: readAppVersion(here), pdf: electronPdfRenderer() });
   let mainWindow: BrowserWindow | null = null;
 
   // Every webContents, including any the renderer might manage to create: no navigation away from
