@@ -1,5 +1,5 @@
-/** Severity of one analysis finding: errors make a key unfit for use, warnings need a decision. */
-export type Severity = 'error' | 'warning' | 'info';
+/** Severity of one analysis finding: critical (known broken: its private key is public), errors make a key unfit for use, warnings need a decision. */
+export type Severity = 'critical' | 'error' | 'warning' | 'info';
 
 /**
  * One result of a weak-key check. `check` is a stable identifier the policy engine can switch on;
