@@ -198,6 +198,14 @@ describe('the contract at the boundary', () => {
     // issue 7 import channels (contract-discovery.ts)
     // issue 7 analysis channels (contract-analysis.ts)
     // issue 8 channels (contract-inventory.ts)
+    'inventory.query': [{ limit: 0 }, { limit: 201 }, { sort: { field: 'secret' } }, { filter: { states: ['melted'] } }, { filter: { stores: ['cloud'] } }, { filter: { tags: ['Bad Tag!'] } }, { filter: { ageDays: { min: -1 } } }, { filter: { due: { from: 'soon' } } }, { filter: { search: '' } }, { filter: { owner: 'x' } }, { offset: -1 }],
+    'inventory.aggregates': [{ asOf: '2031-13-01' }, { compareAsOf: 'later' }, { extra: 1 }],
+    'inventory.views.list': [{ all: true }],
+    'inventory.views.save': [{ name: '', filter: {} }, { name: 'x', filter: { states: [] } }, { name: 'a\u0007b', filter: {} }],
+    'inventory.views.delete': [{ id: 'x' }, {}],
+    'inventory.bulk': [{ target: { ids: [] }, action: { kind: 'tag', tags: ['x'] } }, { target: { ids: ['zz'] }, action: { kind: 'tag', tags: ['x'] } }, { target: { filter: {} }, action: { kind: 'explode' } }, { target: { filter: {} }, action: { kind: 'scheduleRotation', at: 'tomorrow' } }, { target: { filter: {} }, action: { kind: 'setOwner', owner: '' } }],
+    'report.compliance': [{ format: 'docx' }, { asOf: 'today', format: 'json' }, {}],
+    'report.evidence': [{ asOf: '2031-02-30x' }, { dir: '/etc' }],
   };
 
   it('has a malformed case for every channel', () => {
