@@ -272,6 +272,34 @@ function checkShares(state: CeremonyState, step: CeremonyStep, shares: Array<{ c
   }
 }
 
+/**
+ * Checks order, the actor and the attestations of the next step without recording anything, so a
+ * caller can refuse before it performs a step's effect (generating a key, splitting a backup).
+ */
+export function assertMayApply(state: CeremonyState, input: Pick<StepInput, 'stepId' | 'actor' | 'attestedBy'>): { step: CeremonyStep; actor: Participant; attestors: Participant[] } {
+  assertRunning(state);
+  const step = assertNextStep(state, input.stepId);
+  const actor = participant(state, input.actor);
+  if (!actor) throw denied(`${input.actor} is not a participant of this ceremony.`);
+  if (actor.role !== step.performedBy) throw denied(`Step "${step.title}" is performed by the ${roleName[step.performedBy]}; ${actor.name} (${actor.id}) is a ${roleName[actor.role]}.`);
+  if (step.kind !== 'authenticate') mustAuthenticate(state, actor, `perform step "${step.title}"`);
+  return { step, actor, attestors: checkAttestations(state, step, input.attestedBy ?? []) };
+}
+
+/** The next step, if `stepId` names it; otherwise why not (skipped, repeated, unknown). */
+export function assertNextStep(state: CeremonyState, stepId: string): CeremonyStep {
+  assertRunning(state);
+  const step = state.template.steps[state.nextStep]!;
+  if (stepId !== step.id) {
+    const done = state.steps.some((r) => r.stepId === stepId);
+    const known = state.template.steps.some((s) => s.id === stepId);
+    if (done) throw conflict(`Step ${stepId} was already done; the next step is "${step.title}" (${step.id}).`);
+    if (known) throw conflict(`Step ${stepId} cannot run yet: steps are done in order and the next one is "${step.title}" (${step.id}).`);
+    throw conflict(`${state.template.title} has no step ${stepId}; the next step is "${step.title}" (${step.id}).`);
+  }
+  return step;
+}
+
 /** Records the next step. `now` is the time of the step (the caller's clock). */
 export function applyStep(state: CeremonyState, input: StepInput, now: Date): CeremonyState {
   assertRunning(state);

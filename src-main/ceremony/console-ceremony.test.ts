@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelName, ChannelOutput } from '../../src-shared/contract.js';
+import { ApprovalService } from '../approvals/approval-service.js';
+import { OPERATIONS } from '../approvals/all-operations.js';
+import { createCore, type CustosCore } from '../app/core.js';
+import { readBundle } from '../audit/bundle.js';
+import { verifyBundle } from '../audit/verify-bundle.js';
+import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
+import { dispatch } from '../ipc/dispatch.js';
+import { buildPkcs11WorkerForTests } from '../pkcs11/test-support.js';
+import { createSoftHsm, type SoftHsmFixture } from '../testing/softhsm.js';
+import { tempDir } from '../testing/temp.js';
+import { UserService } from '../users/user-service.js';
+import { UnlockedVault } from '../vault/vault.js';
+
+// The console's ceremony and backup channels against a real core, vault and SoftHSM token.
+const pass = (u: string) => `${u} long passphrase`;
+const me = (user: string) => ({ user, passphrase: pass(user) });
+let dir: { path: string; cleanup: () => void };
+let hsm: SoftHsmFixture;
+let worker: { script: string; cleanup: () => void };
+let core: CustosCore;
+const exportDir = () => join(dir.path, 'exports');
+
+async function call<C extends ChannelName>(channel: C, input: unknown): Promise<ChannelOutput<C>> {
+  const r = await dispatch(core.handlers, channel, input);
+  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+  return r.value as ChannelOutput<C>;
+}
+async function refused(channel: ChannelName, input: unknown): Promise<{ code: string; message: string }> {
+  const r = await dispatch(core.handlers, channel, input);
+  if (r.ok) throw new Error(`${channel} should have been refused`);
+  return r.error;
+}
+function pdfText(b64: string | Buffer, name: string): string {
+  const file = join(dir.path, name);
+  writeFileSync(file, typeof b64 === 'string' ? Buffer.from(b64, 'base64') : b64);
+  return execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+}
+
+beforeAll(async () => {
+  dir = tempDir();
+  hsm = createSoftHsm({ labels: ['ceremony-card', 'recovery-card'] });
+  worker = await buildPkcs11WorkerForTests();
+  const v = await UnlockedVault.create(join(dir.path, 'vault'), { adminName: 'alice', passphrase: pass('alice'), kdfCost: MINIMUM_KDF_COST });
+  const users = new UserService(v);
+  await users.add({ name: 'bob', role: 'security-officer', passphrase: pass('bob'), personalUnlock: false });
+  for (const c of ['carol', 'dave', 'erin']) {
+    const r = await users.add({ name: c, role: 'key-custodian', passphrase: pass(c), personalUnlock: false });
+    new ApprovalService(v, OPERATIONS).approve(r.requestId!, await v.authenticate('bob', pass('bob'), 'approval'));
+  }
+  v.close();
+  core = createCore({ vaultDir: join(dir.path, 'vault'), host: 'browser', version: 'test', kdfCost: MINIMUM_KDF_COST, idleLockMs: 0, exportDir: exportDir(), pkcs11: { allowlist: [hsm.modulePath], workerScript: worker.script } });
+  await call('vault.unlock', me('alice'));
+  for (const t of hsm.tokens) await call('tokens.login', { serial: t.serial, pin: t.userPin });
+}, 60_000);
+afterAll(async () => {
+  await core?.close();
+  worker?.cleanup();
+  hsm?.cleanup();
+  dir?.cleanup();
+});
+
+const CAST = [
+  { user: 'alice', role: 'ceremony-administrator' },
+  { user: 'bob', role: 'internal-witness' },
+  { user: 'carol', role: 'key-custodian' },
+  { user: 'dave', role: 'key-custodian' },
+  { user: 'erin', role: 'key-custodian' },
+];
+
+describe('a root CA ceremony run step by step through the console channels', () => {
+  it('enforces order, people and quorum in the core, hands each custodian their share once, and exports a transcript that verifies', async () => {
+    let c = await call('ceremonies.start', { templateId: 'root-ca-key-generation', participants: CAST, administrator: me('alice'), tokenSerial: hsm.serial });
+    const id = c.ceremonyId;
+    expect(c.pending).toMatchObject({ stepId: 'room-ready', actor: 'alice', attested: [], needs: { 'ceremony-administrator': 1, 'internal-witness': 1 } });
+    expect((await refused('ceremonies.start', { templateId: 'key-backup', participants: CAST, administrator: me('alice') })).code).toBe('E_CONFLICT');
+    // No step without its attestations; none out of order; only the roles the step names attest.
+    expect((await refused('ceremonies.perform', { ceremonyId: id, stepId: 'room-ready', actor: me('alice') })).code).toBe('E_PERMISSION');
+    expect((await refused('ceremonies.perform', { ceremonyId: id, stepId: 'generate', actor: me('alice') })).message).toMatch(/cannot run yet/);
+    expect((await refused('ceremonies.attest', { ceremonyId: id, stepId: 'room-ready', person: me('carol') })).code).toBe('E_PERMISSION');
+    expect((await refused('ceremonies.attest', { ceremonyId: id, stepId: 'room-ready', person: { user: 'bob', passphrase: 'not bob at all' } })).code).toBe('E_AUTH_FAILED');
+    const step = async (stepId: string, attestors: string[], actor = 'alice', extra: Record<string, unknown> = {}) => {
+      for (const a of attestors) c = await call('ceremonies.attest', { ceremonyId: id, stepId, person: me(a) });
+      c = await call('ceremonies.perform', { ceremonyId: id, stepId, actor: me(actor), ...extra });
+    };
+    await step('room-ready', ['alice', 'bob']);
+    await step('authenticate', ['alice', 'bob', 'carol', 'dave', 'erin']);
+    await step('generate', ['bob']);
+    expect(c.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(c.pgpWords).toHaveLength(32);
+    // Reading the fingerprint needs 2 of the 3 custodians: one is not enough.
+    c = await call('ceremonies.attest', { ceremonyId: id, stepId: 'fingerprint', person: me('bob') });
+    c = await call('ceremonies.attest', { ceremonyId: id, stepId: 'fingerprint', person: me('carol') });
+    expect((await refused('ceremonies.perform', { ceremonyId: id, stepId: 'fingerprint', actor: me('alice') })).message).toMatch(/needs 2 of 3 key custodians to attest; 1 did \(carol\)/);
+    await step('fingerprint', ['dave']);
+    await step('certificate', ['bob']);
+    expect(execFileSync('openssl', ['verify', '-x509_strict', '-check_ss_sig', '-CAfile', c.certificate!.path, c.certificate!.path], { encoding: 'utf8' })).toMatch(/OK/);
+    await step('split', ['bob']);
+    const pkgId = c.backup!.packageId;
+    expect(c.backup).toMatchObject({ scheme: 'slip39', threshold: 2, count: 3, waiting: ['carol', 'dave', 'erin'] });
+
+    // Each custodian alone, after authenticating: their share, once. Nobody else gets it.
+    expect((await refused('backups.revealShare', { packageId: pkgId, person: me('bob') })).code).toBe('E_PERMISSION');
+    const carol = await call('backups.revealShare', { packageId: pkgId, person: me('carol'), card: true });
+    expect(carol.share.split(' ')).toHaveLength(33);
+    const card = pdfText(carol.cardPdf!, 'card.pdf');
+    expect(card).toContain('Custodian share card');
+    expect(card).toContain(carol.share.split(' ')[5]);
+    expect(card).toContain(pkgId);
+    expect((await refused('backups.revealShare', { packageId: pkgId, person: me('carol') })).code).toBe('E_CONFLICT');
+    const dave = await call('backups.revealShare', { packageId: pkgId, person: me('dave') });
+    const erin = await call('backups.revealShare', { packageId: pkgId, person: me('erin') });
+    expect(erin.waiting).toEqual([]);
+
+    // Each verifies their own share: someone else's, or a mistyped one, is refused.
+    const mnemonic = (s: string) => ({ kind: 'mnemonic', mnemonic: s });
+    expect((await refused('ceremonies.attest', { ceremonyId: id, stepId: 'verify-shares', person: me('carol'), share: mnemonic(dave.share) })).message).toMatch(/belongs to dave/);
+    const typo = carol.share.split(' ');
+    typo[7] = typo[7] === 'academic' ? 'acid' : 'academic';
+    expect((await refused('ceremonies.attest', { ceremonyId: id, stepId: 'verify-shares', person: me('carol'), share: mnemonic(typo.join(' ')) })).code).toBe('E_INPUT');
+    for (const [u, s] of [['carol', carol], ['dave', dave], ['erin', erin]] as const) c = await call('ceremonies.attest', { ceremonyId: id, stepId: 'verify-shares', person: me(u), share: mnemonic(s.share) });
+    c = await call('ceremonies.perform', { ceremonyId: id, stepId: 'verify-shares', actor: me('alice') });
+    await step('destroy', ['bob']);
+    expect((await refused('ceremonies.perform', { ceremonyId: id, stepId: 'witness-statement', actor: me('alice'), text: 'ok' })).code).toBe('E_PERMISSION');
+    await step('witness-statement', [], 'bob', { text: 'The ceremony followed the script.' });
+    expect(c.status).toBe('completed');
+    expect(c.transcript.map((e) => e.operation)).toEqual(['ceremony.start', 'ceremony.checklist', 'ceremony.authenticate', 'ceremony.generate-key', 'ceremony.show-fingerprint', 'ceremony.certificate', 'ceremony.split-backup', 'ceremony.verify-shares', 'ceremony.destroy-temporary', 'ceremony.note', 'ceremony.complete']);
+
+    const x = await call('ceremonies.export', { ceremonyId: id, pdf: true });
+    const files = await readBundle(x.path);
+    expect(verifyBundle(files, x.publicKeyFingerprint)).toMatchObject({ ok: true });
+    const events = files.get('events.jsonl')!.toString();
+    for (const s of [carol, dave, erin]) expect(events).not.toContain(s.share.split(' ').slice(2, 6).join(' '));
+    const edited = new Map(files);
+    edited.set('events.jsonl', Buffer.from(events.replace('followed the script', 'followed the scrip!')));
+    expect(verifyBundle(edited, x.publicKeyFingerprint).ok).toBe(false);
+    const text = pdfText(readFileSync(x.pdfPath!), 'transcript.pdf');
+    expect(text).toContain('Ceremony transcript: Root CA key generation');
+    expect(text).toContain(c.pgpWords![0]!);
+    expect(readFileSync(c.backup!.path!, 'utf8')).not.toContain(carol.share.split(' ')[3]);
+
+    // Recovery: two custodians bring their shares; the restore into a fresh token is dual-controlled.
+    const pkgText = readFileSync(c.backup!.path!, 'utf8');
+    const second = hsm.tokens[1]!.serial;
+    expect((await refused('backups.recover', { packageText: pkgText, custodians: [{ person: me('carol'), share: mnemonic(carol.share) }], tokenSerial: second })).code).toBe('E_INPUT');
+    expect((await refused('backups.recover', { packageText: pkgText, custodians: [{ person: me('bob'), share: mnemonic(carol.share) }], tokenSerial: second })).code).toBe('E_PERMISSION');
+    const o = await call('backups.recover', { packageText: pkgText, custodians: [{ person: me('dave'), share: mnemonic(dave.share) }, { person: me('erin'), share: mnemonic(erin.share) }], tokenSerial: second });
+    expect(o).toMatchObject({ status: 'pending', fingerprint: c.fingerprint });
+    await call('approvals.approve', { id: o.requestId, approver: me('bob') });
+    const restored = (await call('keys.list', {})).items.filter((k) => k.fingerprint === c.fingerprint);
+    expect(restored.map((k) => k.token?.serial).sort()).toEqual([hsm.serial, second].sort());
+  }, 60_000);
+
+  it('lets the administrator or a witness abort with a reason, and nothing runs after', async () => {
+    const c = await call('ceremonies.start', { templateId: 'root-ca-key-generation', participants: CAST, administrator: me('alice'), tokenSerial: hsm.serial });
+    expect((await refused('ceremonies.abort', { ceremonyId: c.ceremonyId, person: me('carol'), reason: 'I am leaving' })).code).toBe('E_PERMISSION');
+    const a = await call('ceremonies.abort', { ceremonyId: c.ceremonyId, person: me('bob'), reason: 'The token seal was broken.' });
+    expect(a).toMatchObject({ status: 'aborted', abortReason: 'The token seal was broken.', pending: null });
+    expect((await refused('ceremonies.attest', { ceremonyId: c.ceremonyId, stepId: 'room-ready', person: me('alice') })).code).toBe('E_CONFLICT');
+    const x = await call('ceremonies.export', { ceremonyId: c.ceremonyId });
+    expect(verifyBundle(await readBundle(x.path), x.publicKeyFingerprint)).toMatchObject({ ok: true });
+  });
+});
+
+describe('backups from the console', () => {
+  it('splits a vault key to XOR components shown one custodian at a time, verifies a share, and restores it under dual control', async () => {
+    const k = await call('keys.generate', { name: 'payments-signing', algorithm: 'ec-p256' });
+    const b = await call('backups.create', { keyId: k.id, scheme: 'xor', threshold: 2, custodians: ['carol', 'dave'] });
+    expect(b).toMatchObject({ scheme: 'xor', count: 2, waiting: ['carol', 'dave'], keyName: 'payments-signing' });
+    expect(b.packageText).not.toMatch(/"kek"/);
+    const carol = await call('backups.revealShare', { packageId: b.packageId, person: me('carol') });
+    const dave = await call('backups.revealShare', { packageId: b.packageId, person: me('dave'), card: true });
+    expect(carol.kcv).toMatch(/^[0-9A-F]{6}$/i);
+    expect(pdfText(dave.cardPdf!, 'xor-card.pdf')).toContain(dave.kcv!);
+    expect(await call('backups.verifyShare', { packageText: b.packageText, share: { kind: 'component', hex: dave.share } })).toMatchObject({ index: 2, custodian: 'dave' });
+    const wrong = dave.share.slice(0, -1) + (dave.share.endsWith('0') ? '1' : '0');
+    expect((await refused('backups.verifyShare', { packageText: b.packageText, share: { kind: 'component', hex: wrong } })).code).toBe('E_INPUT');
+    const comp = (hex: string) => ({ kind: 'component', hex });
+    expect((await refused('backups.recover', { packageText: b.packageText, custodians: [{ person: me('carol'), share: comp(carol.share) }, { person: me('carol'), share: comp(dave.share) }] })).code).toBe('E_INPUT');
+    const o = await call('backups.recover', { packageText: b.packageText, custodians: [{ person: me('carol'), share: comp(carol.share) }, { person: me('dave'), share: comp(dave.share) }] });
+    expect(o.status).toBe('pending');
+    await call('approvals.approve', { id: o.requestId, approver: me('bob') });
+    const twins = (await call('keys.list', {})).items.filter((x) => x.fingerprint === k.fingerprint);
+    expect(twins).toHaveLength(2);
+  }, 30_000);
+});

@@ -1,0 +1,278 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CeremonyTemplateInfo, CeremonyView, HeldShareInput } from '../../src-shared/contract-ceremonies.js';
+import { createKeyBackup } from '../backup/backup-service.js';
+import type { ShareCustody } from '../backup/custody.js';
+import { parsePackage, parseShareFile, verifyShare, type BackupPackage, type HeldShare } from '../backup/package.js';
+import { CustosError } from '../errors.js';
+import type { KeyService } from '../keys/key-service.js';
+import type { TokenService } from '../pkcs11/service.js';
+import type { UnlockedVault } from '../vault/vault.js';
+import { abort, addNote, applyStep, assertMayApply, assertNextStep, currentStep, requiredAttestations, startCeremony, type CeremonyState, type Participant } from './engine.js';
+import { hexToPgpWords } from './pgp-words.js';
+import type { CeremonyRole, CeremonyStep, CeremonyTemplate } from './template.js';
+
+/**
+ * A ceremony run step by step from the console. The engine (engine.ts) stays pure; this is where
+ * people authenticate and effects happen. Every participant is a vault user; each attestation is
+ * that person typing their own passphrase, checked in the core (vault.authenticate), and collected
+ * here per step until the person at the keyboard performs it — the engine then refuses a step
+ * without its quorum, out of order, or performed by the wrong role. Effects run only after those
+ * checks passed (assertMayApply). Only non-secret outputs reach the transcript; shares of a split
+ * go into the share custody, to be revealed to each custodian alone.
+ */
+export interface Person {
+  user: string;
+  passphrase: string;
+}
+
+export interface LiveCeremony {
+  readonly vault: UnlockedVault;
+  state: CeremonyState;
+  tokenSerial: string | null;
+  /** A key named at the start (backup, destruction), else the one generated. */
+  keyId: string | null;
+  pkg: BackupPackage | null;
+  pkgPath: string | null;
+  certificate: { pem: string; path: string; subject: string; sha256: string } | null;
+  /** Attestations collected for the next step: who, and for verify-shares the digest they proved. */
+  pending: { stepId: string; attested: Map<string, string | null> };
+}
+
+export interface SessionDeps {
+  keys: KeyService;
+  tokens: () => TokenService;
+  custody: ShareCustody;
+  exportDir: string;
+}
+
+const sha256 = (b: string | Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+export function templateInfo(t: CeremonyTemplate): CeremonyTemplateInfo {
+  const r = t.roles;
+  const splits = t.steps.some((s) => s.kind === 'split-backup');
+  return {
+    id: t.id,
+    version: t.version,
+    title: t.title,
+    description: t.description ?? null,
+    roles: { administrators: r['ceremony-administrator'].min, witnesses: r['internal-witness'].min, auditors: r.auditor.min, custodianThreshold: r['key-custodian'].threshold, custodianCount: r['key-custodian'].count },
+    needsToken: t.steps.some((s) => s.kind === 'generate-key' && s.store === 'token'),
+    needsPackage: !splits && t.steps.some((s) => s.kind === 'verify-shares'),
+    steps: t.steps.map((s) => {
+      const { id, title, kind, description, performedBy, attestedBy, custodians, ...rest } = s as CeremonyStep & Record<string, unknown>;
+      const text = 'text' in s ? s.text : 'what' in s ? s.what : 'prompt' in s ? (s.prompt ?? null) : null;
+      const params: Record<string, string | number | boolean | null> = {};
+      for (const [k, v] of Object.entries(rest)) if (k !== 'text' && k !== 'what' && k !== 'prompt' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) params[k] = v;
+      return { id, title, kind, description: description ?? null, text, performedBy, attestedBy, custodians, params };
+    }),
+  };
+}
+
+export function viewOf(live: LiveCeremony, custody: ShareCustody): CeremonyView {
+  const s = live.state;
+  const step = currentStep(s);
+  const h = live.pkg?.header;
+  return {
+    ceremonyId: s.ceremonyId,
+    template: templateInfo(s.template),
+    status: s.status,
+    abortReason: s.abortReason,
+    participants: s.participants.map((p) => ({ ...p })),
+    nextStep: s.nextStep,
+    pending: step
+      ? {
+          stepId: step.id,
+          actor: s.participants.find((p) => p.role === step.performedBy)?.id ?? null,
+          attested: live.pending.stepId === step.id ? [...live.pending.attested.keys()] : [],
+          needs: requiredAttestations(s, step) as Record<string, number>,
+        }
+      : null,
+    tokenSerial: live.tokenSerial,
+    keyId: live.keyId ?? s.keyId,
+    fingerprint: s.fingerprint,
+    pgpWords: s.fingerprint ? hexToPgpWords(s.fingerprint) : null,
+    certificate: live.certificate,
+    backup: h
+      ? { packageId: h.packageId, path: live.pkgPath, scheme: h.scheme.type, threshold: h.scheme.threshold, count: h.scheme.count, custodians: h.scheme.custodians, waiting: custody.waiting(live.vault, h.packageId) }
+      : null,
+    transcript: s.transcript.map((x) => ({ seq: x.seq, time: x.time, actor: x.actor, operation: x.operation, details: x.details, hash: x.hash })),
+  };
+}
+
+/** Authenticates a person at the keyboard and returns their participant record. */
+async function participantAt(live: LiveCeremony, person: Person): Promise<Participant> {
+  const u = await live.vault.authenticate(person.user, person.passphrase, 'approval');
+  const p = live.state.participants.find((x) => x.id === u.name);
+  if (!p) throw new CustosError('E_PERMISSION', `${u.name} is not a participant of this ceremony.`);
+  return p;
+}
+
+export function heldShare(s: HeldShareInput): HeldShare {
+  if (s.kind === 'mnemonic') return { kind: 'mnemonic', mnemonic: s.mnemonic };
+  if (s.kind === 'component') return { kind: 'component', hex: s.hex };
+  return { kind: 'file', file: parseShareFile(s.file), passphrase: s.passphrase };
+}
+
+export async function startLive(
+  vault: UnlockedVault,
+  template: CeremonyTemplate,
+  input: { participants: Array<{ user: string; role: CeremonyRole; name?: string }>; administrator: Person; tokenSerial?: string; backupPackage?: string; keyId?: string },
+  deps: SessionDeps,
+): Promise<LiveCeremony> {
+  const people: Participant[] = [];
+  for (const p of input.participants) {
+    const u = vault.db.prepare('SELECT name, disabled_at AS disabled FROM users WHERE name = ? COLLATE NOCASE').get(p.user) as { name: string; disabled: string | null } | undefined;
+    if (!u) throw new CustosError('E_NOT_FOUND', `${p.user} is not a user of this vault; every participant must be one (People page).`);
+    if (u.disabled) throw new CustosError('E_PERMISSION', `${u.name} is disabled and cannot take part.`);
+    people.push({ id: u.name, name: p.name ?? u.name, role: p.role });
+  }
+  const admin = await vault.authenticate(input.administrator.user, input.administrator.passphrase, 'approval');
+  const info = templateInfo(template);
+  if (info.needsToken && !input.tokenSerial) throw new CustosError('E_INPUT', `${template.title} generates its key on a token: choose the token.`);
+  if (info.needsPackage && !input.backupPackage) throw new CustosError('E_INPUT', `${template.title} verifies shares of a backup: give its package.`);
+  const pkg = input.backupPackage ? parsePackage(input.backupPackage) : null;
+  let keyId: string | null = null;
+  if (input.keyId) keyId = deps.keys.get(input.keyId).id;
+  const ceremonyId = randomUUID().replace(/-/g, '');
+  const state = startCeremony(template, people, { ceremonyId, startedBy: admin.name, now: vault.now() });
+  vault.record({ actor: admin.name, operation: 'ceremony.start', keyId, outcome: 'success', details: { ceremonyId, template: template.id, version: template.version, participants: people.map((p) => `${p.id}:${p.role}`).join(',') } });
+  return { vault, state, tokenSerial: input.tokenSerial ?? null, keyId, pkg, pkgPath: null, certificate: null, pending: { stepId: currentStep(state)!.id, attested: new Map() } };
+}
+
+/** A participant attests the next step (and, for verify-shares, proves their share). */
+export async function attestLive(live: LiveCeremony, input: { stepId: string; person: Person; share?: HeldShareInput }): Promise<void> {
+  const step = assertNextStep(live.state, input.stepId);
+  const p = await participantAt(live, input.person);
+  if (!step.attestedBy.includes(p.role)) throw new CustosError('E_PERMISSION', `${p.name} (${p.id}) cannot attest step "${step.title}": it is attested by ${step.attestedBy.join(', ') || 'nobody'}.`);
+  if (live.pending.stepId !== step.id) live.pending = { stepId: step.id, attested: new Map() };
+  if (live.pending.attested.has(p.id)) throw new CustosError('E_CONFLICT', `${p.id} has already attested step "${step.title}".`);
+  let digest: string | null = null;
+  if (step.kind === 'verify-shares' && p.role === 'key-custodian') {
+    if (!live.pkg) throw new CustosError('E_CONFLICT', 'There is no backup in this ceremony to verify a share against.');
+    if (!input.share) throw new CustosError('E_INPUT', `${p.id}: type your share to verify it.`);
+    const { index } = await verifyShare(live.pkg, heldShare(input.share));
+    const owner = live.pkg.header.scheme.custodians[index - 1];
+    if (owner !== undefined && owner.toLowerCase() !== p.id.toLowerCase()) throw new CustosError('E_INPUT', `That is share ${index}, which belongs to ${owner}; each custodian verifies their own.`);
+    digest = live.pkg.header.shareDigests.find((d) => d.index === index)!.digest;
+  } else if (input.share) {
+    throw new CustosError('E_INPUT', `Step "${step.title}" takes no share.`);
+  }
+  live.pending.attested.set(p.id, digest);
+  live.vault.record({ actor: p.id, operation: 'ceremony.attest', keyId: live.keyId ?? live.state.keyId, outcome: 'success', details: { ceremonyId: live.state.ceremonyId, step: step.id, role: p.role, ...(digest ? { shareVerified: true } : {}) } });
+}
+
+/** The person at the keyboard performs the next step: checks first, then the effect, then the record. */
+export async function performLive(live: LiveCeremony, input: { stepId: string; actor: Person; text?: string; exception?: boolean; keyId?: string }, deps: SessionDeps): Promise<void> {
+  const actor = await participantAt(live, input.actor);
+  const attested = live.pending.stepId === input.stepId ? live.pending.attested : new Map<string, string | null>();
+  const { step } = assertMayApply(live.state, { stepId: input.stepId, actor: actor.id, attestedBy: [...attested.keys()] });
+  const v = live.vault;
+  const id = live.state.ceremonyId;
+  const keyId = () => live.keyId ?? live.state.keyId;
+  let outputs: unknown = {};
+  switch (step.kind) {
+    case 'checklist':
+      break;
+    case 'authenticate':
+      outputs = { methods: Object.fromEntries([...attested.keys()].map((p) => [p, 'passphrase'])) };
+      break;
+    case 'generate-key': {
+      if (step.store === 'token' && !live.tokenSerial) throw new CustosError('E_INPUT', 'This step generates the key on a token, and none was chosen.');
+      const certifies = live.state.template.steps.some((x) => x.kind === 'certificate' && x.mode === 'self-signed-root');
+      // See ARCHITECTURE.md: a wrappable CA key is generated without the ca-root purpose, so the
+      // baseline rule "CA keys not extractable" does not block the backup this template makes.
+      const k = await deps.keys.generate({
+        name: step.label ? `${step.label}-${id.slice(0, 8)}` : `${live.state.template.id}-${id.slice(0, 8)}`,
+        algorithm: step.algorithm,
+        tokenSerial: step.store === 'token' ? live.tokenSerial! : undefined,
+        wrappable: step.wrappable,
+        usage: certifies ? 0x1 | 0x2 | 0x1000 | 0x2000 : undefined,
+      });
+      deps.keys.transition(k.id, 'activate');
+      live.keyId = k.id;
+      outputs = { keyId: k.id, fingerprint: k.fingerprint!, ...(k.token ? { tokenSerial: k.token.serial, label: k.token.label } : {}) };
+      break;
+    }
+    case 'show-fingerprint': {
+      const which = input.keyId ?? keyId();
+      if (!which) throw new CustosError('E_INPUT', 'Name the key whose fingerprint is read aloud.');
+      const k = deps.keys.get(which);
+      if (!k.fingerprint) throw new CustosError('E_UNSUPPORTED', `${k.name} is a secret key: it has a check value (${k.kcv ?? '—'}), not a public-key fingerprint.`);
+      if (live.pkg?.header.key.fingerprint && live.pkg.header.key.fingerprint !== k.fingerprint) {
+        throw new CustosError('E_CONFLICT', `${k.name}'s fingerprint (${k.fingerprint.slice(0, 16)}…) is not the one in the backup package (${live.pkg.header.key.fingerprint.slice(0, 16)}…); stop and investigate.`);
+      }
+      if (!live.keyId) live.keyId = k.id;
+      outputs = { fingerprint: k.fingerprint, keyId: k.id };
+      break;
+    }
+    case 'certificate': {
+      const kid = keyId();
+      if (!kid) throw new CustosError('E_CONFLICT', 'No key to certify.');
+      mkdirSync(deps.exportDir, { recursive: true, mode: 0o700 });
+      if (step.mode === 'self-signed-root') {
+        const r = await deps.keys.selfSign(kid, { subject: step.subject, days: step.days!, ca: true });
+        const path = join(deps.exportDir, `ceremony-${id}-root-certificate.pem`);
+        writeFileSync(path, r.pem);
+        live.certificate = { pem: r.pem, path, subject: r.subject, sha256: r.fingerprint };
+        outputs = { sha256: r.fingerprint, subject: r.subject, serial: r.serialNumber, notAfter: r.notAfter };
+      } else {
+        const r = await deps.keys.csr(kid, { subject: step.subject });
+        const path = join(deps.exportDir, `ceremony-${id}-request.csr.pem`);
+        writeFileSync(path, r.pem);
+        const der = sha256(Buffer.from(r.pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+        live.certificate = { pem: r.pem, path, subject: r.subject, sha256: der };
+        outputs = { sha256: der, subject: r.subject };
+      }
+      break;
+    }
+    case 'split-backup': {
+      const kid = keyId();
+      if (!kid) throw new CustosError('E_CONFLICT', 'No key to back up.');
+      if (step.scheme === 'files') throw new CustosError('E_UNSUPPORTED', 'Ceremonies split to SLIP-0039 mnemonics or XOR components, which each custodian is shown alone; use Backups for share files.');
+      const custodians = live.state.participants.filter((p) => p.role === 'key-custodian').map((p) => p.id);
+      const tokens = deps.keys.get(kid).store === 'token' ? deps.tokens() : null;
+      const b = await createKeyBackup(v, kid, { scheme: step.scheme, threshold: step.threshold, count: step.shares, custodians }, tokens);
+      const text = JSON.stringify(b.pkg, null, 2) + '\n';
+      mkdirSync(deps.exportDir, { recursive: true, mode: 0o700 });
+      live.pkgPath = join(deps.exportDir, `ceremony-${id}-key.backup.json`);
+      writeFileSync(live.pkgPath, text);
+      live.pkg = b.pkg;
+      deps.custody.hold(v, b);
+      outputs = { packageSha256: sha256(text), shares: custodians.map((c, i) => ({ custodian: c, digest: b.pkg.header.shareDigests[i]!.digest })), ...(b.pkg.header.scheme.kekKcv ? { combinedKcv: b.pkg.header.scheme.kekKcv } : {}) };
+      break;
+    }
+    case 'verify-shares':
+      outputs = { shares: [...attested].filter(([, d]) => d).map(([custodian, digest]) => ({ custodian, digest: digest! })) };
+      break;
+    case 'destroy-temporary': {
+      const forgotten = live.pkg ? deps.custody.forget(live.pkg.header.packageId) : 0;
+      outputs = { items: [step.what.slice(0, 200), ...(forgotten ? [`${forgotten} share(s) never handed over were forgotten`] : [])] };
+      break;
+    }
+    case 'note':
+      if (!input.text) throw new CustosError('E_INPUT', `Step "${step.title}" needs the text of the note.`);
+      outputs = { text: input.text, exception: input.exception ?? false };
+      break;
+  }
+  live.state = applyStep(live.state, { stepId: step.id, actor: actor.id, attestedBy: [...attested.keys()], outputs }, v.now());
+  live.pending = { stepId: currentStep(live.state)?.id ?? '', attested: new Map() };
+  v.record({ actor: actor.id, operation: 'ceremony.step', keyId: keyId(), outcome: 'success', details: { ceremonyId: id, step: step.id, kind: step.kind, attestedBy: [...attested.keys()].join(',') } });
+  if (live.state.status === 'completed') {
+    v.record({ actor: actor.id, operation: 'ceremony.complete', keyId: keyId(), outcome: 'success', details: { ceremonyId: id, template: live.state.template.id, transcriptHead: live.state.transcript[live.state.transcript.length - 1]!.hash } });
+  }
+}
+
+export async function noteLive(live: LiveCeremony, input: { person: Person; text: string; exception?: boolean }): Promise<void> {
+  const p = await participantAt(live, input.person);
+  live.state = addNote(live.state, { actor: p.id, text: input.text, exception: input.exception }, live.vault.now());
+}
+
+export async function abortLive(live: LiveCeremony, input: { person: Person; reason: string }, custody: ShareCustody): Promise<void> {
+  const p = await participantAt(live, input.person);
+  live.state = abort(live.state, { actor: p.id, reason: input.reason }, live.vault.now());
+  // Shares not yet handed over are worthless now; nobody may collect them later.
+  if (live.pkg) custody.forget(live.pkg.header.packageId);
+  live.vault.record({ actor: p.id, operation: 'ceremony.abort', keyId: live.keyId ?? live.state.keyId, outcome: 'success', details: { ceremonyId: live.state.ceremonyId, reason: input.reason } });
+}
