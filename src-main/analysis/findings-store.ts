@@ -1,0 +1,136 @@
+// The stored findings of analysis (table analysis_findings, schema v7) and the queries over them.
+//
+// Each run replaces the rows of the sources it ran (one DELETE + INSERTs per source, inside the
+// caller's audited transaction): 'weak-keys' (per-key checks and batch GCD), 'blocklist'
+// (known-compromised keys), 'certificates' (certificate and key-reuse findings). A run without a
+// blocklist leaves the previous blocklist findings as they were.
+import type { Db } from '../vault/database.js';
+import type { Severity } from './findings.js';
+
+export const FINDING_SOURCES = ['weak-keys', 'blocklist', 'certificates'] as const;
+export type FindingSource = (typeof FINDING_SOURCES)[number];
+export const SEVERITIES: readonly Severity[] = ['critical', 'error', 'warning', 'info'];
+
+export interface NewFinding {
+  keyId: string | null;
+  certificateId: string | null;
+  rule: string;
+  severity: Severity;
+  title: string;
+  detail: string | null;
+}
+
+export interface StoredFinding extends NewFinding {
+  id: number;
+  source: FindingSource;
+  foundAt: string;
+  keyName: string | null;
+  certificateSubject: string | null;
+}
+
+/** Short titles per rule, for tables and the dashboard (the detail says what about the key). */
+export const RULE_TITLES: Readonly<Record<string, string>> = {
+  'rsa-size': 'RSA modulus too short',
+  'rsa-exponent': 'Unsafe RSA public exponent',
+  'rsa-small-factor': 'RSA modulus has a small factor',
+  'rsa-close-primes': 'RSA primes too close (Fermat)',
+  'rsa-roca': 'ROCA-vulnerable RSA key (CVE-2017-15361)',
+  'rsa-shared-prime': 'RSA modulus shares a prime with another key',
+  'rsa-duplicate-modulus': 'RSA modulus used by several keys',
+  'ec-curve': 'Curve not allowed',
+  'ec-point': 'Invalid EC public point',
+  'ed25519-point': 'Invalid Ed25519 public key',
+  'ed25519-small-order': 'Ed25519 key of small order',
+  'ed25519-torsion': 'Ed25519 key with a torsion component',
+  'sym-des': 'Single DES key',
+  'sym-tdea': 'Triple DES key',
+  'sym-size': 'Symmetric key too short',
+  'hmac-key-size': 'HMAC key shorter than 112 bits',
+  blocklist: 'Known-compromised key (blocklist)',
+  'cert-expired': 'Certificate expired',
+  'cert-expiring': 'Certificate expiring soon',
+  'cert-weak-signature': 'Certificate signed with MD5 or SHA-1',
+  'cert-key-usage': 'Certificate usage does not fit the key',
+  'key-reuse-certificates': 'One key in several certificates',
+  'key-reuse-hosts': 'One key on several TLS endpoints',
+  'key-reuse-purposes': 'One key for several purposes',
+  'ca-key-outside-token': 'CA key not on a token',
+  'key-unreadable': 'Public key could not be read',
+};
+
+export const ruleTitle = (rule: string) => RULE_TITLES[rule] ?? rule;
+
+/** Replaces the findings of one source with `findings` (call inside a transaction). */
+export function replaceFindings(db: Db, source: FindingSource, findings: readonly NewFinding[], foundAt: string): void {
+  db.prepare('DELETE FROM analysis_findings WHERE source = ?').run(source);
+  const insert = db.prepare('INSERT INTO analysis_findings (key_id, certificate_id, source, rule, severity, title, detail, found_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const f of findings) insert.run(f.keyId, f.certificateId, source, f.rule, f.severity, f.title, f.detail, foundAt);
+}
+
+export interface FindingFilter {
+  keyId?: string;
+  certificateId?: string;
+  severity?: Severity;
+  rule?: string;
+  source?: FindingSource;
+  offset?: number;
+  limit?: number;
+}
+
+const SEVERITY_ORDER = "CASE f.severity WHEN 'critical' THEN 0 WHEN 'error' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END";
+
+function where(filter: FindingFilter): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filter.keyId) {
+    // A key's findings include those on the certificates of its public key.
+    parts.push('(f.key_id = ? OR f.certificate_id IN (SELECT c.id FROM certificates c JOIN keys k ON k.fingerprint = c.spki_fingerprint WHERE k.id = ?))');
+    params.push(filter.keyId, filter.keyId);
+  }
+  for (const [col, value] of [['f.certificate_id', filter.certificateId], ['f.severity', filter.severity], ['f.rule', filter.rule], ['f.source', filter.source]] as const) {
+    if (value !== undefined) {
+      parts.push(`${col} = ?`);
+      params.push(value);
+    }
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+/** Findings, most severe first, with the key's name and the certificate's subject. */
+export function listFindings(db: Db, filter: FindingFilter = {}): { items: StoredFinding[]; total: number } {
+  const w = where(filter);
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM analysis_findings f ${w.sql}`).get(...w.params) as { n: number }).n;
+  const rows = db
+    .prepare(
+      `SELECT f.id, f.key_id AS keyId, f.certificate_id AS certificateId, f.source, f.rule, f.severity, f.title, f.detail, f.found_at AS foundAt,
+              k.name AS keyName, c.subject AS certificateSubject
+       FROM analysis_findings f LEFT JOIN keys k ON k.id = f.key_id LEFT JOIN certificates c ON c.id = f.certificate_id
+       ${w.sql} ORDER BY ${SEVERITY_ORDER}, f.rule, f.id LIMIT ? OFFSET ?`,
+    )
+    .all(...w.params, filter.limit ?? 200, filter.offset ?? 0) as StoredFinding[];
+  return { items: rows, total };
+}
+
+export interface FindingsSummary {
+  total: number;
+  /** Keys with at least one finding. */
+  keys: number;
+  bySeverity: Record<Severity, number>;
+  byRule: Array<{ rule: string; title: string; severity: Severity; count: number }>;
+  /** When the latest stored finding was made (null: none stored). */
+  lastFoundAt: string | null;
+}
+
+/**
+ * Findings by severity and by rule, for the dashboard: one grouped query over the indexed
+ * (rule, severity) pairs. A rule appears once per severity it was reported with.
+ */
+export function findingsBySeverityAndRule(db: Db): FindingsSummary {
+  const byRule = (db.prepare('SELECT rule, severity, COUNT(*) AS count FROM analysis_findings GROUP BY rule, severity').all() as Array<{ rule: string; severity: Severity; count: number }>)
+    .map((r) => ({ ...r, title: ruleTitle(r.rule) }))
+    .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || b.count - a.count || a.rule.localeCompare(b.rule));
+  const bySeverity = { critical: 0, error: 0, warning: 0, info: 0 } as Record<Severity, number>;
+  for (const r of byRule) bySeverity[r.severity] += r.count;
+  const agg = db.prepare('SELECT COUNT(*) AS total, COUNT(DISTINCT key_id) AS keys, MAX(found_at) AS last FROM analysis_findings').get() as { total: number; keys: number; last: string | null };
+  return { total: agg.total, keys: agg.keys, bySeverity, byRule, lastFoundAt: agg.last };
+}
