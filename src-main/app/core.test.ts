@@ -195,6 +195,18 @@ describe('the contract at the boundary', () => {
     'audit.verify': [[1, 2]],
     'audit.export': [{ path: '/etc/passwd' }],
     // issue 6 channels (contract-ceremonies.ts)
+    'ceremonies.templates': [{ all: true }, 'x'],
+    'ceremonies.start': [{ templateId: 'root-ca-key-generation', participants: [] }, { templateId: 'Bad Id!', participants: [{ user: 'alice', role: 'ceremony-administrator' }], administrator: { user: 'alice', passphrase: PASS } }, { templateId: 'key-backup', participants: [{ user: 'alice', role: 'king' }], administrator: { user: 'alice', passphrase: PASS } }, { templateId: 'key-backup', participants: [{ user: 'alice', role: 'auditor' }], administrator: { user: 'alice' } }],
+    'ceremonies.current': [{ id: 'x' }],
+    'ceremonies.attest': [{ ceremonyId: 'x', stepId: 'a', person: { user: 'alice', passphrase: PASS } }, { ceremonyId: 'a'.repeat(32), stepId: 'a', person: { user: 'alice', passphrase: '' } }, { ceremonyId: 'a'.repeat(32), stepId: 'a', person: { user: 'alice', passphrase: PASS }, share: { kind: 'mnemonic', mnemonic: 'short' } }, { ceremonyId: 'a'.repeat(32), stepId: 'a', person: { user: 'alice', passphrase: PASS }, share: { kind: 'component', hex: 'zz'.repeat(20) } }],
+    'ceremonies.perform': [{ ceremonyId: 'a'.repeat(32), stepId: 'a' }, { ceremonyId: 'a'.repeat(32), stepId: 'a', actor: { user: 'alice', passphrase: PASS }, keyId: 'nope' }, { ceremonyId: 'a'.repeat(32), stepId: 'a', actor: { user: 'alice', passphrase: PASS }, text: '' }],
+    'ceremonies.note': [{ ceremonyId: 'a'.repeat(32), person: { user: 'alice', passphrase: PASS }, text: '   ' }],
+    'ceremonies.abort': [{ ceremonyId: 'a'.repeat(32), person: { user: 'alice', passphrase: PASS }, reason: '' }, { ceremonyId: 'a'.repeat(32), reason: 'fire alarm' }],
+    'ceremonies.export': [{ ceremonyId: '../../etc' }, { ceremonyId: 'a'.repeat(32), path: '/tmp/x.tar' }],
+    'backups.create': [{ keyId: 'a'.repeat(32), scheme: 'shamir', threshold: 2, custodians: ['bob', 'carol'] }, { keyId: 'a'.repeat(32), scheme: 'slip39', threshold: 0, custodians: ['bob', 'carol'] }, { keyId: 'a'.repeat(32), scheme: 'slip39', threshold: 2, custodians: ['bob'] }],
+    'backups.revealShare': [{ packageId: 'a'.repeat(32), person: { user: 'bob' } }, { packageId: 'x', person: { user: 'bob', passphrase: PASS } }],
+    'backups.verifyShare': [{ packageText: '{}' }, { packageText: '{}', share: { kind: 'paper', text: 'x' } }],
+    'backups.recover': [{ packageText: '{}', custodians: [] }, { packageText: '{}', custodians: [{ person: { user: 'bob', passphrase: PASS } }] }],
     // issue 7 import channels (contract-discovery.ts)
     // issue 7 analysis channels (contract-analysis.ts)
     // issue 8 channels (contract-inventory.ts)
