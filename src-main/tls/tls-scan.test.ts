@@ -1,4 +1,4 @@
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer, type Server } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,10 +22,10 @@ let silentPort = 0;
 let closedPort = 0;
 let connections = 0;
 
-const sockets = new Set<import('node:net').Socket>();
+const sockets = new Set<Socket>();
 const listen = (s: Server | NetServer) =>
   new Promise<number>((r) => {
-    s.on('connection', (sock: import('node:net').Socket) => sockets.add(sock));
+    s.on('connection', (sock: Socket) => sockets.add(sock));
     s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port));
   });
 
