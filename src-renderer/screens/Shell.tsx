@@ -15,6 +15,7 @@ import {
   IconScroll,
   IconSettings,
   IconShield,
+  IconSignature,
   IconUnlockKeys,
   IconUsers,
 } from '../components/icons';
@@ -35,6 +36,8 @@ import { Settings } from './Settings';
 import { Tokens } from './Tokens';
 import { Policies } from './Policies';
 import { Tasks, TasksBadge } from './Tasks';
+import { Ceremonies } from './Ceremonies';
+import { Backups } from './Backups';
 
 const HEADER = 56;
 const BANNER = 34;
@@ -51,6 +54,8 @@ const TITLES: Record<View['name'], string> = {
   audit: 'Audit',
   policies: 'Policies',
   tasks: 'Tasks',
+  ceremonies: 'Ceremonies',
+  backups: 'Backups',
 };
 
 interface NavItem {
@@ -71,6 +76,8 @@ const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
       { view: 'tasks', label: 'Tasks', icon: <IconCalendar />, needs: 'keys.read' },
       { view: 'generate', label: 'Generate key', icon: <IconKey />, needs: 'keys.generate' },
       { view: 'tokens', label: 'Tokens', icon: <IconChip />, needs: 'tokens.read' },
+      { view: 'ceremonies', label: 'Ceremonies', icon: <IconSignature />, needs: 'keys.read' },
+      { view: 'backups', label: 'Backups', icon: <IconShield />, needs: 'keys.read' },
     ],
   },
   {
@@ -227,6 +234,8 @@ export function Shell() {
         {view.name === 'audit' && <Audit />}
         {view.name === 'policies' && <Policies />}
         {view.name === 'tasks' && <Tasks />}
+        {view.name === 'ceremonies' && <Ceremonies />}
+        {view.name === 'backups' && <Backups />}
       </AppShell.Main>
     </AppShell>
   );

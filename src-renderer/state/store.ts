@@ -15,7 +15,9 @@ export type View =
   | { name: 'settings' }
   | { name: 'audit' }
   | { name: 'policies' }
-  | { name: 'tasks' };
+  | { name: 'tasks' }
+  | { name: 'ceremonies' }
+  | { name: 'backups' };
 
 export type SortField = 'name' | 'algorithm' | 'state' | 'store' | 'createdAt';
 
