@@ -185,3 +185,19 @@ export const IconCalendar = (p: P) => (
     <path d="M8 3v4M16 3v4M4 10h16M9 15l2 2 4-4" />
   </Icon>
 );
+/** Four tiles of different heights: the dashboard. */
+export const IconDashboard = (p: P) => (
+  <Icon {...p}>
+    <rect x="3" y="3" width="8" height="10" rx="1.5" />
+    <rect x="13" y="3" width="8" height="6" rx="1.5" />
+    <rect x="3" y="15" width="8" height="6" rx="1.5" />
+    <rect x="13" y="11" width="8" height="10" rx="1.5" />
+  </Icon>
+);
+/** A page with a bar chart: reports. */
+export const IconReport = (p: P) => (
+  <Icon {...p}>
+    <path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z" />
+    <path d="M14 3v5h5M9 18v-3M12 18v-6M15 18v-4" />
+  </Icon>
+);

@@ -103,8 +103,8 @@ describe('dashboard chart data', () => {
     expect(scoreSentence({ judged: 0, compliant: 0, pastCryptoperiod: 0 })).toBe('No live keys to judge.');
     const rules = complianceRules({
       byRule: [
-        { ruleId: 'w', packId: 'p', title: 'Warn', severity: 'warning', count: 9, filter: { finding: { rules: ['w'] } } },
-        { ruleId: 'c', packId: 'p', title: 'Crit', severity: 'critical', count: 1, filter: { finding: { rules: ['c'] } } },
+        { ruleId: 'w', packId: 'p', title: 'Warn', severity: 'warning', count: 9, filter: { finding: { rules: ['w'], present: true } } },
+        { ruleId: 'c', packId: 'p', title: 'Crit', severity: 'critical', count: 1, filter: { finding: { rules: ['c'], present: true } } },
       ],
     });
     expect(rules.map((r) => r.id)).toEqual(['c', 'w']);

@@ -1,133 +1,276 @@
-import { useEffect, useState, type KeyboardEvent } from 'react';
-import {
-  Button,
-  Center,
-  Code,
-  EmptyState,
-  Group,
-  Loader,
-  NativeSelect,
-  Pagination,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  UnstyledButton,
-} from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
-import type { KeySummary } from '../../src-shared/keys';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { ActionIcon, Badge, Button, Code, EmptyState, Group, Loader, Modal, Pill, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
+import { useDebouncedValue, useViewportSize } from '@mantine/hooks';
+import type { InventoryRow, SavedView } from '../../src-shared/contract-inventory';
 import { api, errorMessage } from '../api/client';
 import { DeniedButton, ErrorAlert, PageTitle, StateBadge } from '../components/common';
-import { IconKey, IconPlus, IconSearch, IconSort } from '../components/icons';
-import { algorithmLabel, formatDateTime, pageCount, rangeLabel, sizeLabel, storeLabel } from '../lib/format';
+import { IconKey, IconPlus, IconSearch } from '../components/icons';
+import { VirtualTable, type VirtualColumn } from '../components/VirtualTable';
+import { formatDateTime, storeLabel } from '../lib/format';
+import {
+  NO_SELECTION,
+  filterChips,
+  headerState,
+  isEmptyFilter,
+  isSelected,
+  keysLabel,
+  queryKey,
+  rowAlgorithm,
+  rowSize,
+  severityName,
+  toggleRow,
+  toggleSort,
+  withSearch,
+  without,
+  type Selection,
+} from '../lib/inventory';
 import { deniedReason } from '../lib/permissions';
+import { severityColor } from '../lib/policy-view';
 import { handleSessionError } from '../state/actions';
-import { useApp, type SortField } from '../state/store';
+import { useInventoryPages } from '../state/inventory-pages';
+import { openInventory } from '../state/inventory';
+import { useApp } from '../state/store';
 import { tokenLabels } from '../state/tokens';
+import { InventoryBulk } from './InventoryBulk';
+import { InventoryFilters } from './InventoryFilters';
 
-const PAGE_SIZES = ['10', '25', '50', '100'];
+const ROW_PX = 40;
 
-interface Column {
-  label: string;
-  sort: SortField | null;
+function StoreCell({ row, labels }: { row: InventoryRow; labels: ReadonlyMap<string, string> }) {
+  if (row.store !== 'token' || !row.tokenSerial) return <>{storeLabel(row.store)}</>;
+  return (
+    <Text size="sm" span style={{ whiteSpace: 'nowrap' }} title={`Token serial ${row.tokenSerial}`}>
+      {storeLabel(row.store)}
+      <Text span size="xs" c="dimmed" data-testid="key-token-label">
+        {' · '}
+        {labels.get(row.tokenSerial) || `serial ${row.tokenSerial}`}
+      </Text>
+    </Text>
+  );
 }
-const COLUMNS: Column[] = [
-  { label: 'Name', sort: 'name' },
-  { label: 'Algorithm', sort: 'algorithm' },
-  { label: 'Size / curve', sort: null },
-  { label: 'State', sort: 'state' },
-  { label: 'Store', sort: 'store' },
-  { label: 'Created', sort: 'createdAt' },
-];
 
-/** The keys of the vault: search, sort, page; a row opens the key. */
+function columns(labels: ReadonlyMap<string, string>): VirtualColumn<InventoryRow>[] {
+  // The first five keep the order the earlier table had (name, algorithm, size, state, store).
+  return [
+    {
+      id: 'name',
+      label: 'Name',
+      width: '2.2fr',
+      sort: 'name',
+      render: (r) => (
+        <Text size="sm" fw={600} truncate="end" title={r.name}>
+          {r.name}
+        </Text>
+      ),
+    },
+    { id: 'algorithm', label: 'Algorithm', width: '1.1fr', sort: 'algorithm', render: (r) => rowAlgorithm(r) },
+    { id: 'size', label: 'Size / curve', width: '0.9fr', sort: 'size', render: (r) => rowSize(r) },
+    { id: 'state', label: 'State', width: '1.1fr', sort: 'state', render: (r) => <StateBadge state={r.state} testId="key-state" /> },
+    { id: 'store', label: 'Store', width: '1.2fr', sort: 'store', cellTestId: 'key-store-cell', render: (r) => <StoreCell row={r} labels={labels} /> },
+    { id: 'purpose', label: 'Purpose', width: '1.1fr', sort: 'purpose', render: (r) => (r.purpose ? r.purpose : <Text span size="sm" c="dimmed">—</Text>) },
+    { id: 'owner', label: 'Owner', width: '1fr', sort: 'owner', render: (r) => r.owner ?? <Text span size="sm" c="dimmed">—</Text> },
+    {
+      id: 'findings',
+      label: 'Findings',
+      width: '0.9fr',
+      render: (r) =>
+        r.findings > 0 && r.worstSeverity ? (
+          <Badge size="sm" variant="light" color={severityColor(r.worstSeverity)} className="custos-badge" title={`Worst: ${severityName(r.worstSeverity)}`}>
+            {r.findings} · {severityName(r.worstSeverity)}
+          </Badge>
+        ) : (
+          <Text span size="sm" c="dimmed">
+            —
+          </Text>
+        ),
+    },
+    {
+      id: 'due',
+      label: 'Rotation due',
+      width: '1.1fr',
+      sort: 'dueAt',
+      render: (r) =>
+        r.dueAt ? (
+          <Text span size="sm" title={r.dueRule ?? undefined}>
+            {r.dueAt.slice(0, 10)}
+          </Text>
+        ) : (
+          <Text span size="sm" c="dimmed">
+            —
+          </Text>
+        ),
+    },
+    {
+      id: 'created',
+      label: 'Created',
+      width: '1.4fr',
+      sort: 'createdAt',
+      render: (r) => (
+        <Text span size="sm" title={`${r.createdAt} · ${r.ageDays} days old${r.tags.length ? ` · tags: ${r.tags.join(', ')}` : ''}`}>
+          {formatDateTime(r.createdAt)}
+        </Text>
+      ),
+    },
+  ];
+}
+
+function SavedViews({ onSave, current }: { onSave: () => void; current: string }) {
+  const [views, setViews] = useState<SavedView[] | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [reload, setReload] = useState(0);
+  const [chosen, setChosen] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    api.call('inventory.views.list', {}).then(
+      (v) => live && setViews(v),
+      (err: unknown) => {
+        if (live && !handleSessionError(err)) setFailure(errorMessage(err));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [reload, current]);
+
+  const view = views?.find((v) => v.id === chosen) ?? null;
+  return (
+    <Group gap="xs" align="flex-end" wrap="nowrap">
+      <Select
+        label="Saved views"
+        placeholder={views && views.length === 0 ? 'None saved yet' : 'Open a view'}
+        data={(views ?? []).map((v) => ({ value: v.id, label: v.name }))}
+        value={chosen}
+        onChange={(id) => {
+          setChosen(id);
+          const v = views?.find((x) => x.id === id);
+          if (v) openInventory(v.filter, { field: v.sort.field ?? 'createdAt', direction: v.sort.direction ?? 'desc' });
+        }}
+        error={failure ?? undefined}
+        w={220}
+        clearable
+        data-testid="saved-views"
+      />
+      <Button variant="default" onClick={onSave} data-testid="save-view">
+        Save view…
+      </Button>
+      {view && (
+        <Button
+          variant="subtle"
+          color="red"
+          onClick={() =>
+            void api.call('inventory.views.delete', { id: view.id }).then(
+              () => {
+                setChosen(null);
+                setReload((n) => n + 1);
+              },
+              (err: unknown) => !handleSessionError(err) && setFailure(errorMessage(err)),
+            )
+          }
+        >
+          Delete view
+        </Button>
+      )}
+    </Group>
+  );
+}
+
+/**
+ * The keys of the vault, a million as smoothly as ten: the core filters, sorts and counts; the
+ * table asks for the pages it shows. Filters by every metadata field, free-text prefix search,
+ * sort by header, saved views, many keys selected and acted on at once; arrow keys and Enter.
+ */
 export function Inventory() {
   const query = useApp((s) => s.inventory);
   const setQuery = useApp((s) => s.setInventory);
-  const cache = useApp((s) => s.inventoryCache);
-  const setCache = useApp((s) => s.setInventoryCache);
   const navigate = useApp((s) => s.navigate);
+  const notify = useApp((s) => s.notify);
   const role = useApp((s) => s.status?.user?.role ?? null);
-  const generateDenied = deniedReason(role, 'keys.generate', 'generate keys');
-
-  const [searchText, setSearchText] = useState(query.search);
-  const [debouncedSearch] = useDebouncedValue(searchText.trim(), 250);
-  const [data, setData] = useState<{ items: KeySummary[]; total: number } | null>(cache);
-  const [loading, setLoading] = useState(true);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
   const tokenRevision = useApp((s) => s.tokenRevision);
-  const [labels, setLabels] = useState<Map<string, string>>(new Map());
-  const hasTokenKeys = data?.items.some((k) => k.store === 'token') ?? false;
+  const generateDenied = deniedReason(role, 'keys.generate', 'generate keys');
+  const { filter, sort } = query;
 
-  // Token keys show their token's label (read from the tokens present; the serial when it is absent).
+  const [searchText, setSearchText] = useState(filter.search ?? '');
+  const [debouncedSearch] = useDebouncedValue(searchText.trim(), 250);
+  const [reload, setReload] = useState(0);
+  const [showFilters, setShowFilters] = useState(false);
+  const [selection, setSelection] = useState<Selection>(NO_SELECTION);
+  const [labels, setLabels] = useState<Map<string, string>>(new Map());
+  const [saving, setSaving] = useState(false);
+  const [viewName, setViewName] = useState('');
+  const [saveFailure, setSaveFailure] = useState<string | null>(null);
+  const [savedRevision, setSavedRevision] = useState(0);
+
+  const pages = useInventoryPages(filter, sort, reload);
+  const key = queryKey(filter, sort);
+  const total = pages.total ?? 0;
+
+  // A search set elsewhere (a drill-down, a saved view, a removed chip) shows in the field; only a
+  // change of the typed text sets the search, so a removed chip does not come back.
+  const filterRef = useRef(filter);
+  filterRef.current = filter;
+  const lastTyped = useRef(filter.search ?? '');
   useEffect(() => {
-    if (!hasTokenKeys) return;
+    setSearchText(filter.search ?? '');
+    lastTyped.current = filter.search ?? '';
+  }, [filter.search]);
+  useEffect(() => {
+    if (debouncedSearch === lastTyped.current) return;
+    lastTyped.current = debouncedSearch;
+    setQuery({ filter: withSearch(filterRef.current, debouncedSearch) });
+  }, [debouncedSearch, setQuery]);
+
+  // A new query, a new selection.
+  useEffect(() => setSelection(NO_SELECTION), [key, reload]);
+
+  // Token keys show their token's label (the serial when the token is absent).
+  useEffect(() => {
     let live = true;
     void tokenLabels().then((m) => live && setLabels(m));
     return () => {
       live = false;
     };
-  }, [hasTokenKeys, tokenRevision]);
+  }, [tokenRevision]);
 
-  useEffect(() => {
-    if (debouncedSearch !== query.search) setQuery({ search: debouncedSearch, offset: 0 });
-  }, [debouncedSearch, query.search, setQuery]);
+  // The table fills the window below its own top edge.
+  const { height: vh } = useViewportSize();
+  const tableTop = useRef<HTMLDivElement>(null);
+  const [tableHeight, setTableHeight] = useState(480);
+  useLayoutEffect(() => {
+    const top = tableTop.current?.getBoundingClientRect().top ?? 300;
+    setTableHeight(Math.max(280, Math.floor((vh || window.innerHeight) - top - 24)));
+  }, [vh, showFilters, selection, pages.total, filter]);
 
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    api
-      .call('keys.list', {
-        offset: query.offset,
-        limit: query.limit,
-        sort: query.sort,
-        direction: query.direction,
-        ...(query.search ? { search: query.search } : {}),
-      })
-      .then(
-        (result) => {
-          if (!live) return;
-          // A page past the end (keys went away): go back to the last page that has keys.
-          if (result.items.length === 0 && result.total > 0 && query.offset > 0) {
-            setQuery({ offset: (pageCount(result.total, query.limit) - 1) * query.limit });
-            return;
-          }
-          setData(result);
-          setCache(result);
-          setFailure(null);
-          setLoading(false);
-        },
-        (err: unknown) => {
-          if (!live || handleSessionError(err)) return;
-          setFailure(errorMessage(err));
-          setLoading(false);
-        },
-      );
-    return () => {
-      live = false;
-    };
-  }, [query, reload, setCache, setQuery]);
+  const cols = useMemo(() => columns(labels), [labels]);
+  const rowAttributes = useCallback((r: InventoryRow) => ({ 'data-testid': 'key-row', 'data-key-id': r.id }), []);
+  const onOpen = useCallback((r: InventoryRow) => navigate({ name: 'key', id: r.id }), [navigate]);
+  const onSort = useCallback((field: string) => setQuery({ sort: toggleSort(sort, field as typeof sort.field) }), [setQuery, sort]);
 
-  const toggleSort = (field: SortField) => {
-    if (query.sort === field) setQuery({ direction: query.direction === 'asc' ? 'desc' : 'asc', offset: 0 });
-    else setQuery({ sort: field, direction: field === 'createdAt' ? 'desc' : 'asc', offset: 0 });
-  };
+  const chips = filterChips(filter, labels);
+  const emptyVault = pages.total === 0 && isEmptyFilter(filter) && !searchText.trim();
 
-  const open = (key: KeySummary) => navigate({ name: 'key', id: key.id });
-  const onRowKey = (e: KeyboardEvent<HTMLTableRowElement>, key: KeySummary) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      open(key);
+  const saveView = async () => {
+    setSaveFailure(null);
+    try {
+      const v = await api.call('inventory.views.save', { name: viewName, filter, sort });
+      notify({ color: 'green', title: 'View saved', message: `“${v.name}” is in Saved views for everyone using this vault.` });
+      setSaving(false);
+      setViewName('');
+      setSavedRevision((n) => n + 1);
+    } catch (err) {
+      if (!handleSessionError(err)) setSaveFailure(errorMessage(err));
     }
   };
 
-  const page = Math.floor(query.offset / query.limit) + 1;
-  const pages = data ? pageCount(data.total, query.limit) : 1;
-  const emptyVault = data !== null && data.total === 0 && !query.search && !searchText.trim();
+  const selectionProps = {
+    isSelected: (r: InventoryRow) => isSelected(selection, r.id),
+    toggle: (r: InventoryRow, index: number, range: boolean) => setSelection((s) => toggleRow(s, r.id, index, range, (i) => pages.rowAt(i)?.id)),
+    all: headerState(selection, total),
+    toggleAll: () => setSelection((s) => (s.all || (!s.all && s.ids.size > 0) ? NO_SELECTION : { all: true, total })),
+  };
 
   return (
-    <Stack gap="md">
+    <Stack gap="sm">
       <Group justify="space-between" align="flex-end">
         <div>
           <PageTitle>Key inventory</PageTitle>
@@ -146,10 +289,8 @@ export function Inventory() {
         )}
       </Group>
 
-      {failure && (
-        <ErrorAlert title="The inventory could not be read" message={failure} onClose={() => setFailure(null)} />
-      )}
-      {failure && (
+      {pages.failure && <ErrorAlert title="The inventory could not be read" message={pages.failure} />}
+      {pages.failure && (
         <Group>
           <Button variant="default" size="xs" onClick={() => setReload((n) => n + 1)}>
             Try again
@@ -163,8 +304,8 @@ export function Inventory() {
           title="No keys yet"
           description={
             generateDenied
-              ? `This vault holds no keys yet. ${generateDenied} When an operator generates one, it appears here.`
-              : 'This vault holds no keys. Generate the first one: it starts in the Pre-active state, and you activate it when it is ready for use.'
+              ? `This vault holds no keys yet. ${generateDenied} When an operator generates or imports one, it appears here.`
+              : 'This vault holds no keys. Generate the first one (it starts Pre-active; you activate it when it is ready), discover the keys on a token, or fill a test vault with `custos demo seed --keys 10000`.'
           }
           data-testid="inventory-empty"
           py="xl"
@@ -177,144 +318,136 @@ export function Inventory() {
         </EmptyState>
       ) : (
         <>
-          <Group justify="space-between" align="flex-end">
-            <TextInput
-              label="Search keys"
-              placeholder="Name, fingerprint or KCV prefix"
-              leftSection={<IconSearch size={16} />}
-              value={searchText}
-              onChange={(e) => setSearchText(e.currentTarget.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Escape') setSearchText('');
-              }}
-              w={340}
-              maxLength={128}
-              rightSection={loading && data ? <Loader size="xs" /> : null}
-            />
-            <Text size="sm" c="dimmed" aria-live="polite" data-testid="inventory-range">
-              {data ? rangeLabel(query.offset, data.items.length, data.total) : ''}
+          <Group justify="space-between" align="flex-end" wrap="wrap" gap="sm">
+            <Group align="flex-end" gap="sm" wrap="wrap">
+              <TextInput
+                label="Search keys"
+                placeholder="Name, tag, fingerprint or KCV prefix"
+                leftSection={<IconSearch size={16} />}
+                value={searchText}
+                onChange={(e) => setSearchText(e.currentTarget.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Escape') setSearchText('');
+                }}
+                w={300}
+                maxLength={128}
+                rightSection={pages.loading ? <Loader size="xs" /> : null}
+              />
+              <Button variant={showFilters ? 'light' : 'default'} onClick={() => setShowFilters((v) => !v)} aria-expanded={showFilters} data-testid="toggle-filters">
+                Filters{chips.filter((c) => c.field !== 'search').length ? ` (${chips.filter((c) => c.field !== 'search').length})` : ''}
+              </Button>
+              <SavedViews current={String(savedRevision)} onSave={() => setSaving(true)} />
+            </Group>
+            <Text size="sm" c="dimmed" aria-live="polite" data-testid="inventory-count" data-total={pages.total ?? ''}>
+              {pages.total === null ? 'Counting…' : keysLabel(pages.total)}
+              {pages.tookMs !== null && pages.total !== null ? ` · ${Math.round(pages.tookMs)} ms in the core` : ''}
             </Text>
           </Group>
 
-          {!data ? (
-            <Center py="xl">
-              <Loader aria-label="Loading keys" />
-            </Center>
-          ) : (
-            <Table.ScrollContainer minWidth={760}>
-              <Table
-                aria-label="Key inventory"
-                highlightOnHover
-                verticalSpacing="sm"
-                striped={false}
-                aria-busy={loading}
-              >
-                <Table.Thead>
-                  <Table.Tr>
-                    {COLUMNS.map((col) => {
-                      const active = col.sort !== null && query.sort === col.sort;
-                      return (
-                        <Table.Th
-                          key={col.label}
-                          aria-sort={col.sort === null ? undefined : active ? (query.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
-                        >
-                          {col.sort === null ? (
-                            col.label
-                          ) : (
-                            <UnstyledButton className="custos-sort" onClick={() => toggleSort(col.sort as SortField)}>
-                              {col.label}
-                              <IconSort size={14} sortDirection={active ? query.direction : null} />
-                            </UnstyledButton>
-                          )}
-                        </Table.Th>
-                      );
-                    })}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {data.items.map((key) => (
-                    <Table.Tr
-                      key={key.id}
-                      className="custos-row"
-                      tabIndex={0}
-                      data-testid="key-row"
-                      data-key-id={key.id}
-                      onClick={() => open(key)}
-                      onKeyDown={(e) => onRowKey(e, key)}
-                    >
-                      <Table.Td fw={600}>{key.name}</Table.Td>
-                      <Table.Td>{algorithmLabel(key.algorithm)}</Table.Td>
-                      <Table.Td>{sizeLabel(key)}</Table.Td>
-                      <Table.Td>
-                        <StateBadge state={key.state} testId="key-state" />
-                      </Table.Td>
-                      <Table.Td data-testid="key-store-cell">
-                        {key.token ? (
-                          <Text size="sm" span style={{ whiteSpace: 'nowrap' }} title={`Token serial ${key.token.serial}`}>
-                            {storeLabel(key.store)}
-                            <Text span size="xs" c="dimmed" data-testid="key-token-label">
-                              {' · '}
-                              {labels.get(key.token.serial) || `serial ${key.token.serial}`}
-                            </Text>
-                          </Text>
-                        ) : (
-                          storeLabel(key.store)
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm" title={key.createdAt} style={{ whiteSpace: 'nowrap' }}>
-                          {formatDateTime(key.createdAt)}
-                        </Text>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                  {data.items.length === 0 && (
-                    <Table.Tr>
-                      <Table.Td colSpan={COLUMNS.length}>
-                        <Text c="dimmed" ta="center" py="md">
-                          No key name, fingerprint or KCV starts with <Code>{query.search || searchText}</Code>.{' '}
-                          <UnstyledButton
-                            c="blue"
-                            fz="inherit"
-                            td="underline"
-                            onClick={() => setSearchText('')}
-                          >
-                            Clear the search
-                          </UnstyledButton>
-                        </Text>
-                      </Table.Td>
-                    </Table.Tr>
-                  )}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
-
-          {data && data.total > 0 && (
-            <Group justify="space-between">
-              <NativeSelect
-                label="Rows per page"
-                data={PAGE_SIZES}
-                value={String(query.limit)}
-                onChange={(e) => setQuery({ limit: Number(e.currentTarget.value), offset: 0 })}
-                size="xs"
-                w={120}
-              />
-              {pages > 1 && (
-                <Pagination
-                  total={pages}
-                  value={page}
-                  onChange={(p) => setQuery({ offset: (p - 1) * query.limit })}
-                  aria-label="Inventory pages"
-                  getItemProps={(p) => ({ 'aria-label': `Page ${p}`, 'aria-current': p === page ? 'page' : undefined })}
-                  getControlProps={(control) => ({ 'aria-label': `${control} page` })}
-                  withEdges
-                />
-              )}
+          {chips.length > 0 && (
+            <Group gap={6} data-testid="filter-chips">
+              {chips.map((c) => (
+                <Pill key={c.field} withRemoveButton onRemove={() => setQuery({ filter: without(filter, c.field) })} removeButtonProps={{ 'aria-label': `Remove filter ${c.label}` }} data-testid="filter-chip">
+                  {c.label}
+                </Pill>
+              ))}
+              <Button size="compact-xs" variant="subtle" onClick={() => setQuery({ filter: {} })}>
+                Clear all
+              </Button>
             </Group>
           )}
+
+          {showFilters && (
+            <InventoryFilters
+              key={key}
+              filter={filter}
+              tokenLabels={labels}
+              onClose={() => setShowFilters(false)}
+              onApply={(f) => {
+                setQuery({ filter: f });
+                setShowFilters(false);
+              }}
+            />
+          )}
+
+          {(selection.all || selection.ids.size > 0) && (
+            <InventoryBulk
+              selection={selection}
+              filter={filter}
+              total={total}
+              onSelectAll={() => setSelection({ all: true, total })}
+              onClear={() => setSelection(NO_SELECTION)}
+              onDone={() => setReload((n) => n + 1)}
+            />
+          )}
+
+          <div ref={tableTop}>
+            <VirtualTable
+              label="Key inventory"
+              columns={cols}
+              count={total}
+              rowAt={pages.rowAt}
+              rowKey={(r) => r.id}
+              onRange={pages.onRange}
+              onOpen={onOpen}
+              sort={sort}
+              onSort={onSort}
+              selection={selectionProps}
+              rowAttributes={rowAttributes}
+              height={tableHeight}
+              rowHeight={ROW_PX}
+              busy={pages.loading}
+              resetKey={`${key}|${reload}`}
+              empty={
+                pages.loading ? (
+                  <Loader size="sm" aria-label="Loading keys" />
+                ) : (
+                  <Text c="dimmed" ta="center" py="md" data-testid="inventory-no-match">
+                    {filter.search ? (
+                      <>
+                        No key name, tag, fingerprint or KCV starts with <Code>{filter.search}</Code>
+                        {chips.length > 1 ? ' among the filtered keys' : ''}.{' '}
+                      </>
+                    ) : (
+                      'No key matches these filters. '
+                    )}
+                    <Button size="compact-sm" variant="subtle" onClick={() => setQuery({ filter: {} })}>
+                      Clear the search and filters
+                    </Button>
+                  </Text>
+                )
+              }
+            />
+          </div>
+          <Group justify="space-between">
+            <Text size="xs" c="dimmed">
+              ↑ ↓ Page Up/Down Home End move · Enter opens · Space selects (Shift+Space a range) · Ctrl+K jumps to a key or screen
+            </Text>
+            <Tooltip label="Read the inventory again">
+              <ActionIcon variant="subtle" aria-label="Reload the inventory" onClick={() => setReload((n) => n + 1)}>
+                ↻
+              </ActionIcon>
+            </Tooltip>
+          </Group>
         </>
       )}
+
+      <Modal opened={saving} onClose={() => setSaving(false)} title="Save this view">
+        <Stack gap="sm">
+          <Text size="sm">The filters and the sort, under a name everyone using this vault sees. A view with the same name is replaced.</Text>
+          <TextInput label="View name" data-autofocus value={viewName} maxLength={64} onChange={(e) => setViewName(e.currentTarget.value)} onKeyDown={(e) => e.key === 'Enter' && viewName.trim() && void saveView()} />
+          {saveFailure && <ErrorAlert title="The view was not saved" message={saveFailure} />}
+          <Group justify="flex-end" gap="xs">
+            <Button variant="default" onClick={() => setSaving(false)}>
+              Cancel
+            </Button>
+            <Button onClick={() => void saveView()} disabled={!viewName.trim()}>
+              Save view
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
     </Stack>
   );
 }
+

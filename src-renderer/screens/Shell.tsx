@@ -1,18 +1,21 @@
 import { useEffect, type ReactNode } from 'react';
-import { AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, Tooltip } from '@mantine/core';
+import { AppShell, Badge, Burger, Button, Group, Kbd, NavLink, ScrollArea, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { BrowserModeBanner, VersionLine } from '../components/common';
 import {
   IconCalendar,
   IconCheckList,
   IconChip,
+  IconDashboard,
   IconEye,
   IconKey,
   IconList,
   IconLock,
   IconLogout,
   IconPolicy,
+  IconReport,
   IconScroll,
+  IconSearch,
   IconSettings,
   IconShield,
   IconSignature,
@@ -20,12 +23,15 @@ import {
   IconUsers,
 } from '../components/icons';
 import { ThemeToggle } from '../components/ThemeToggle';
+import { CommandPalette, openPalette } from '../components/CommandPalette';
 import { roleLabel } from '../lib/format';
 import { AUDITOR_NOTE, can, type Action } from '../lib/permissions';
 import { lockVault, refreshPendingApprovals, signOut } from '../state/actions';
 import { useApp, type View } from '../state/store';
 import { watchTokens } from '../state/tokens';
 import { Approvals } from './Approvals';
+import { Dashboard } from './Dashboard';
+import { Reports } from './Reports';
 import { Audit } from './Audit';
 import { GenerateKey } from './GenerateKey';
 import { Inventory } from './Inventory';
@@ -43,6 +49,8 @@ const HEADER = 56;
 const BANNER = 34;
 
 const TITLES: Record<View['name'], string> = {
+  dashboard: 'Overview',
+  reports: 'Reports',
   inventory: 'Inventory',
   generate: 'Generate key',
   key: 'Key',
@@ -72,6 +80,7 @@ const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
   {
     label: 'Keys',
     items: [
+      { view: 'dashboard', label: 'Overview', icon: <IconDashboard />, needs: 'keys.read' },
       { view: 'inventory', label: 'Inventory', icon: <IconList />, needs: 'keys.read', also: ['key'] },
       { view: 'tasks', label: 'Tasks', icon: <IconCalendar />, needs: 'keys.read' },
       { view: 'generate', label: 'Generate key', icon: <IconKey />, needs: 'keys.generate' },
@@ -92,9 +101,21 @@ const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
   },
   {
     label: 'Oversight',
-    items: [{ view: 'audit', label: 'Audit', icon: <IconScroll />, needs: 'audit.read' }],
+    items: [
+      { view: 'audit', label: 'Audit', icon: <IconScroll />, needs: 'audit.read' },
+      { view: 'reports', label: 'Reports', icon: <IconReport />, needs: 'keys.read' },
+    ],
   },
 ];
+
+/** Other words a screen answers to in the command palette. */
+const PALETTE_KEYWORDS: Partial<Record<View['name'], string[]>> = {
+  dashboard: ['dashboard', 'charts', 'compliance'],
+  inventory: ['keys', 'search'],
+  reports: ['pdf', 'compliance', 'evidence'],
+  tasks: ['rotations', 'due'],
+  audit: ['trail', 'log'],
+};
 
 /** The console once a session exists: header, navigation by role, and the current view. */
 export function Shell() {
@@ -125,6 +146,11 @@ export function Shell() {
     closeNav();
   };
 
+  // The command palette offers the screens this role sees in the navigation.
+  const paletteScreens = NAV_GROUPS.flatMap((g) => g.items)
+    .filter((item) => can(role, item.needs))
+    .map((item) => ({ label: item.label, view: item.view, icon: item.icon, keywords: PALETTE_KEYWORDS[item.view] }));
+
   return (
     <AppShell header={{ height: headerHeight }} navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !navOpen } }} padding="lg">
       <AppShell.Header>
@@ -148,6 +174,11 @@ export function Shell() {
                 </Badge>
               </Group>
             )}
+            <Tooltip label="Jump to a screen or a key (Ctrl+K)" withArrow>
+              <Button variant="default" visibleFrom="md" leftSection={<IconSearch size={16} />} onClick={openPalette} data-testid="open-palette">
+                Go to… <Kbd size="xs" ml={6}>Ctrl K</Kbd>
+              </Button>
+            </Tooltip>
             <ThemeToggle />
             <Tooltip label="End your session; the vault stays unlocked for the next person to sign in" withArrow multiline maw={260}>
               <Button variant="default" leftSection={<IconLogout size={16} />} onClick={() => void signOut()}>
@@ -222,7 +253,14 @@ export function Shell() {
         </AppShell.Section>
       </AppShell.Navbar>
 
+      <CommandPalette
+        screens={paletteScreens}
+        onScreen={(v) => go({ name: v })}
+        onKey={(id) => go({ name: 'key', id })}
+      />
       <AppShell.Main>
+        {view.name === 'dashboard' && <Dashboard />}
+        {view.name === 'reports' && <Reports />}
         {view.name === 'inventory' && <Inventory />}
         {view.name === 'generate' && <GenerateKey key={view.tokenSerial ?? ''} presetToken={view.tokenSerial ?? null} />}
         {view.name === 'tokens' && <Tokens />}

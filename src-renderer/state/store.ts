@@ -1,10 +1,13 @@
 import { create } from 'zustand';
 import type { AppInfo, VaultStatus } from '../../src-shared/contract';
+import type { InventoryFilter, InventorySortField } from '../../src-shared/contract-inventory';
 import type { KeySummary } from '../../src-shared/keys';
 import { phaseFor } from '../lib/format';
 import type { KnownTokens } from '../lib/tokens';
 
 export type View =
+  | { name: 'dashboard' }
+  | { name: 'reports' }
   | { name: 'inventory' }
   | { name: 'generate'; /** Preset the form to generate on this token. */ tokenSerial?: string }
   | { name: 'tokens' }
@@ -19,14 +22,10 @@ export type View =
   | { name: 'ceremonies' }
   | { name: 'backups' };
 
-export type SortField = 'name' | 'algorithm' | 'state' | 'store' | 'createdAt';
-
+/** What the inventory shows: a filter (search included) and a sort, run by the core (issue 8). */
 export interface InventoryQuery {
-  offset: number;
-  limit: number;
-  sort: SortField;
-  direction: 'asc' | 'desc';
-  search: string;
+  filter: InventoryFilter;
+  sort: { field: InventorySortField; direction: 'asc' | 'desc' };
 }
 
 export type Boot =
@@ -85,13 +84,10 @@ export interface AppState {
   signedOut(status: VaultStatus): void;
 }
 
-export const DEFAULT_INVENTORY: InventoryQuery = {
-  offset: 0,
-  limit: 25,
-  sort: 'createdAt',
-  direction: 'desc',
-  search: '',
-};
+export const DEFAULT_INVENTORY: InventoryQuery = { filter: {}, sort: { field: 'createdAt', direction: 'desc' } };
+
+/** Where a fresh session starts: the overview of the estate. */
+export const LANDING_VIEW: View = { name: 'dashboard' };
 
 let noticeSeq = 0;
 
@@ -102,7 +98,7 @@ export const useApp = create<AppState>()((set) => ({
   status: null,
   lastUser: '',
   lockReason: null,
-  view: { name: 'inventory' },
+  view: LANDING_VIEW,
   inventory: DEFAULT_INVENTORY,
   inventoryCache: null,
   notice: null,
@@ -122,8 +118,8 @@ export const useApp = create<AppState>()((set) => ({
         status,
         lastUser: status.user?.name ?? s.lastUser,
         lockReason: unlocked ? null : s.lockReason,
-        // A fresh session starts at the inventory.
-        ...(unlocked && (!s.status || phaseFor(s.status) !== 'unlocked') ? { view: { name: 'inventory' } as View, inventory: DEFAULT_INVENTORY } : {}),
+        // A fresh session starts at the dashboard.
+        ...(unlocked && (!s.status || phaseFor(s.status) !== 'unlocked') ? { view: LANDING_VIEW, inventory: DEFAULT_INVENTORY } : {}),
       };
     }),
 
@@ -132,7 +128,7 @@ export const useApp = create<AppState>()((set) => ({
       status: s.status ? { ...s.status, unlocked: false, user: null } : s.status,
       lastUser: s.status?.user?.name ?? s.lastUser,
       lockReason: reason,
-      view: { name: 'inventory' },
+      view: LANDING_VIEW,
       inventory: DEFAULT_INVENTORY,
       inventoryCache: null,
       pendingApprovals: null,
@@ -162,7 +158,7 @@ export const useApp = create<AppState>()((set) => ({
       status,
       lastUser: '',
       lockReason: null,
-      view: { name: 'inventory' },
+      view: LANDING_VIEW,
       inventory: DEFAULT_INVENTORY,
       inventoryCache: null,
       pendingApprovals: null,

@@ -1,0 +1,280 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
+import { Box, Checkbox, Skeleton, Text, UnstyledButton } from '@mantine/core';
+import { elementScroll, observeElementOffset, useVirtualizer } from '@tanstack/react-virtual';
+import { moveIndex, rowTop, scrollScale } from '../lib/inventory-window';
+import { IconSort } from './icons';
+
+export interface VirtualColumn<T> {
+  id: string;
+  label: string;
+  /** A CSS grid track ("2fr", "120px", …). */
+  width: string;
+  /** The sort field this header sorts by; absent: not sortable. */
+  sort?: string;
+  render(row: T): ReactNode;
+  cellTestId?: string;
+}
+
+export interface VirtualSelection<T> {
+  isSelected(row: T): boolean;
+  toggle(row: T, index: number, range: boolean): void;
+  /** The header checkbox: 'all', 'some' or 'none' of the matching rows are selected. */
+  all: 'all' | 'some' | 'none';
+  toggleAll(): void;
+}
+
+interface Props<T> {
+  label: string;
+  columns: VirtualColumn<T>[];
+  /** Rows matching the query (the core's count, not the rows held here). */
+  count: number;
+  /** The row at an index, or undefined while its page is being fetched. */
+  rowAt(index: number): T | undefined;
+  rowKey(row: T): string;
+  /** Tells the owner which rows are in view (with overscan), so it fetches their pages. */
+  onRange(first: number, last: number): void;
+  onOpen(row: T): void;
+  sort: { field: string; direction: 'asc' | 'desc' } | null;
+  onSort(field: string): void;
+  selection?: VirtualSelection<T>;
+  /** Data attributes for a loaded row (e.g. data-testid, data-key-id). */
+  rowAttributes?(row: T): Record<string, string>;
+  height: number;
+  rowHeight?: number;
+  busy?: boolean;
+  /** Shown instead of rows when the count is 0. */
+  empty?: ReactNode;
+  /** Changes when the query changes: the table scrolls back to the top. */
+  resetKey?: string;
+}
+
+const HEADER_PX = 40;
+
+/**
+ * A table of any number of rows with a fixed row height. Only the rows in view exist in the DOM;
+ * their pages come from the owner (which asks the core). Past a few hundred thousand rows the
+ * browser's scroll height is capped, so the scrollbar is scaled (lib/inventory-window.ts) and
+ * the virtualizer works in unscaled coordinates. ARIA table roles keep it readable: the header
+ * cells are column headers with aria-sort, each row has its aria-rowindex among all rows.
+ *
+ * Keyboard: arrow keys, Page Up/Down, Home/End move between rows; Enter opens; Space selects.
+ */
+export function VirtualTable<T>(props: Props<T>) {
+  const { columns, count, rowAt, onRange, onOpen, selection, height, rowHeight = 40 } = props;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const bodyPx = Math.max(rowHeight, height - HEADER_PX);
+  const scale = scrollScale(count, rowHeight, bodyPx);
+  const scaleRef = useRef(scale);
+  scaleRef.current = scale;
+  const [active, setActive] = useState(0);
+  const focusPending = useRef(false);
+
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 8,
+    initialRect: { width: 1000, height: bodyPx },
+    // The element scrolls in real (scaled) pixels; the virtualizer thinks in row pixels.
+    observeElementOffset: (instance, cb) => observeElementOffset(instance, (offset, scrolling) => cb(offset * scaleRef.current.ratio, scrolling)),
+    scrollToFn: (offset, options, instance) => elementScroll(offset / scaleRef.current.ratio, options, instance),
+  });
+
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? -1;
+  useEffect(() => {
+    if (last >= first) onRange(first, last);
+  }, [first, last, onRange]);
+
+  // A new query starts at the top.
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+    setActive(0);
+  }, [props.resetKey]);
+
+  useEffect(() => {
+    if (active > count - 1 && count > 0) setActive(count - 1);
+  }, [active, count]);
+
+  useLayoutEffect(() => {
+    if (!focusPending.current) return;
+    const el = scrollRef.current?.querySelector<HTMLElement>(`[data-row-index="${active}"]`);
+    if (el) {
+      el.focus({ preventScroll: true });
+      focusPending.current = false;
+    }
+  });
+
+  const focusRow = useCallback(
+    (index: number) => {
+      setActive(index);
+      focusPending.current = true;
+      virtualizer.scrollToIndex(index, { align: 'auto' });
+    },
+    [virtualizer],
+  );
+
+  const indexOf = (target: EventTarget | null): number | null => {
+    const el = (target as HTMLElement | null)?.closest?.('[data-row-index]');
+    return el ? Number(el.getAttribute('data-row-index')) : null;
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const at = indexOf(e.target) ?? active;
+    if ((e.target as HTMLElement).tagName === 'INPUT' && e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    if (e.key === 'Enter') {
+      const row = rowAt(at);
+      if (row) {
+        e.preventDefault();
+        onOpen(row);
+      }
+      return;
+    }
+    if (e.key === ' ' && selection) {
+      const row = rowAt(at);
+      if (row) {
+        e.preventDefault();
+        selection.toggle(row, at, e.shiftKey);
+      }
+      return;
+    }
+    const next = moveIndex(at, e.key, count, Math.floor(bodyPx / rowHeight) - 1);
+    if (next !== null) {
+      e.preventDefault();
+      focusRow(next);
+    }
+  };
+
+  const grid = (selection ? 'minmax(0, 0.1fr) ' : '') + columns.map((c) => `minmax(0, ${c.width})`).join(' ');
+  const gridStyle: CSSProperties = { display: 'grid', gridTemplateColumns: grid, alignItems: 'center', columnGap: 12, padding: '0 12px' };
+  const offset = virtualizer.scrollOffset ?? 0;
+  // Selection cell: a div without a cell role, so the cells keep the column order of the headers.
+  const selectCell = (row: T | undefined, index: number) =>
+    selection ? (
+      <div onClick={(e) => e.stopPropagation()}>
+        {row ? (
+          <Checkbox
+            size="xs"
+            tabIndex={-1}
+            aria-label="Select this key"
+            checked={selection.isSelected(row)}
+            onChange={(e) => selection.toggle(row, index, (e.nativeEvent as MouseEvent).shiftKey === true)}
+          />
+        ) : null}
+      </div>
+    ) : null;
+
+  return (
+    <Box
+      role="table"
+      aria-label={props.label}
+      aria-rowcount={count + 1}
+      aria-busy={props.busy ?? false}
+      style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', overflow: 'hidden' }}
+    >
+      <div role="rowgroup">
+        <div
+          role="row"
+          aria-rowindex={1}
+          style={{ ...gridStyle, height: HEADER_PX, borderBottom: '1px solid var(--mantine-color-default-border)', background: 'var(--mantine-color-default-hover)' }}
+        >
+          {selection && (
+            <div>
+              <Checkbox
+                size="xs"
+                aria-label="Select all matching keys"
+                checked={selection.all === 'all'}
+                indeterminate={selection.all === 'some'}
+                onChange={() => selection.toggleAll()}
+                data-testid="select-all"
+              />
+            </div>
+          )}
+          {columns.map((c) => {
+            const sorted = c.sort !== undefined && props.sort?.field === c.sort;
+            return (
+              <div
+                key={c.id}
+                role="columnheader"
+                aria-sort={c.sort === undefined ? undefined : sorted ? (props.sort!.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
+                style={{ minWidth: 0 }}
+              >
+                {c.sort === undefined ? (
+                  <Text size="sm" fw={700} truncate="end">
+                    {c.label}
+                  </Text>
+                ) : (
+                  <UnstyledButton className="custos-sort" onClick={() => props.onSort(c.sort!)} fz="sm">
+                    {c.label}
+                    <IconSort size={14} sortDirection={sorted ? props.sort!.direction : null} />
+                  </UnstyledButton>
+                )}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      <div
+        ref={scrollRef}
+        role="rowgroup"
+        data-testid="virtual-scroll"
+        onKeyDown={onKeyDown}
+        onFocus={(e) => {
+          const i = indexOf(e.target);
+          if (i !== null && i !== active) setActive(i);
+        }}
+        style={{ height: count === 0 ? 'auto' : bodyPx, overflowY: 'auto', position: 'relative', contain: count === 0 ? undefined : 'strict' }}
+      >
+        {count === 0 ? (
+          <div role="row">
+            <div role="cell" style={{ padding: 16 }}>
+              {props.empty}
+            </div>
+          </div>
+        ) : (
+          <div style={{ height: scale.spacerPx, position: 'relative' }}>
+            {items.map((item) => {
+              const row = rowAt(item.index);
+              const top = rowTop(item.start, offset, scale);
+              const style: CSSProperties = { ...gridStyle, position: 'absolute', left: 0, right: 0, top, height: rowHeight, borderBottom: '1px solid var(--mantine-color-default-border)' };
+              if (!row) {
+                return (
+                  <div key={`p-${item.index}`} role="row" aria-rowindex={item.index + 2} data-row-index={item.index} tabIndex={item.index === active ? 0 : -1} data-testid="row-loading" style={style}>
+                    {selectCell(undefined, item.index)}
+                    {columns.map((c) => (
+                      <div key={c.id} role="cell">
+                        <Skeleton height={10} width="70%" radius="sm" animate={false} />
+                      </div>
+                    ))}
+                  </div>
+                );
+              }
+              return (
+                <div
+                  key={props.rowKey(row)}
+                  role="row"
+                  aria-rowindex={item.index + 2}
+                  aria-selected={selection ? selection.isSelected(row) : undefined}
+                  data-row-index={item.index}
+                  tabIndex={item.index === active ? 0 : -1}
+                  className="custos-row custos-vrow"
+                  onClick={() => onOpen(row)}
+                  style={style}
+                  {...props.rowAttributes?.(row)}
+                >
+                  {selectCell(row, item.index)}
+                  {columns.map((c) => (
+                    <div key={c.id} role="cell" data-testid={c.cellTestId} style={{ minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', fontSize: 'var(--mantine-font-size-sm)' }}>
+                      {c.render(row)}
+                    </div>
+                  ))}
+                </div>
+              );
+            })}
+          </div>
+        )}
+      </div>
+    </Box>
+  );
+}
