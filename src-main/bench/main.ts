@@ -16,4 +16,4 @@ if (!only || only === 'vault') {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-if (!only || only === 'pkcs11') printTable('PKCS#11 signatures (SoftHSM2, same token and key)', await pkcs11Bench({ rawChild: join(here, 'raw-pkcs11-child.mjs'), workerScript: join(here, 'pkcs11-worker.js'), seconds: quick ? 2 : 5 }));
+if (!only || only === 'pkcs11') printTable('PKCS#11 signatures (SoftHSM2, same token and key, one session each side)', await pkcs11Bench({ rawChild: join(here, 'raw-pkcs11-child.mjs'), workerScript: join(here, 'pkcs11-worker.js'), seconds: quick ? 1 : 2, rounds: quick ? 3 : 5 }));

@@ -15,6 +15,7 @@ import { gateGeneration, rotationTasks } from '../app/policy-service.js';
 import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
 import { KeyRepository, type KeyUseRecord } from './repository.js';
 import { generateSoftwareKey } from './software-generate.js';
+import { tokenChunks, vaultSigning, type SignRequest } from './sign-batch.js';
 import { hmacVerify, softwareSign, softwareVerify } from './software-sign.js';
 import { toJwk, toOpenSsh, toPem } from '../certs/public-key-export.js';
 import { createCsr } from '../certs/csr.js';
@@ -343,7 +344,8 @@ export class KeyService {
     return this.get(id);
   }
 
-  private checkUse(k: KeyUseRecord, op: KeyOperation, operation: string): void {
+  /** `pending`: uses already granted but not yet counted in the database (a signing batch in flight). */
+  private checkUse(k: KeyUseRecord, op: KeyOperation, operation: string, pending = 0): void {
     const ok = mayUse(k.state, k.usageMask, op);
     if (!ok.ok) this.refuse(operation, { op }, k.id, new CustosError('E_PERMISSION', `This key may not ${op}: ${ok.reason}.`));
     if (['sign', 'encrypt', 'wrap', 'mac-generate'].includes(op)) {
@@ -353,34 +355,107 @@ export class KeyService {
       }
     }
     const max = k.maxUses !== undefined ? k.maxUses : this.repo.maxUses(k.id);
-    if (max !== null && k.useCount >= max && ['sign', 'encrypt', 'wrap', 'mac-generate'].includes(op)) {
-      this.refuse(operation, { op, useCount: k.useCount, maxUses: max }, k.id, new CustosError('E_PERMISSION', `This key has reached its usage limit (${max} operations); rotate it.`));
+    if (max !== null && k.useCount + pending >= max && ['sign', 'encrypt', 'wrap', 'mac-generate'].includes(op)) {
+      this.refuse(operation, { op, useCount: k.useCount + pending, maxUses: max }, k.id, new CustosError('E_PERMISSION', `This key has reached its usage limit (${max} operations); rotate it.`));
     }
   }
 
+  /**
+   * Signs with the key's current version. Permission is checked at once; the rest happens in a
+   * batch with every other signature asked of the same key in the same turn (see sign-batch.ts):
+   * state, usage period and usage limit are checked against one read of the key's row (uses
+   * granted but not yet committed count against the limit), the token gets one request per chunk,
+   * and each signature's audit event commits with its use-count change before it is released.
+   */
   async sign(id: string, data: Buffer, mechanism?: SignMechanismId): Promise<{ signature: Buffer; mechanism: SignMechanismId }> {
     this.permit('keys.sign', 'key.sign', id);
-    const k = this.forUse(id);
-    const mech = mechanism ?? defaultSignMechanism(k.algorithm);
-    checkMechanism(k.family, mech);
-    this.checkUse(k, mech === 'hmac-sha256' ? 'mac-generate' : 'sign', 'key.sign');
-    let signature: Buffer;
-    if (k.token) {
-      const client = await this.tokenService().clientForUse(k.token.serial);
-      signature = Buffer.from(await client.sign({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, data));
-    } else {
-      const { material } = this.vault.openMaterial(id, k.version);
+    const signing = vaultSigning(this.vault);
+    return new Promise((resolve, reject) => {
+      let queue = signing.queues.get(id);
+      if (!queue) {
+        queue = [];
+        signing.queues.set(id, queue);
+        queueMicrotask(() => void this.signBatch(id));
+      }
+      queue.push({ data, mechanism, actor: this.vault.user.name, resolve, reject });
+    });
+  }
+
+  private async signBatch(id: string): Promise<void> {
+    const signing = vaultSigning(this.vault);
+    const queue = signing.queues.get(id) ?? [];
+    signing.queues.delete(id);
+    let k: KeyUseRecord;
+    try {
+      k = this.forUse(id);
+    } catch (e) {
+      for (const r of queue) r.reject(e);
+      return;
+    }
+    const byMechanism = new Map<SignMechanismId, SignRequest[]>();
+    for (const r of queue) {
       try {
-        signature = softwareSign(mech, material, data);
-      } finally {
-        wipe(material);
+        const mech = r.mechanism ?? defaultSignMechanism(k.algorithm);
+        checkMechanism(k.family, mech);
+        this.checkUse(k, mech === 'hmac-sha256' ? 'mac-generate' : 'sign', 'key.sign', signing.reserved.get(id) ?? 0);
+        signing.reserved.set(id, (signing.reserved.get(id) ?? 0) + 1);
+        const group = byMechanism.get(mech);
+        if (group) group.push(r);
+        else byMechanism.set(mech, [r]);
+      } catch (e) {
+        r.reject(e);
       }
     }
-    await this.vault.recordUse(
-      { actor: this.vault.user.name, operation: 'key.sign', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, dataSha256: createHash('sha256').update(data).digest('hex') } },
-      () => this.repo.countUse(id),
-    );
-    return { signature, mechanism: mech };
+    const work: Array<Promise<void>> = [];
+    for (const [mech, granted] of byMechanism) {
+      if (k.token) {
+        const ref = { serial: k.token.serial, ckaId: k.token.ckaId };
+        const client = this.tokenService().clientForUse(k.token.serial);
+        for (const chunk of tokenChunks(granted)) {
+          work.push(this.completeSigns(k, mech, chunk, client.then((c) => c.signMany(ref, mech, chunk.map((r) => r.data)))));
+        }
+      } else {
+        work.push(this.completeSigns(k, mech, granted, Promise.resolve().then(() => this.softwareSignMany(k, mech, granted))));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  private softwareSignMany(k: KeyUseRecord, mech: SignMechanismId, granted: readonly SignRequest[]): Buffer[] {
+    const { material } = this.vault.openMaterial(k.id, k.version);
+    try {
+      return granted.map((r) => softwareSign(mech, material, r.data));
+    } finally {
+      wipe(material);
+    }
+  }
+
+  /** Records the signatures (one event each, one use-count change, one transaction) and only then releases them. */
+  private async completeSigns(k: KeyUseRecord, mech: SignMechanismId, granted: readonly SignRequest[], signatures: Promise<Uint8Array[]>): Promise<void> {
+    const reserved = vaultSigning(this.vault).reserved;
+    let release = granted.length;
+    const unreserve = () => {
+      const left = (reserved.get(k.id) ?? 0) - release;
+      if (left > 0) reserved.set(k.id, left);
+      else reserved.delete(k.id);
+      release = 0;
+    };
+    try {
+      const sigs = await signatures;
+      const events = granted.map((r) => ({
+        actor: r.actor, operation: 'key.sign', keyId: k.id, keyVersion: k.version, outcome: 'success' as const,
+        details: { mechanism: mech, store: k.store, dataSha256: createHash('sha256').update(r.data).digest('hex') },
+      }));
+      // Inside the transaction the counted uses replace the reservation, so the limit never sees them twice or not at all.
+      await this.vault.recordUse(events, () => {
+        this.repo.countUses(k.id, granted.length);
+        unreserve();
+      });
+      for (let i = 0; i < granted.length; i++) granted[i]!.resolve({ signature: Buffer.from(sigs[i]!.buffer, sigs[i]!.byteOffset, sigs[i]!.byteLength), mechanism: mech });
+    } catch (e) {
+      unreserve();
+      for (const r of granted) r.reject(e);
+    }
   }
 
   async verify(id: string, data: Buffer, signature: Buffer, mechanism?: SignMechanismId, version?: number): Promise<{ valid: boolean; mechanism: SignMechanismId }> {

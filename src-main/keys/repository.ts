@@ -279,6 +279,11 @@ export class KeyRepository {
     sql(this.db, 'UPDATE keys SET use_count = use_count + 1 WHERE id = ?').run(id);
   }
 
+  /** Counts `n` uses at once (a batch of signatures recorded together). */
+  countUses(id: string, n: number): void {
+    sql(this.db, 'UPDATE keys SET use_count = use_count + ? WHERE id = ?').run(n, id);
+  }
+
   insertMaterial(keyId: string, version: number, purpose: string, sealed: { nonce: Buffer; box: Buffer }): void {
     this.db.prepare('INSERT INTO key_material (key_id, version, purpose, nonce, box) VALUES (?, ?, ?, ?, ?)').run(keyId, version, purpose, sealed.nonce, sealed.box);
   }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { CustosError } from '../errors.js';
 import { ModuleAllowlist } from './allowlist.js';
 import { Pkcs11Executor } from './executor.js';
@@ -28,6 +29,8 @@ export interface Pkcs11Transport {
   /** Stops the executor's thread (or drops the inline executor). */
   terminate(): Promise<void>;
   readonly alive: boolean;
+  /** How busy the executor's thread has been (for benchmarks); null when it runs on the caller's thread. */
+  utilization(): EventLoopUtilization | null;
 }
 
 /**
@@ -75,6 +78,10 @@ export class WorkerTransport implements Pkcs11Transport {
 
   get alive(): boolean {
     return this.exitError === null;
+  }
+
+  utilization(): EventLoopUtilization | null {
+    return this.worker.performance.eventLoopUtilization();
   }
 
   private stop(reason: CustosError): void {
@@ -134,6 +141,10 @@ export class InlineTransport implements Pkcs11Transport {
     return this.executor !== null;
   }
 
+  utilization(): EventLoopUtilization | null {
+    return null;
+  }
+
   async request(op: Pkcs11Op, args: unknown[]): Promise<unknown> {
     await Promise.resolve();
     if (!this.executor) throw new CustosError('E_INTERNAL', 'The PKCS#11 module was closed.');
@@ -186,6 +197,11 @@ export class TokenClient implements AsyncApi<Omit<Pkcs11Api, 'close'>> {
       throw e;
     }
     return client;
+  }
+
+  /** How busy the module's worker thread has been (for benchmarks); null for the inline transport. */
+  threadUtilization(): EventLoopUtilization | null {
+    return this.transport.utilization();
   }
 
   /** False once the worker stopped (crash or close); open a new client to continue. */
@@ -241,6 +257,9 @@ export class TokenClient implements AsyncApi<Omit<Pkcs11Api, 'close'>> {
   }
   sign(ref: TokenKeyRef, mechanism: SignMechanism, data: Uint8Array, options?: SignOptions): Promise<Uint8Array> {
     return this.call('sign', ref, mechanism, data, options);
+  }
+  signMany(ref: TokenKeyRef, mechanism: SignMechanism, data: Uint8Array[], options?: SignOptions): Promise<Uint8Array[]> {
+    return this.call('signMany', ref, mechanism, data, options);
   }
   verify(ref: TokenKeyRef, mechanism: SignMechanism, data: Uint8Array, signature: Uint8Array, options?: SignOptions): Promise<boolean> {
     return this.call('verify', ref, mechanism, data, signature, options);

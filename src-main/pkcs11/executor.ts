@@ -227,6 +227,15 @@ export class Pkcs11Executor implements Pkcs11Api {
     return tokens.run(serial, { action: 'sign', mechanism }, (st, session) => ops.sign(mod.lib, session, st, id, mechanism, input, options));
   }
 
+  signMany(ref: TokenKeyRef, mechanism: SignMechanism, data: Uint8Array[], options?: SignOptions): Uint8Array[] {
+    const { mod, tokens } = this.m;
+    const { serial, id } = refOf(ref);
+    if (!Array.isArray(data) || data.length === 0) throw new CustosError('E_INPUT', 'signMany needs a non-empty list of data to sign.');
+    const inputs = data.map((d) => bytes(d, 'The data to sign'));
+    tokens.requireLogin(tokens.token(serial), 'sign');
+    return tokens.run(serial, { action: 'sign', mechanism }, (st, session) => ops.signMany(mod.lib, session, st, id, mechanism, inputs, options));
+  }
+
   verify(ref: TokenKeyRef, mechanism: SignMechanism, data: Uint8Array, signature: Uint8Array, options?: SignOptions): boolean {
     const { mod, tokens } = this.m;
     const { serial, id } = refOf(ref);

@@ -127,14 +127,37 @@ export function sign(
   data: Uint8Array,
   options: SignOptions = {},
 ): Uint8Array {
+  return signMany(lib, session, state, ckaId, mechanism, [data], options)[0]!;
+}
+
+/**
+ * Several signatures with one key and mechanism: the key is looked up and checked once, one
+ * output buffer serves every C_Sign (each result is copied out of it), so a batch costs the
+ * token's work and little else.
+ */
+export function signMany(
+  lib: Pkcs11Lib,
+  session: Handle,
+  state: TokenState,
+  ckaId: Buffer,
+  mechanism: SignMechanism,
+  data: readonly Uint8Array[],
+  options: SignOptions = {},
+): Uint8Array[] {
   const s = signSpec(mechanism);
   const key = keyFor(lib, session, state, ckaId, s.secret ? [CKO.SECRET_KEY] : [CKO.PRIVATE_KEY], s.keyTypes, `sign with ${mechanism}`);
-  const input = s.prehash ? digest(s.prehash, data) : Buffer.from(data);
-  lib.C_SignInit(session, mech(s.ckm, s.parameter?.()), key.handle);
-  const out = lib.C_Sign(session, input, Buffer.alloc(OUT_MAX));
-  const sig = new Uint8Array(out);
-  if (s.prehash && options.ecdsaFormat !== 'raw') return ecdsaRawToDer(sig);
-  return sig;
+  const m = mech(s.ckm, s.parameter?.());
+  const out = Buffer.allocUnsafe(OUT_MAX);
+  const der = s.prehash !== undefined && options.ecdsaFormat !== 'raw';
+  const results: Uint8Array[] = new Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const d = data[i]!;
+    const input = s.prehash ? digest(s.prehash, d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    lib.C_SignInit(session, m, key.handle);
+    const sig = lib.C_Sign(session, input, out);
+    results[i] = der ? ecdsaRawToDer(sig) : new Uint8Array(sig);
+  }
+  return results;
 }
 
 /** True when the signature verifies; false when it does not (including malformed signatures). */

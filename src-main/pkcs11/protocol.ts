@@ -45,6 +45,8 @@ export interface Pkcs11Api {
   discover(serial: string): TokenKeyRecord[];
   readKey(ref: TokenKeyRef): TokenKeyRecord;
   sign(ref: TokenKeyRef, mechanism: SignMechanism, data: Uint8Array, options?: SignOptions): Uint8Array;
+  /** Several signatures with one key and mechanism in one request (one thread hop for a batch); all or nothing. */
+  signMany(ref: TokenKeyRef, mechanism: SignMechanism, data: Uint8Array[], options?: SignOptions): Uint8Array[];
   verify(ref: TokenKeyRef, mechanism: SignMechanism, data: Uint8Array, signature: Uint8Array, options?: SignOptions): boolean;
   encrypt(ref: TokenKeyRef, mechanism: CipherMechanism, plaintext: Uint8Array, options?: CipherOptions): EncryptResult;
   decrypt(ref: TokenKeyRef, mechanism: CipherMechanism, ciphertext: Uint8Array, options?: CipherOptions): Uint8Array;
@@ -78,6 +80,7 @@ export const PKCS11_OPS = [
   'discover',
   'readKey',
   'sign',
+  'signMany',
   'verify',
   'encrypt',
   'decrypt',

@@ -153,18 +153,45 @@ export function publicKeyPartsFromSpki(spki: Uint8Array): PublicKeyParts {
   throw new CustosError('E_UNSUPPORTED', 'The public key given is of a type Custos cannot place on a token.');
 }
 
-/** Raw r||s (what CKM_ECDSA returns) → DER ECDSA-Sig-Value (what openssl and X.509 use). */
+/** DER length octets (short form below 128, else 0x81/0x82 long form; ECDSA values stay far below 64 KiB). */
+function derLength(n: number): number[] {
+  return n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+}
+
+/**
+ * Raw r||s (what CKM_ECDSA returns) → DER ECDSA-Sig-Value (what openssl and X.509 use). Written
+ * out by hand: it runs once per token signature, and a generic ASN.1 encoder cost more than a
+ * fifth of the worker's time per ECDSA P-256 signature.
+ */
 export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   if (raw.byteLength === 0 || raw.byteLength % 2 !== 0) throw new CustosError('E_CRYPTO', 'The token returned an ECDSA signature of odd length.');
   const half = raw.byteLength / 2;
-  // r and s are unsigned: drop leading zero bytes, and keep one zero byte before a set high bit so
-  // asn1js (which reads valueHex as two's complement) encodes the positive integer.
-  const toInt = (b: Uint8Array) => {
-    const v = stripLeadingZeros(b);
-    return new asn1js.Integer({ valueHex: v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v });
+  // r and s are unsigned: drop leading zero bytes (keeping one for zero), and put one zero byte
+  // before a set high bit so the INTEGER stays positive.
+  const span = (from: number): { start: number; pad: number; len: number } => {
+    let start = from;
+    while (start < from + half - 1 && raw[start] === 0) start++;
+    const pad = raw[start]! & 0x80 ? 1 : 0;
+    return { start, pad, len: from + half - start + pad };
   };
-  const seq = new asn1js.Sequence({ value: [toInt(raw.subarray(0, half)), toInt(raw.subarray(half))] });
-  return new Uint8Array(seq.toBER());
+  const r = span(0);
+  const s = span(half);
+  const rLen = derLength(r.len);
+  const sLen = derLength(s.len);
+  const body = 2 + rLen.length + r.len + sLen.length + s.len;
+  const seqLen = derLength(body);
+  const out = new Uint8Array(1 + seqLen.length + body);
+  let o = 0;
+  out[o++] = 0x30;
+  for (const b of seqLen) out[o++] = b;
+  for (const [int, len, from] of [[r, rLen, 0], [s, sLen, half]] as const) {
+    out[o++] = 0x02;
+    for (const b of len) out[o++] = b;
+    if (int.pad) out[o++] = 0;
+    out.set(raw.subarray(int.start, from + half), o);
+    o += from + half - int.start;
+  }
+  return out;
 }
 
 /** DER ECDSA-Sig-Value → raw r||s with each half `fieldBytes` long; null when it is not one. */

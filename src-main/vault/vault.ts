@@ -517,9 +517,10 @@ export class UnlockedVault {
    * together are committed together in one transaction (group commit), with synchronous=NORMAL:
    * a record survives a crash of Custos, but the last moments of usage records can be lost to a
    * power failure — unlike state changes, which always commit with a full fsync. The promise
-   * settles when the record is committed; callers release the result only then.
+   * settles when the record is committed; callers release the result only then. A batch of uses
+   * (several signatures made together) passes its events as a list with one `apply`.
    */
-  recordUse(event: AuditInput, apply: () => void): Promise<void> {
+  recordUse(event: AuditInput | readonly AuditInput[], apply: () => void): Promise<void> {
     this.assertOpen();
     return new Promise((resolve, reject) => {
       this.usageQueue.push({ event, apply, resolve, reject });
@@ -530,7 +531,7 @@ export class UnlockedVault {
     });
   }
 
-  private usageQueue: Array<{ event: AuditInput; apply: () => void; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private usageQueue: Array<{ event: AuditInput | readonly AuditInput[]; apply: () => void; resolve: () => void; reject: (e: unknown) => void }> = [];
   private usageFlushScheduled = false;
 
   private flushUsage(): void {
@@ -544,10 +545,13 @@ export class UnlockedVault {
     try {
       this.db.pragma('synchronous = NORMAL');
       this.db.transaction(() => {
+        const events: AuditInput[] = [];
         for (const b of batch) {
           b.apply();
-          this.audit.append(b.event);
+          if (Array.isArray(b.event)) events.push(...(b.event as readonly AuditInput[]));
+          else events.push(b.event as AuditInput);
         }
+        this.audit.appendMany(events);
       })();
       for (const b of batch) b.resolve();
     } catch (e) {

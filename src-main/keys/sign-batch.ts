@@ -1,0 +1,53 @@
+import type { SignMechanismId } from '../../src-shared/contract.js';
+import type { UnlockedVault } from '../vault/vault.js';
+
+/**
+ * Signatures are batched per key: requests made in the same turn of the event loop are checked
+ * against one read of the key's row, sent to the token as one request (or signed in software
+ * with the material opened once), and recorded in one group-commit transaction with one audit
+ * event each. See KeyService.sign.
+ */
+export interface SignRequest {
+  data: Buffer;
+  mechanism: SignMechanismId | undefined;
+  actor: string;
+  resolve: (r: { signature: Buffer; mechanism: SignMechanismId }) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * What one vault's signers share. It hangs off the vault, not a KeyService (the core makes a
+ * KeyService per request), because the usage limit is the vault's to keep: `reserved` counts uses
+ * granted but not yet counted in the database, and a grant needs useCount + reserved < maxUses.
+ */
+export interface VaultSigning {
+  queues: Map<string, SignRequest[]>;
+  reserved: Map<string, number>;
+}
+
+const perVault = new WeakMap<UnlockedVault, VaultSigning>();
+
+export function vaultSigning(vault: UnlockedVault): VaultSigning {
+  let s = perVault.get(vault);
+  if (!s) {
+    s = { queues: new Map(), reserved: new Map() };
+    perVault.set(vault, s);
+  }
+  return s;
+}
+
+/** Largest token request: bigger batches would keep callers waiting for the whole batch. */
+export const MAX_TOKEN_BATCH = 16;
+
+/**
+ * Splits granted signatures into token requests. Two or more requests for a batch let the token
+ * work on the next one while the main thread records the last one (hashes, MACs, commits), so the
+ * two threads overlap instead of taking turns.
+ */
+export function tokenChunks<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [items.slice()];
+  const size = Math.min(MAX_TOKEN_BATCH, Math.ceil(items.length / 2));
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
