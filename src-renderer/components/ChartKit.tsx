@@ -73,6 +73,7 @@ export function ChartLegend({ data, colorOf, onDrill, testId }: { data: readonly
           disabled={!d.filter}
           data-testid={`${testId}-item`}
           data-id={d.id}
+          data-label={d.label}
           data-count={d.count}
           aria-label={`${d.label}: ${d.count.toLocaleString('en')} keys${d.filter ? ', show them' : ''}`}
           px={6}

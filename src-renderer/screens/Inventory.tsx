@@ -242,7 +242,7 @@ export function Inventory() {
   }, [vh, showFilters, selection, pages.total, filter]);
 
   const cols = useMemo(() => columns(labels), [labels]);
-  const rowAttributes = useCallback((r: InventoryRow) => ({ 'data-testid': 'key-row', 'data-key-id': r.id }), []);
+  const rowAttributes = useCallback((r: InventoryRow) => ({ 'data-testid': 'key-row', 'data-key-id': r.id, 'data-fingerprint': r.fingerprint ?? r.kcv ?? '' }), []);
   const onOpen = useCallback((r: InventoryRow) => navigate({ name: 'key', id: r.id }), [navigate]);
   const onSort = useCallback((field: string) => setQuery({ sort: toggleSort(sort, field as typeof sort.field) }), [setQuery, sort]);
 

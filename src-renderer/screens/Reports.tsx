@@ -9,6 +9,7 @@ import { handleSessionError } from '../state/actions';
 
 type ReportResult = ChannelOutput<'report.compliance'>;
 type EvidenceResult = ChannelOutput<'report.evidence'>;
+type CbomResult = ChannelOutput<'analysis.exportCbom'>;
 
 function bytesText(n: number): string {
   if (n < 1024) return `${n} bytes`;
@@ -42,7 +43,8 @@ function AsOf({ value, onChange }: { value: string; onChange: (d: string) => voi
 export function Reports() {
   const [asOf, setAsOf] = useState(todayUtc());
   const [format, setFormat] = useState<'pdf' | 'json'>('pdf');
-  const [busy, setBusy] = useState<'report' | 'evidence' | null>(null);
+  const [busy, setBusy] = useState<'report' | 'evidence' | 'cbom' | null>(null);
+  const [cbom, setCbom] = useState<CbomResult | null>(null);
   const [report, setReport] = useState<ReportResult | null>(null);
   const [evidence, setEvidence] = useState<EvidenceResult | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
@@ -69,6 +71,19 @@ export function Reports() {
       setEvidence(await api.call('report.evidence', { asOf }));
     } catch (err) {
       if (!handleSessionError(err)) setFailure(failureOf('The evidence pack was not written', err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const runCbom = async () => {
+    setBusy('cbom');
+    setFailure(null);
+    setCbom(null);
+    try {
+      setCbom(await api.call('analysis.exportCbom', {}));
+    } catch (err) {
+      if (!handleSessionError(err)) setFailure(failureOf('The CBOM was not written', err));
     } finally {
       setBusy(null);
     }
@@ -163,6 +178,32 @@ export function Reports() {
                 </Table.Tbody>
               </Table>
             </Stack>
+          )}
+        </Stack>
+      </Paper>
+      <Paper withBorder radius="md" p="md">
+        <Stack gap="sm">
+          <Title order={3} size="h4">
+            Cryptographic bill of materials
+          </Title>
+          <Text size="sm" c="dimmed">
+            The whole inventory as a CycloneDX 1.6 CBOM: keys with their state, size and fingerprint, algorithms and certificates.
+          </Text>
+          <Group>
+            <Button variant="default" leftSection={<IconDownload size={16} />} onClick={() => void runCbom()} loading={busy === 'cbom'} disabled={busy !== null} data-testid="export-cbom">
+              Export CBOM
+            </Button>
+          </Group>
+          {cbom && (
+            <Group gap="xs" wrap="nowrap" data-testid="cbom-result">
+              <Text size="sm">
+                {cbom.components.toLocaleString('en')} components, {bytesText(cbom.bytes)}:
+              </Text>
+              <Text size="sm" className="custos-mono" data-testid="cbom-path">
+                {cbom.path}
+              </Text>
+              <CopyAction value={cbom.path} label="Copy path" compact />
+            </Group>
           )}
         </Stack>
       </Paper>
