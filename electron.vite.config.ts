@@ -18,6 +18,7 @@ export default defineConfig({
           'audit-verify-worker': resolve('src-main/audit/verify-worker.ts'),
           'pkcs11-worker': resolve('src-main/pkcs11/worker.ts'),
           'batch-gcd-worker': resolve('src-main/analysis/batch-gcd-worker.ts'),
+          'import-parse-worker': resolve('src-main/import/parse-worker.ts'),
         },
       },
     },
