@@ -2,6 +2,7 @@ import { createPublicKey, generateKeyPairSync, generatePrimeSync } from 'node:cr
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlgorithmId, KeyFamily } from '../../src-shared/keys.js';
 import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { KeyRepository } from '../keys/repository.js';
 import { KeyService } from '../keys/key-service.js';
@@ -46,7 +47,7 @@ describe('an analysis run over the whole inventory', () => {
     const aes = await new KeyService(v).generate({ name: 'clean-aes', algorithm: 'aes-128' });
     // A single-DES key recorded from elsewhere (no material: only its algorithm and size matter).
     new KeyRepository(v.db).insert({
-      id: 'de5de5de5de5de5de5de5de5de5de5de', name: 'legacy-des', algorithm: 'des', family: 'des', size: 56, curve: null, store: 'external', state: 'active',
+      id: 'de5de5de5de5de5de5de5de5de5de5de', name: 'legacy-des', algorithm: 'des' as AlgorithmId, family: 'des' as KeyFamily, size: 56, curve: null, store: 'external', state: 'active',
       createdAt: new Date().toISOString(), createdBy: 'test', fingerprint: null, kcv: '000000', spki: null, usageMask: 0x4, origin: 'imported', extractable: false, token: null,
     });
     // A certificate chain from openssl: a SHA-1 signed leaf whose CA key sits in the vault, not on a token.

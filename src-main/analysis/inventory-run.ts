@@ -7,7 +7,7 @@
 //   analyzeSnapshot(s, o)  — the checks, yielding to the event loop between keys, cancellable;
 //   persistAnalysis(v, r)  — replaces the stored findings of each source that ran and records
 //                            one audit event, in one transaction.
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPublicKey, X509Certificate, type JsonWebKey } from 'node:crypto';
 import { certificateFindings, type CertificateFacts, type CertKeyFacts } from '../certs/cert-findings.js';
 import { trustModel, type TrustModel } from '../certs/trust.js';
 import type { Db } from '../vault/database.js';

@@ -209,6 +209,14 @@ describe('the contract at the boundary', () => {
     'backups.recover': [{ packageText: '{}', custodians: [] }, { packageText: '{}', custodians: [{ person: { user: 'bob', passphrase: PASS } }] }],
     // issue 7 import channels (contract-discovery.ts)
     // issue 7 analysis channels (contract-analysis.ts)
+    'analysis.run': [{ expiryHorizonDays: 0 }, { jobId: 'bad id!' }, { blocklist: '/x' }],
+    'analysis.cancel': [{ all: true }],
+    'analysis.findings': [{ severity: 'fatal' }, { keyId: 'xyz' }, { limit: 0 }, { rule: 'Bad Rule' }, { certificateId: 'zz' }],
+    'analysis.summary': [{ x: 1 }],
+    'analysis.scanTls': [{ targets: [] }, { targets: 'a:1' }, { targets: ['a:1'], timeoutMs: 10 }, { targets: Array(257).fill('a:1') }],
+    'analysis.exportCbom': [{ path: '/etc/passwd' }],
+    'analysis.importCbom': [{ name: 'x' }, { name: '', content: '{}' }, { content: '{}' }],
+    'analysis.loadBlocklist': [{ path: 'relative/blocklist.dat' }, {}, { path: '/x\u0000y' }],
     // issue 8 channels (contract-inventory.ts)
     'inventory.query': [{ limit: 0 }, { limit: 201 }, { sort: { field: 'secret' } }, { filter: { states: ['melted'] } }, { filter: { stores: ['cloud'] } }, { filter: { tags: ['Bad Tag!'] } }, { filter: { ageDays: { min: -1 } } }, { filter: { due: { from: 'soon' } } }, { filter: { search: '' } }, { filter: { owner: 'x' } }, { offset: -1 }],
     'inventory.aggregates': [{ asOf: '2031-13-01' }, { compareAsOf: 'later' }, { extra: 1 }],

@@ -1,8 +1,124 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { analysisChannels } from '../../src-shared/contract-analysis.js';
+import type { Blocklist } from '../analysis/blocklist.js';
+import { readBlocklistFile } from '../analysis/blocklist-file.js';
+import { findingsBySeverityAndRule, listFindings } from '../analysis/findings-store.js';
+import { analyzeSnapshot, matchBlocklist, persistAnalysis, snapshotInventory } from '../analysis/inventory-run.js';
+import { exportCbom } from '../cbom/export.js';
+import { importCbom } from '../cbom/import.js';
+import { CustosError } from '../errors.js';
+import { fetchChains } from '../tls/fetch-chain.js';
+import { recordScan } from '../tls/record-scan.js';
+import { parseTargets } from '../tls/targets.js';
+import { requirePermission } from '../users/permissions.js';
 import type { CoreContext, HandlersFor } from './core-context.js';
 
-/** Handlers for the channels of contract-analysis.ts. */
+const isAbort = (e: unknown) => e instanceof Error && e.name === 'AbortError';
+
+/**
+ * Handlers for the channels of contract-analysis.ts. A run reads the inventory and writes its
+ * findings inside the serial queue, but computes outside it: the console stays usable, and
+ * 'analysis.cancel' (which does not queue) can stop it between keys or batch-GCD chunks.
+ */
 export function analysisHandlers(ctx: CoreContext): HandlersFor<typeof analysisChannels> {
-  void ctx;
-  return {};
+  let running: AbortController | null = null;
+  let blocklist: (Blocklist & { path: string }) | null = null;
+  const now = () => ctx.options.now?.() ?? new Date();
+
+  return {
+    'analysis.run': async (input) => {
+      if (running) throw new CustosError('E_CONFLICT', 'An analysis is already running. Wait for it or cancel it.');
+      const controller = new AbortController();
+      running = controller;
+      const jobId = input.jobId ?? `analysis-${Date.now()}`;
+      try {
+        const snapshot = await ctx.run((v) => {
+          requirePermission(v.user.role, 'keys.generate');
+          return snapshotInventory(v.db);
+        });
+        let last = -1;
+        const result = await analyzeSnapshot(snapshot, {
+          now: now(),
+          blocklist,
+          expiryHorizonDays: input.expiryHorizonDays,
+          signal: controller.signal,
+          onProgress: (fraction, label) => {
+            // At most one event per percent: a million keys must not flood the renderer.
+            const pct = Math.floor(fraction * 100);
+            if (pct === last) return;
+            last = pct;
+            ctx.emit('job.progress', { jobId, label, fraction });
+          },
+        });
+        controller.signal.throwIfAborted();
+        return await ctx.run((v) => persistAnalysis(v, result, v.user.name, blocklist ? { blocklistRecords: blocklist.records } : {}));
+      } catch (e) {
+        if (isAbort(e)) {
+          await ctx.run((v) => v.record({ actor: v.sessionUser?.name ?? null, operation: 'inventory.analyze', outcome: 'failed', details: { reason: 'cancelled' } })).catch(() => undefined);
+          throw new CustosError('E_CONFLICT', 'The analysis was cancelled; the previous findings are kept.');
+        }
+        throw e;
+      } finally {
+        if (running === controller) running = null;
+      }
+    },
+    'analysis.cancel': async () => {
+      if (!running) return { cancelled: false };
+      running.abort();
+      return { cancelled: true };
+    },
+    'analysis.findings': (input) =>
+      ctx.run((v) => {
+        requirePermission(v.user.role, 'keys.read');
+        return listFindings(v.db, input);
+      }),
+    'analysis.summary': () =>
+      ctx.run((v) => {
+        requirePermission(v.user.role, 'keys.read');
+        return { ...findingsBySeverityAndRule(v.db), blocklist: blocklist ? { records: blocklist.records, path: blocklist.path } : null };
+      }),
+    'analysis.scanTls': async (input) => {
+      const targets = parseTargets(input.targets);
+      await ctx.run((v) => requirePermission(v.user.role, 'keys.generate'));
+      const jobId = `tls-${Date.now()}`;
+      const results = await fetchChains(targets, { timeoutMs: input.timeoutMs, onResult: (_r, done) => ctx.emit('job.progress', { jobId, label: 'Scanning TLS endpoints', fraction: done / targets.length }) });
+      return ctx.run((v) => {
+        requirePermission(v.user.role, 'keys.generate');
+        const outcomes = recordScan(v, results);
+        v.record({ actor: v.user.name, operation: 'tls.scan', outcome: 'success', details: { targets: targets.map((t) => t.label).join(',').slice(0, 1000), recorded: outcomes.filter((o) => o.outcome === 'recorded').length, failed: outcomes.filter((o) => o.outcome === 'failed').length } });
+        return outcomes;
+      });
+    },
+    'analysis.exportCbom': () =>
+      ctx.run((v) => {
+        requirePermission(v.user.role, 'keys.read');
+        const bom = exportCbom(v.db, { now: now(), toolVersion: ctx.options.version });
+        const text = `${JSON.stringify(bom, null, 2)}\n`;
+        mkdirSync(ctx.exportDir, { recursive: true });
+        const path = join(ctx.exportDir, `cbom-${now().toISOString().replace(/[:.]/g, '-')}.cdx.json`);
+        writeFileSync(path, text, { mode: 0o600 });
+        const components = (bom.components as unknown[]).length;
+        v.record({ actor: v.user.name, operation: 'cbom.export', outcome: 'success', details: { path, components } });
+        return { path, components, bytes: Buffer.byteLength(text) };
+      }),
+    'analysis.importCbom': (input) =>
+      ctx.run((v) => {
+        requirePermission(v.user.role, 'keys.generate');
+        const r = importCbom(v, input.content, `cbom:${input.name}`);
+        v.record({ actor: v.user.name, operation: 'cbom.import', outcome: 'success', details: { file: input.name, components: r.components.length, imported: r.components.filter((c) => c.outcome === 'imported').length } });
+        return r;
+      }),
+    'analysis.loadBlocklist': async (input) => {
+      await ctx.run((v) => requirePermission(v.user.role, 'keys.generate'));
+      const list = readBlocklistFile(input.path, input.metadataPath);
+      return ctx.run((v) => {
+        requirePermission(v.user.role, 'keys.generate');
+        const result = matchBlocklist(snapshotInventory(v.db), list);
+        persistAnalysis(v, result, v.user.name, { blocklistRecords: list.records });
+        blocklist = list;
+        return { records: list.records, matches: result.findings.blocklist!.length };
+      });
+    },
+  };
 }
