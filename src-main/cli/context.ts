@@ -63,6 +63,7 @@ export const OPTIONS = {
   'mnemonics-file': { type: 'string' },
   'components-file': { type: 'string' },
   'share-files': { type: 'string' },
+  blocklist: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },

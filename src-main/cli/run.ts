@@ -14,6 +14,8 @@ import { sharesCombine, sharesSplit } from './commands/shares.js';
 import { backupCreate, backupRecover, backupVerifyShare } from './commands/backup.js';
 import { ceremonyList, ceremonyRun } from './commands/ceremony.js';
 import { analyze } from './commands/analyze.js';
+import { scanTls } from './commands/scan-tls.js';
+import { cbomExport, cbomImport } from './commands/cbom.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -67,7 +69,10 @@ Usage:
   custos [AUTH] backup recover PACKAGE (--mnemonics-file F | --components-file F | --share-files F1,F2 --share-passphrase-files P1,P2)
                [--token SERIAL]   (a token-wrapped backup is restored into that token)
      backup create of a token key needs --pin-file (it is wrapped on its token under the backup key)
-  custos [AUTH] analyze [--json]     weak-key checks (RSA, ROCA, shared primes, EC points) on every public key
+  custos [AUTH] analyze [--blocklist FILE] [--json]   every check over the inventory (weak RSA/EC/symmetric keys,
+               ROCA, shared primes, certificates, a badkeys blocklist); findings are stored and shown
+  custos [AUTH] scan-tls HOST:PORT… [--json]   record the chains these endpoints present (nothing else is contacted)
+  custos [AUTH] cbom export --out FILE | cbom import FILE   CycloneDX 1.6 CBOM of the inventory (public metadata)
   custos [AUTH] ceremony list
   custos [AUTH] ceremony run TEMPLATE --script FILE [--out DIR]   (a rehearsal answered by the script)
   custos shares split --secret-hex HEX --threshold M --shares N [--passphrase-file F]
@@ -150,10 +155,12 @@ const COMMANDS: Record<string, Command> = {
   'audit list': auditList,
   'audit verify': auditVerify,
   'audit export': auditExport,
+  'cbom export': cbomExport,
+  'cbom import': cbomImport,
 };
 
 /** Commands that are one word. */
-const SINGLE: Record<string, Command> = { init, unlock: unlockCheck, analyze };
+const SINGLE: Record<string, Command> = { init, unlock: unlockCheck, analyze, 'scan-tls': scanTls };
 
 export async function runCli(argv: string[], io: CliIo, version: string): Promise<number> {
   let values: Values;

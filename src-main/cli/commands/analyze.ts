@@ -1,18 +1,33 @@
-import { analyzeInventory } from '../../analysis/inventory-analysis.js';
+import { readBlocklistFile } from '../../analysis/blocklist-file.js';
+import { listFindings } from '../../analysis/findings-store.js';
+import { analyzeSnapshot, persistAnalysis, snapshotInventory } from '../../analysis/inventory-run.js';
 import { requirePermission } from '../../users/permissions.js';
 import { only, print, withVault, type Cli } from '../context.js';
 import { table } from '../format.js';
 
-/** analyze [--json]: weak-key checks on every public key, and shared primes across RSA keys. */
+/**
+ * analyze [--json] [--blocklist FILE]: every check over the whole inventory (weak keys, shared
+ * primes, symmetric keys, certificates, the blocklist when given); the findings are stored
+ * (replacing the previous run's) and printed. Factors are reported only as "factored".
+ */
 export async function analyze(cli: Cli): Promise<number> {
-  only(cli, []);
-  const results = await withVault(cli, async (v) => {
-    requirePermission(v.user.role, 'keys.read');
-    const r = await analyzeInventory(v.db);
-    v.record({ actor: v.user.name, operation: 'inventory.analyze', outcome: 'success', details: { keysWithFindings: r.length, findings: r.reduce((n, k) => n + k.findings.length, 0) } });
-    return r;
+  only(cli, ['blocklist']);
+  const blocklist = cli.values.blocklist ? readBlocklistFile(cli.values.blocklist) : null;
+  const out = await withVault(cli, async (v) => {
+    requirePermission(v.user.role, 'keys.generate');
+    const result = await analyzeSnapshot(snapshotInventory(v.db), {
+      now: v.now(),
+      blocklist,
+      onProgress: cli.values.json ? undefined : (f, label) => cli.io.stderr(`\r${label}… ${Math.floor(f * 100)}%   ${f === 1 ? '\n' : ''}`),
+    });
+    const summary = persistAnalysis(v, result, v.user.name, blocklist ? { blocklistRecords: blocklist.records } : {});
+    return { summary, findings: listFindings(v.db, { limit: 100_000 }).items };
   });
-  const rows = results.flatMap((k) => k.findings.map((f) => [f.severity, k.keyId, k.keyName, f.check, f.message]));
-  print(cli, results, results.length ? table(['SEVERITY', 'KEY', 'NAME', 'CHECK', 'FINDING'], rows) : 'No weak keys found.\n');
+  const rows = out.findings.map((f) => [f.severity, f.keyId ?? '—', f.keyName ?? f.certificateSubject ?? '—', f.rule, f.detail ?? f.title]);
+  const s = out.summary;
+  const head = `${s.keysAnalyzed} keys, ${s.certificatesAnalyzed} certificates analysed: ${s.findings} findings (${s.bySeverity.critical} critical, ${s.bySeverity.error} errors, ${s.bySeverity.warning} warnings).\n`;
+  // --json prints the stored findings (an array, empty when the inventory is clean); the summary goes to stderr.
+  if (cli.values.json) cli.io.stderr(head);
+  print(cli, out.findings, head + (rows.length ? table(['SEVERITY', 'KEY', 'NAME', 'RULE', 'FINDING'], rows) : 'No findings.\n'));
   return 0;
 }
