@@ -48,6 +48,8 @@ export interface ImportOptions {
   maxFileBytes?: number;
   parser?: FileParser;
   onProgress?: (done: number, total: number) => void;
+  /** importContents: zero each file's bytes once read (they may hold a private key in the clear). */
+  wipeInput?: boolean;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -198,6 +200,7 @@ export async function importContents(withVault: WithVault, files: ReadonlyArray<
     for (const [i, f] of files.entries()) {
       if (f.bytes.length > max) out.push({ path: f.name, outcome: 'unsupported', reason: `Not read: larger than the ${Math.round(max / 1024)} KiB limit for one file.`, format: null, items: [] });
       else out.push(await importOne(withVault, f.name, f.bytes, parser, { ...options, passphrases: { ...options.passphrases, ...(f.passphrase !== undefined ? { [f.name]: f.passphrase } : {}) } }));
+      if (options.wipeInput) wipe(f.bytes);
       options.onProgress?.(i + 1, files.length);
     }
   } finally {
