@@ -64,6 +64,8 @@ export const OPTIONS = {
   'components-file': { type: 'string' },
   'share-files': { type: 'string' },
   blocklist: { type: 'string' },
+  private: { type: 'boolean' },
+  'key-passphrase-file': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },

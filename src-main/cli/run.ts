@@ -16,6 +16,7 @@ import { ceremonyList, ceremonyRun } from './commands/ceremony.js';
 import { analyze } from './commands/analyze.js';
 import { scanTls } from './commands/scan-tls.js';
 import { cbomExport, cbomImport } from './commands/cbom.js';
+import { importCommand } from './commands/import.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -71,6 +72,9 @@ Usage:
      backup create of a token key needs --pin-file (it is wrapped on its token under the backup key)
   custos [AUTH] analyze [--blocklist FILE] [--json]   every check over the inventory (weak RSA/EC/symmetric keys,
                ROCA, shared primes, certificates, a badkeys blocklist); findings are stored and shown
+  custos [AUTH] import PATH… [--private] [--key-passphrase-file F] [--json]   key and certificate files and folders
+               (PEM/DER, PKCS#8/#1/#12/#7/#10, SEC1, OpenSSH, JWK/JWKS); one outcome per file; public parts
+               always, private keys into the vault only with --private (and the policy's leave)
   custos [AUTH] scan-tls HOST:PORT… [--json]   record the chains these endpoints present (nothing else is contacted)
   custos [AUTH] cbom export --out FILE | cbom import FILE   CycloneDX 1.6 CBOM of the inventory (public metadata)
   custos [AUTH] ceremony list
@@ -160,7 +164,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /** Commands that are one word. */
-const SINGLE: Record<string, Command> = { init, unlock: unlockCheck, analyze, 'scan-tls': scanTls };
+const SINGLE: Record<string, Command> = { init, unlock: unlockCheck, analyze, 'scan-tls': scanTls, import: importCommand };
 
 export async function runCli(argv: string[], io: CliIo, version: string): Promise<number> {
   let values: Values;
