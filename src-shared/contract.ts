@@ -7,6 +7,7 @@ import { approvalRequestSchema, dualControlPolicySchema, requestOutcomeSchema, R
 import { unlockMethodInfoSchema, userInfoSchema } from './people.js';
 import { roleSchema } from './users.js';
 import { LIFECYCLE_ACTIONS, revocationReasonSchema, usageMaskSchema } from './lifecycle.js';
+import { cardLoginInputSchema, setCardInputSchema, userCardSchema } from './cards.js';
 import { analysisChannels } from './contract-analysis.js';
 import { ceremoniesChannels } from './contract-ceremonies.js';
 import { discoveryChannels } from './contract-discovery.js';
@@ -183,6 +184,8 @@ export const channels = {
   'vault.lock': { input: empty, output: vaultStatusSchema },
   'session.login': { input: z.object({ user: userNameSchema, passphrase: z.string().min(1).max(1024) }).strict(), output: vaultStatusSchema },
   'session.logout': { input: empty, output: vaultStatusSchema },
+  /** Sign-in with a smart card (issue 4): the card signs a fresh challenge; see src-shared/cards.ts. */
+  'session.loginCard': { input: cardLoginInputSchema, output: vaultStatusSchema },
   'settings.get': { input: empty, output: settingsSchema },
   'settings.set': { input: settingsSchema.partial().strict(), output: settingsSchema },
   'users.list': { input: empty, output: z.array(userInfoSchema) },
@@ -193,6 +196,9 @@ export const channels = {
   'users.disable': { input: z.object({ name: userNameSchema }).strict(), output: requestOutcomeSchema },
   'users.setRole': { input: z.object({ name: userNameSchema, role: roleSchema }).strict(), output: requestOutcomeSchema },
   'users.changePassphrase': { input: z.object({ name: userNameSchema, newPassphrase: passphraseSchema }).strict(), output: requestOutcomeSchema },
+  'users.cards': { input: empty, output: z.array(userCardSchema) },
+  'users.setCard': { input: setCardInputSchema, output: requestOutcomeSchema },
+  'users.removeCard': { input: z.object({ name: userNameSchema }).strict(), output: requestOutcomeSchema },
   'methods.list': { input: empty, output: z.array(unlockMethodInfoSchema) },
   'methods.addPassphrase': { input: z.object({ user: userNameSchema, passphrase: passphraseSchema }).strict(), output: requestOutcomeSchema },
   'methods.setQuorum': {

@@ -194,6 +194,11 @@ describe('the contract at the boundary', () => {
     'audit.list': [{ limit: -5 }, { keyId: 'zz' }, { from: 'yesterday' }, { outcome: 'maybe' }],
     'audit.verify': [[1, 2]],
     'audit.export': [{ path: '/etc/passwd' }],
+    // issue 4 smart-card login channels (src-shared/cards.ts)
+    'session.loginCard': [{ user: 'alice', serial: 'x' }, { user: 'alice', serial: '', pin: '1234' }, { user: 'bad name!', serial: 'x', pin: '1234' }, { user: 'alice', serial: 'x', pin: '' }],
+    'users.cards': [{ all: true }],
+    'users.setCard': [{ name: 'bob', serial: 'x', key: 'ZZ', pin: '1234' }, { name: 'bob', serial: 'x', key: 'abc', pin: '1234' }, { name: 'bob', key: 'ab', pin: '1234' }, { name: 'bob', serial: 'x', key: 'ab' }],
+    'users.removeCard': [{}, { name: '' }, { name: 'bob', serial: 'x' }],
     // issue 6 channels (contract-ceremonies.ts)
     'ceremonies.templates': [{ all: true }, 'x'],
     'ceremonies.start': [{ templateId: 'root-ca-key-generation', participants: [] }, { templateId: 'Bad Id!', participants: [{ user: 'alice', role: 'ceremony-administrator' }], administrator: { user: 'alice', passphrase: PASS } }, { templateId: 'key-backup', participants: [{ user: 'alice', role: 'king' }], administrator: { user: 'alice', passphrase: PASS } }, { templateId: 'key-backup', participants: [{ user: 'alice', role: 'auditor' }], administrator: { user: 'alice' } }],

@@ -15,6 +15,7 @@ import { createTokenService, tokenSummary } from './token-setup.js';
 import { sealTokenInit } from './token-operations.js';
 import { requirePermission } from '../users/permissions.js';
 import { UserService } from '../users/user-service.js';
+import { CardService } from '../users/card-service.js';
 import { readHeader, vaultExists } from '../vault/header.js';
 import { MethodService } from '../vault/method-service.js';
 import { UnlockedVault } from '../vault/vault.js';
@@ -216,6 +217,11 @@ export function createCore(
         await v.login(input.user, input.passphrase);
         return status();
       }),
+    'session.loginCard': (input) =>
+      run(async (v) => {
+        await new CardService(v, tokenService).login(input);
+        return status();
+      }),
     'session.logout': () =>
       run((v) => {
         v.logout();
@@ -317,6 +323,9 @@ export function createCore(
     'users.disable': (input) => run((v) => new UserService(v).disable(input.name)),
     'users.setRole': (input) => run((v) => new UserService(v).setRole(input.name, input.role)),
     'users.changePassphrase': (input) => run((v) => new UserService(v).changePassphrase(input.name, input.newPassphrase)),
+    'users.cards': () => run((v) => new CardService(v, tokenService).list()),
+    'users.setCard': (input) => run((v) => new CardService(v, tokenService).register(input)),
+    'users.removeCard': (input) => run((v) => new CardService(v, tokenService).remove(input.name)),
     'methods.list': () => run((v) => new MethodService(v).list()),
     'methods.addPassphrase': (input) => run((v) => new MethodService(v).addPassphrase(input.user, input.passphrase)),
     'methods.setQuorum': (input) => run((v) => new MethodService(v).setQuorum(input.threshold, input.custodians)),

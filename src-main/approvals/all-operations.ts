@@ -1,3 +1,4 @@
+import { removeCardOperation, setCardOperation } from '../users/card-operations.js';
 import { addUserOperation, changePassphraseOperation, disableUserOperation, setRoleOperation } from '../users/user-operations.js';
 import { addPassphraseMethodOperation, addTokenMethodOperation, removeMethodOperation, setQuorumOperation } from '../vault/method-operations.js';
 import type { Operation, OperationRegistry } from './operations.js';
@@ -9,5 +10,5 @@ import { recoverBackupOperation, recoverToTokenOperation } from '../backup/backu
 
 /** Every operation that can go through a dual-control request. */
 export const OPERATIONS: OperationRegistry = new Map(
-  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, addTokenMethodOperation, removeMethodOperation, setDualControlPolicyOperation, initTokenOperation, destroyKeyOperation, setCompositionOperation, recoverBackupOperation, recoverToTokenOperation] as unknown as Array<Operation<never>>).map((o) => [o.kind, o]),
+  ([addUserOperation, disableUserOperation, setRoleOperation, changePassphraseOperation, addPassphraseMethodOperation, setQuorumOperation, addTokenMethodOperation, removeMethodOperation, setDualControlPolicyOperation, initTokenOperation, destroyKeyOperation, setCompositionOperation, recoverBackupOperation, recoverToTokenOperation, setCardOperation, removeCardOperation] as unknown as Array<Operation<never>>).map((o) => [o.kind, o]),
 );

@@ -9,7 +9,7 @@ import { wipe } from '../crypto/wipe.js';
 import { CustosError } from '../errors.js';
 import { AuditLog, type AuditInput } from '../audit/log.js';
 import { signingKeyFromSeed } from '../audit/signing.js';
-import { genesisHash, type ChainCheck } from '../audit/chain.js';
+import { genesisHash, type AuditDetails, type ChainCheck } from '../audit/chain.js';
 import { defaultVerifyWorker, verifyInWorkers } from '../audit/parallel-verify.js';
 import { delayAfter, drainFailures, recordFailure, recordSuccess, secondsUntilAllowed } from './auth-journal.js';
 import { openEncryptedDatabase, type Db } from './database.js';
@@ -354,6 +354,43 @@ export class UnlockedVault {
     const user = await this.authenticate(name, passphrase, 'login');
     this.userValue = user;
     this.record({ actor: user.name, operation: 'session.login', outcome: 'success', details: {} });
+    return user;
+  }
+
+  /**
+   * Starts a session for `name` proven by a smart card: `prove` makes the user's registered card
+   * sign a fresh challenge and verifies the signature (users/card-login.ts), throwing when it does
+   * not. The user must exist and be enabled. Every attempt is audited as session.login with method
+   * 'card' (never the PIN); failures count toward the same growing delay as wrong passphrases.
+   */
+  async loginWithCard(name: string, serial: string, prove: (user: VaultUser) => Promise<AuditDetails>): Promise<VaultUser> {
+    this.assertOpen();
+    const row = this.findUser(name);
+    const base = { method: 'card', serial };
+    const failed = (this.db.prepare('SELECT failed_attempts AS n, last_failed_at AS t FROM users WHERE name = ? COLLATE NOCASE').get(name) as { n: number; t: string | null } | undefined) ?? { n: 0, t: null };
+    if (row && failed.t) {
+      const wait = delayAfter(failed.n) - (this.now().getTime() - Date.parse(failed.t)) / 1000;
+      if (wait > 0) throw new CustosError('E_AUTH_FAILED', `Too many failed attempts for this user; try again in ${Math.ceil(wait)} s.`);
+    }
+    if (!row || row.disabled_at) {
+      this.record({ actor: name, operation: 'session.login', outcome: 'refused', details: { ...base, reason: row ? 'user disabled' : 'no such user' } });
+      throw new CustosError('E_AUTH_FAILED', row ? 'This user is disabled; ask an administrator.' : `No smart card is registered for ${name}. Sign in with a passphrase, or ask an administrator to register a card.`);
+    }
+    const user: VaultUser = { id: row.id, name: row.name, role: row.role };
+    let details: AuditDetails;
+    try {
+      details = await prove(user);
+    } catch (e) {
+      const counts = e instanceof CustosError && e.code === 'E_AUTH_FAILED';
+      this.change({ actor: row.name, operation: 'session.login', outcome: 'failed', details: { ...base, reason: e instanceof CustosError ? e.message : 'card error' } }, () => {
+        if (counts) this.db.prepare('UPDATE users SET failed_attempts = failed_attempts + 1, last_failed_at = ? WHERE id = ?').run(this.now().toISOString(), row.id);
+      });
+      throw e;
+    }
+    this.change({ actor: row.name, operation: 'session.login', outcome: 'success', details: { ...base, ...details } }, () => {
+      this.db.prepare('UPDATE users SET failed_attempts = 0, last_failed_at = NULL WHERE id = ?').run(row.id);
+    });
+    this.userValue = user;
     return user;
   }
 
