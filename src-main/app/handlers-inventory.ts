@@ -1,22 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { inventoryChannels } from '../../src-shared/contract-inventory.js';
-import { CustosError } from '../errors.js';
+import { requirePermission } from '../users/permissions.js';
+import { queryInventory } from '../inventory/query.js';
+import { inventoryAggregates } from '../inventory/aggregates.js';
+import { deleteView, listViews, saveView } from '../inventory/views.js';
+import { bulkApply } from '../inventory/bulk.js';
+import { writeComplianceReport } from '../report/write.js';
+import { writeEvidencePack } from '../report/evidence.js';
 import type { CoreContext, HandlersFor } from './core-context.js';
 
-const notYet = async (): Promise<never> => {
-  throw new CustosError('E_UNSUPPORTED', 'This inventory channel is being built (issue 8).');
-};
-
-/** Handlers for the channels of contract-inventory.ts. */
+/** Handlers for the channels of contract-inventory.ts: thin — the work is in src-main/inventory and src-main/report. */
 export function inventoryHandlers(ctx: CoreContext): HandlersFor<typeof inventoryChannels> {
-  void ctx;
+  const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
   return {
-    'inventory.query': notYet,
-    'inventory.aggregates': notYet,
-    'inventory.views.list': notYet,
-    'inventory.views.save': notYet,
-    'inventory.views.delete': notYet,
-    'inventory.bulk': notYet,
-    'report.compliance': notYet,
-    'report.evidence': notYet,
+    'inventory.query': (input) =>
+      ctx.run((v) => {
+        requirePermission(v.user.role, 'keys.read');
+        return queryInventory(v.db, input, v.now());
+      }),
+    'inventory.aggregates': (input) =>
+      ctx.run((v) => {
+        requirePermission(v.user.role, 'keys.read');
+        return inventoryAggregates(v.db, { now: v.now(), asOf: input.asOf, compareAsOf: input.compareAsOf });
+      }),
+    'inventory.views.list': () => ctx.run((v) => listViews(v)),
+    'inventory.views.save': (input) => ctx.run((v) => saveView(v, input, v.now())),
+    'inventory.views.delete': (input) => ctx.run((v) => ({ deleted: deleteView(v, input.id) })),
+    'inventory.bulk': (input) => ctx.run((v) => bulkApply(v, input.target, input.action, v.now())),
+    'report.compliance': (input) =>
+      ctx.run(async (v) => {
+        requirePermission(v.user.role, 'audit.export');
+        mkdirSync(ctx.exportDir, { recursive: true, mode: 0o700 });
+        const asOf = input.asOf ?? v.now().toISOString().slice(0, 10);
+        const path = join(ctx.exportDir, `custos-compliance-${v.vaultId.slice(0, 8)}-${asOf}-${stamp(v.now())}.${input.format}`);
+        const r = await writeComplianceReport(v, { path, asOf, format: input.format, pdf: input.format === 'pdf' ? ctx.pdf() : undefined });
+        return { path: r.path, format: r.format, bytes: r.bytes, asOf: r.asOf };
+      }),
+    'report.evidence': (input) =>
+      ctx.run(async (v) => {
+        mkdirSync(ctx.exportDir, { recursive: true, mode: 0o700 });
+        const asOf = input.asOf ?? v.now().toISOString().slice(0, 10);
+        return writeEvidencePack(v, { exportDir: ctx.exportDir, asOf, pdf: ctx.pdf(), toolVersion: ctx.options.version });
+      }),
   };
 }

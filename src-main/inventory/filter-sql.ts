@@ -1,0 +1,271 @@
+import type { ParsedInventoryFilter, InventorySortField } from '../../src-shared/contract-inventory.js';
+
+/**
+ * Turns an inventory filter into a WHERE clause over `keys k`, and a sort field into the ORDER BY
+ * columns of the index that serves it. Pure: the policy part of a finding filter (which groups
+ * of keys a rule fires for) is computed by the caller and passed in.
+ *
+ * Every condition is written so that an index of migration 0006 (or 0001) can serve it:
+ * nullable columns through their coalesce(…) expression indexes, names through the NOCASE index
+ * with a range instead of LIKE, fingerprints and tags as prefix ranges.
+ */
+
+export interface Clause {
+  sql: string;
+  params: unknown[];
+}
+
+/** The ten attributes of inventory_groups, as expressions over `keys k` (same order as the table's key). */
+export const GROUP_EXPRESSIONS = [
+  'k.algorithm',
+  'k.family',
+  'k.size',
+  "coalesce(k.curve, '')",
+  'k.usage_mask',
+  "coalesce(k.purpose, '')",
+  'k.store',
+  "coalesce(k.token_serial, '')",
+  'k.extractable',
+  'k.state',
+] as const;
+
+export type GroupTuple = [string, string, number, string, number, string, string, string, number, string];
+
+/** What the policy says about a finding filter: the groups whose static findings match, and matching cryptoperiod rules. */
+export interface PolicyMatch {
+  groups: GroupTuple[];
+  /** Cryptoperiod rule ids: keys with that due_rule and a due date on or before `now` match. */
+  cryptoperiodRules: string[];
+}
+
+export interface FilterContext {
+  now: Date;
+  /** Called only when the filter has a `finding` part. */
+  policyMatch?: (finding: NonNullable<ParsedInventoryFilter['finding']>) => PolicyMatch;
+}
+
+const DAY = 86_400_000;
+/** Sorts after every character a name can hold, for the upper end of a prefix range. */
+const TOP = String.fromCodePoint(0x10ffff);
+
+function marks(n: number): string {
+  return new Array(n).fill('?').join(', ');
+}
+
+/** An ISO date or instant as the instant string the columns hold (toISOString format). */
+export function instant(s: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00.000Z` : new Date(s).toISOString();
+}
+
+/** The columns whose filters inventory_groups can answer alone (counts without touching keys). */
+export function groupOnly(f: ParsedInventoryFilter): boolean {
+  const allowed = new Set(['states', 'algorithms', 'sizes', 'stores', 'purposes']);
+  return Object.entries(f).every(([k, v]) => v === undefined || allowed.has(k));
+}
+
+/** Conditions shared by keys and inventory_groups (only the column prefix differs). */
+function groupConditions(f: ParsedInventoryFilter, p: string, where: string[], params: unknown[], nullable: (col: string) => string): void {
+  if (f.states) {
+    where.push(`${p}state IN (${marks(f.states.length)})`);
+    params.push(...f.states);
+  }
+  if (f.algorithms) {
+    where.push(`${p}algorithm IN (${marks(f.algorithms.length)})`);
+    params.push(...f.algorithms);
+  }
+  if (f.sizes) {
+    where.push(`${p}size IN (${marks(f.sizes.length)})`);
+    params.push(...f.sizes);
+  }
+  if (f.stores) {
+    const ors: string[] = [];
+    const plain = f.stores.filter((s) => !s.startsWith('token:'));
+    if (plain.length) {
+      ors.push(`${p}store IN (${marks(plain.length)})`);
+      params.push(...plain);
+    }
+    const serials = f.stores.filter((s) => s.startsWith('token:')).map((s) => s.slice(6));
+    if (serials.length) {
+      ors.push(`(${p}store = 'token' AND ${nullable('token_serial')} IN (${marks(serials.length)}))`);
+      params.push(...serials);
+    }
+    where.push(`(${ors.join(' OR ')})`);
+  }
+  if (f.purposes) {
+    where.push(`${nullable('purpose')} IN (${marks(f.purposes.length)})`);
+    params.push(...f.purposes.map((x) => (x === 'none' ? '' : x)));
+  }
+}
+
+/** WHERE for inventory_groups (g.), for filters groupOnly() accepts. */
+export function groupWhere(f: ParsedInventoryFilter): Clause {
+  const where: string[] = ['g.n > 0'];
+  const params: unknown[] = [];
+  groupConditions(f, 'g.', where, params, (c) => `g.${c}`);
+  return { sql: `WHERE ${where.join(' AND ')}`, params };
+}
+
+/** A case-insensitive prefix as a NOCASE range [lo, hi). */
+function nocaseRange(prefix: string): [string, string] {
+  const lo = prefix.toLowerCase();
+  return [lo, lo + TOP];
+}
+
+/** The search text as a hex prefix (colons and spaces removed), or null when it is not hex. */
+export function hexPrefix(search: string): string | null {
+  const h = search.replace(/[:\s]/g, '').toLowerCase();
+  return /^[0-9a-f]{1,64}$/.test(h) ? h : null;
+}
+
+/** WHERE over `keys k` for any filter. */
+export function keysWhere(f: ParsedInventoryFilter, ctx: FilterContext): Clause {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  groupConditions(f, 'k.', where, params, (c) => `coalesce(k.${c}, '')`);
+  if (f.owners) {
+    const names = f.owners.map((o) => (o === null ? '' : o));
+    where.push(`coalesce(k.owner, '') COLLATE NOCASE IN (${marks(names.length)})`);
+    params.push(...names);
+  }
+  if (f.tags) {
+    where.push(`k.id IN (SELECT key_id FROM key_tags WHERE tag IN (${marks(f.tags.length)}))`);
+    params.push(...f.tags);
+  }
+  if (f.origins) {
+    const ors: string[] = [];
+    const plain = f.origins.filter((o) => o !== 'demo');
+    if (plain.length) {
+      ors.push(`k.origin IN (${marks(plain.length)})`);
+      params.push(...plain);
+    }
+    if (f.origins.includes('demo')) ors.push(`k.created_by = 'demo'`);
+    where.push(`(${ors.join(' OR ')})`);
+  }
+  if (f.ageDays) {
+    const now = ctx.now.getTime();
+    if (f.ageDays.min !== undefined) {
+      where.push('k.created_at <= ?');
+      params.push(new Date(now - f.ageDays.min * DAY).toISOString());
+    }
+    if (f.ageDays.max !== undefined) {
+      where.push('k.created_at > ?');
+      params.push(new Date(now - f.ageDays.max * DAY).toISOString());
+    }
+  }
+  if (f.due) {
+    // Keys without a due date sort as '9999' in the index; any range below that excludes them.
+    where.push("coalesce(k.due_at, '9999') >= ?");
+    params.push(f.due.from ? instant(f.due.from) : '');
+    where.push("coalesce(k.due_at, '9999') < ?");
+    params.push(f.due.to ? instant(f.due.to) : '9999');
+  }
+  if (f.dueRules) {
+    where.push(`k.due_rule IN (${marks(f.dueRules.length)})`);
+    params.push(...f.dueRules);
+  }
+  if (f.certificateNotAfter) {
+    const c: string[] = [];
+    if (f.certificateNotAfter.from) {
+      c.push('c.not_after >= ?');
+      params.push(instant(f.certificateNotAfter.from));
+    }
+    if (f.certificateNotAfter.to) {
+      c.push('c.not_after < ?');
+      params.push(instant(f.certificateNotAfter.to));
+    }
+    where.push(`k.fingerprint IN (SELECT c.spki_fingerprint FROM certificates c${c.length ? ` WHERE ${c.join(' AND ')}` : ''})`);
+  }
+  if (f.finding) {
+    // Uncorrelated subqueries: SQLite materialises each once and then either probes it per row
+    // or, when it is small, drives the query from it through the primary key.
+    const ors: string[] = [];
+    const fc: string[] = [];
+    const fp: unknown[] = [];
+    if (f.finding.rules) {
+      fc.push(`af.rule IN (${marks(f.finding.rules.length)})`);
+      fp.push(...f.finding.rules);
+    }
+    if (f.finding.severities) {
+      fc.push(`af.severity IN (${marks(f.finding.severities.length)})`);
+      fp.push(...f.finding.severities);
+    }
+    const extra = fc.length ? ` AND ${fc.join(' AND ')}` : '';
+    ors.push(`k.id IN (SELECT af.key_id FROM analysis_findings af WHERE af.key_id IS NOT NULL${extra})`);
+    params.push(...fp);
+    // Findings on a certificate count for the key the certificate certifies.
+    ors.push(`(k.fingerprint IS NOT NULL AND k.fingerprint IN (SELECT c.spki_fingerprint FROM analysis_findings af JOIN certificates c ON c.id = af.certificate_id WHERE 1${extra}))`);
+    params.push(...fp);
+    const pm = ctx.policyMatch?.(f.finding);
+    if (pm && pm.groups.length) {
+      ors.push(`(${GROUP_EXPRESSIONS.join(', ')}) IN (VALUES ${pm.groups.map(() => `(${marks(10)})`).join(', ')})`);
+      for (const g of pm.groups) params.push(...g);
+    }
+    if (pm && pm.cryptoperiodRules.length) {
+      ors.push(`(coalesce(k.due_rule, '') IN (${marks(pm.cryptoperiodRules.length)}) AND coalesce(k.due_at, '9999') <= ?)`);
+      params.push(...pm.cryptoperiodRules, ctx.now.toISOString());
+    }
+    where.push(`${f.finding.present ? '' : 'NOT '}(${ors.join(' OR ')})`);
+  }
+  if (f.search) {
+    const [lo, hi] = nocaseRange(f.search);
+    const parts = ['SELECT rowid FROM keys WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ?', 'SELECT k2.rowid FROM key_tags t JOIN keys k2 ON k2.id = t.key_id WHERE t.tag >= ? AND t.tag < ?'];
+    const sp: unknown[] = [lo, hi, lo, hi];
+    const hex = hexPrefix(f.search);
+    if (hex) {
+      parts.push('SELECT rowid FROM keys WHERE fingerprint >= ? AND fingerprint < ?', 'SELECT rowid FROM keys WHERE kcv >= ? AND kcv < ?');
+      sp.push(hex, hex + 'g', hex, hex + 'g');
+    }
+    where.push(`k.rowid IN (${parts.join(' UNION ')})`);
+    params.push(...sp);
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** ORDER BY columns per sort field: the leading column, then the index's tiebreakers. */
+export const SORT_COLUMNS: Readonly<Record<InventorySortField, readonly string[]>> = {
+  name: ['k.name COLLATE NOCASE', 'k.id'],
+  createdAt: ['k.created_at', 'k.id'],
+  state: ['k.state', 'k.created_at', 'k.rowid'],
+  algorithm: ['k.algorithm', 'k.created_at', 'k.rowid'],
+  store: ['k.store', 'k.created_at', 'k.rowid'],
+  size: ['k.size', 'k.created_at', 'k.rowid'],
+  purpose: ["coalesce(k.purpose, '')", 'k.created_at', 'k.rowid'],
+  owner: ["coalesce(k.owner, '') COLLATE NOCASE", 'k.created_at', 'k.rowid'],
+  dueAt: ["coalesce(k.due_at, '9999')", 'k.created_at', 'k.rowid'],
+};
+
+/** The SELECT expressions that give a row's cursor values (same order as SORT_COLUMNS). */
+export function cursorSelect(field: InventorySortField): string {
+  return SORT_COLUMNS[field].map((c, i) => `${c.replace(' COLLATE NOCASE', '')} AS c${i}`).join(', ');
+}
+
+export function orderBy(field: InventorySortField, direction: 'asc' | 'desc'): string {
+  const d = direction === 'asc' ? 'ASC' : 'DESC';
+  return SORT_COLUMNS[field].map((c) => `${c} ${d}`).join(', ');
+}
+
+/**
+ * Rows strictly after `values` in the sort order: the leading column as an index range, the
+ * tiebreakers spelled out (a row-value comparison would not carry the NOCASE collation).
+ */
+export function afterCursor(field: InventorySortField, direction: 'asc' | 'desc', values: readonly unknown[]): Clause {
+  const cols = SORT_COLUMNS[field];
+  const gt = direction === 'asc' ? '>' : '<';
+  const ge = direction === 'asc' ? '>=' : '<=';
+  const params: unknown[] = [values[0]];
+  let tail = '';
+  // Build from the last column inward: c_n > v_n, then c_{n-1} > v_{n-1} OR (c_{n-1} = v_{n-1} AND tail).
+  for (let i = cols.length - 1; i >= 1; i--) {
+    const c = cols[i]!;
+    if (!tail) {
+      tail = `${c} ${gt} ?`;
+      params.splice(1, 0, values[i]);
+    } else {
+      tail = `(${c} ${gt} ? OR (${c} = ? AND ${tail}))`;
+      params.splice(1, 0, values[i], values[i]);
+    }
+  }
+  const lead = cols[0]!;
+  params.splice(1, 0, values[0]);
+  return { sql: `${lead} ${ge} ? AND (${lead} ${gt} ? OR ${tail})`, params };
+}

@@ -1,0 +1,97 @@
+import type { Db } from '../vault/database.js';
+import { forEachFinding, type ComposedPolicy, type Finding, type PolicyKey } from '../policy/index.js';
+import { SEVERITY_RANK, type Severity } from '../policy/model.js';
+import type { GroupTuple, PolicyMatch } from './filter-sql.js';
+
+/**
+ * The inventory by group (inventory_groups, kept by triggers): keys that share every attribute a
+ * policy rule looks at. The date-independent policy rules are judged once per group — a few
+ * hundred judgements instead of a million — which is what makes the compliance score and the
+ * policy part of a finding filter fast. Cryptoperiods (which depend on each key's dates) are
+ * handled through the cached due dates instead (due.ts).
+ */
+
+export interface GroupRow {
+  algorithm: string;
+  family: string;
+  size: number;
+  curve: string;
+  usage_mask: number;
+  purpose: string;
+  store: string;
+  token_serial: string;
+  extractable: number;
+  state: string;
+  n: number;
+}
+
+export function loadGroups(db: Db, where = 'WHERE g.n > 0', params: unknown[] = []): GroupRow[] {
+  return db.prepare(`SELECT * FROM inventory_groups g ${where}`).all(...params) as GroupRow[];
+}
+
+export function groupTuple(g: GroupRow): GroupTuple {
+  return [g.algorithm, g.family, g.size, g.curve, g.usage_mask, g.purpose, g.store, g.token_serial, g.extractable, g.state];
+}
+
+export function groupKey(t: readonly unknown[]): string {
+  return t.join('\u0000');
+}
+
+function asPolicyKey(g: GroupRow, i: number): PolicyKey {
+  return {
+    id: String(i),
+    name: '',
+    algorithm: g.algorithm,
+    family: g.family,
+    size: g.size,
+    curve: g.curve === '' ? null : g.curve,
+    state: g.state as PolicyKey['state'],
+    store: g.store as PolicyKey['store'],
+    extractable: g.extractable === 1,
+    usageMask: g.usage_mask,
+    purpose: g.purpose === '' ? null : g.purpose,
+    // No dates: the cryptoperiod rules find no start and stay silent; due.ts covers them.
+    createdAt: '',
+    activationDate: null,
+    protectStopAt: null,
+    processStopAt: null,
+  };
+}
+
+export interface JudgedGroup {
+  group: GroupRow;
+  findings: Finding[];
+  worst: Severity | null;
+}
+
+/** The date-independent findings of each group as of `asOf`. */
+export function judgeGroups(groups: readonly GroupRow[], policy: ComposedPolicy, asOf: Date): JudgedGroup[] {
+  const out: JudgedGroup[] = groups.map((group) => ({ group, findings: [], worst: null }));
+  forEachFinding(
+    groups.map((g, i) => asPolicyKey(g, i)),
+    policy,
+    asOf,
+    (f) => {
+      const j = out[Number(f.keyId)]!;
+      j.findings.push(f);
+      if (!j.worst || SEVERITY_RANK[f.severity] > SEVERITY_RANK[j.worst]) j.worst = f.severity;
+    },
+  );
+  return out;
+}
+
+/** Which groups and cryptoperiod rules a finding filter selects under the policy, as of `now`. */
+export function policyMatch(db: Db, policy: ComposedPolicy, now: Date, finding: { rules?: string[] | undefined; severities?: string[] | undefined }): PolicyMatch {
+  const rules = finding.rules ? new Set(finding.rules) : null;
+  const severities = finding.severities ? new Set(finding.severities) : null;
+  const fits = (f: { ruleId: string; severity: string }) => (!rules || rules.has(f.ruleId)) && (!severities || severities.has(f.severity));
+  const groups: GroupTuple[] = [];
+  for (const j of judgeGroups(loadGroups(db), policy, now)) {
+    if (j.findings.some(fits)) groups.push(groupTuple(j.group));
+  }
+  const at = now.getTime();
+  const cryptoperiodRules = policy.rules
+    .filter((r) => r.rule.kind === 'cryptoperiod' && r.from <= at && at < r.until && fits({ ruleId: r.rule.id, severity: r.rule.severity }))
+    .map((r) => r.rule.id);
+  return { groups, cryptoperiodRules };
+}
