@@ -13,6 +13,7 @@ import { tokenLabels } from '../state/tokens';
 import { KeyLifecycle } from './KeyLifecycle';
 import { KeyUse } from './KeyUse';
 import { KeyCertificates } from './KeyCertificates';
+import { FindingsPanel } from '../components/FindingsPanel';
 import { DestructionBanner, KeyPlanning } from './KeyVersions';
 
 const ORIGIN_LABELS: Record<KeyDetailData['origin'], string> = {
@@ -267,6 +268,8 @@ export function KeyDetail({ id }: { id: string }) {
       <KeyUse key={`${key.state}`} keyData={key} role={role} />
 
       <KeyCertificates keyData={key} role={role} />
+
+      <FindingsPanel keyId={key.id} />
 
       {key.publicKeyPem && (
         <Stack gap="xs">

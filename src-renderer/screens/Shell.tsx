@@ -41,6 +41,7 @@ import { People } from './People';
 import { Settings } from './Settings';
 import { Tokens } from './Tokens';
 import { Policies } from './Policies';
+import { Analysis } from './Analysis';
 import { Tasks, TasksBadge } from './Tasks';
 import { Ceremonies } from './Ceremonies';
 import { Backups } from './Backups';
@@ -61,6 +62,7 @@ const TITLES: Record<View['name'], string> = {
   settings: 'Settings',
   audit: 'Audit',
   policies: 'Policies',
+  analysis: 'Analysis',
   tasks: 'Tasks',
   ceremonies: 'Ceremonies',
   backups: 'Backups',
@@ -103,6 +105,7 @@ const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
     label: 'Oversight',
     items: [
       { view: 'audit', label: 'Audit', icon: <IconScroll />, needs: 'audit.read' },
+      { view: 'analysis', label: 'Analysis', icon: <IconSearch />, needs: 'keys.read' },
       { view: 'reports', label: 'Reports', icon: <IconReport />, needs: 'keys.read' },
     ],
   },
@@ -271,6 +274,7 @@ export function Shell() {
         {view.name === 'settings' && <Settings />}
         {view.name === 'audit' && <Audit />}
         {view.name === 'policies' && <Policies />}
+        {view.name === 'analysis' && <Analysis />}
         {view.name === 'tasks' && <Tasks />}
         {view.name === 'ceremonies' && <Ceremonies />}
         {view.name === 'backups' && <Backups />}

@@ -18,6 +18,7 @@ export type View =
   | { name: 'settings' }
   | { name: 'audit' }
   | { name: 'policies' }
+  | { name: 'analysis' }
   | { name: 'tasks' }
   | { name: 'ceremonies' }
   | { name: 'backups' };
