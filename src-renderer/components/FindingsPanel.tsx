@@ -25,14 +25,14 @@ export function FindingsPanel({ keyId }: { keyId: string }) {
   }, [keyId]);
 
   return (
-    <Paper withBorder p="md" radius="md" component="section" aria-label="Analysis findings" data-testid="key-findings">
+    <Paper withBorder p="md" radius="md" component="section" aria-label="Analysis findings" data-testid="key-analysis-findings">
       <Stack gap="sm">
         <Group gap="xs">
           <Title order={3} fz="lg">
             Analysis findings
           </Title>
           {items && (
-            <Badge variant="light" color={items.length ? 'red' : 'gray'} className="custos-badge" data-testid="key-findings-count">
+            <Badge variant="light" color={items.length ? 'red' : 'gray'} className="custos-badge" data-testid="key-analysis-findings-count">
               {items.length}
             </Badge>
           )}
@@ -47,7 +47,7 @@ export function FindingsPanel({ keyId }: { keyId: string }) {
             The last analysis found nothing wrong with this key (run one from the Analysis page).
           </Text>
         )}
-        {items && items.length > 0 && <FindingsTable items={items} showKey={false} testId="key-findings-table" />}
+        {items && items.length > 0 && <FindingsTable items={items} showKey={false} testId="key-analysis-findings-table" />}
       </Stack>
     </Paper>
   );
