@@ -5,6 +5,7 @@ import { userNameSchema } from '../../src-shared/users.js';
 import { resolveVaultDir } from '../platform/paths.js';
 import { UnlockedVault } from '../vault/vault.js';
 import { createTokenService } from '../app/token-setup.js';
+import { CardService } from '../users/card-service.js';
 import type { CliIo } from './io.js';
 
 export class UsageError extends Error {}
@@ -35,6 +36,7 @@ export const OPTIONS = {
   reason: { type: 'string' },
   token: { type: 'string' },
   'unlock-token': { type: 'string' },
+  card: { type: 'string' },
   module: { type: 'string' },
   slot: { type: 'string' },
   label: { type: 'string' },
@@ -66,6 +68,9 @@ export const OPTIONS = {
   blocklist: { type: 'string' },
   private: { type: 'boolean' },
   'key-passphrase-file': { type: 'string' },
+  keys: { type: 'string' },
+  filter: { type: 'string' },
+  sort: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -75,7 +80,7 @@ export type OptionName = keyof typeof OPTIONS;
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 /** Options every command accepts: where the vault is, who acts, and output form. */
-const GLOBAL: OptionName[] = ['vault', 'user', 'passphrase-file', 'quorum', 'custodians', 'share-passphrase-files', 'unlock-token', 'pin-file', 'json', 'help', 'version'];
+const GLOBAL: OptionName[] = ['vault', 'user', 'passphrase-file', 'quorum', 'custodians', 'share-passphrase-files', 'unlock-token', 'card', 'pin-file', 'json', 'help', 'version'];
 
 export interface Cli {
   io: CliIo;
@@ -160,12 +165,16 @@ export async function openVault(cli: Cli): Promise<UnlockedVault> {
     }
   }
   const user = parseWith(userNameSchema, cli.values.user ?? cli.io.env.CUSTOS_USER, '--user');
+  if (cli.values.card && !cli.values.quorum) throw new UsageError('--card signs a person in after a custodian quorum unlocks the vault: use it with --quorum (a passphrase unlock already signs its user in)');
   if (cli.values.quorum) {
     const custodians = await readCustodians(cli);
-    const passphrase = await readSecretFile(cli.io, cli.values['passphrase-file']);
+    // With --card, --user signs in with their smart card (PIN from --pin-file) instead of a passphrase.
+    const card = cli.values.card;
+    const secret = card ? await readSecretFile(cli.io, cli.values['pin-file'], '--pin-file') : await readSecretFile(cli.io, cli.values['passphrase-file']);
     const v = await UnlockedVault.unlockWithQuorum(dir, { custodians, via: 'cli' });
     try {
-      await v.login(user, passphrase);
+      if (card) await cardLogin(v, user, card, secret);
+      else await v.login(user, secret);
       return v;
     } catch (e) {
       v.close();
@@ -174,6 +183,16 @@ export async function openVault(cli: Cli): Promise<UnlockedVault> {
   }
   const passphrase = await readSecretFile(cli.io, cli.values['passphrase-file']);
   return UnlockedVault.unlock(dir, { user, passphrase, via: 'cli' });
+}
+
+/** Signs `user` in with their smart card; the token service lives only for the proof. */
+async function cardLogin(v: UnlockedVault, user: string, serial: string, pin: string): Promise<void> {
+  const tokens = createTokenService();
+  try {
+    await new CardService(v, () => tokens).login({ user, serial, pin });
+  } finally {
+    await tokens.close();
+  }
 }
 
 export async function withVault<T>(cli: Cli, fn: (v: UnlockedVault) => T | Promise<T>): Promise<T> {

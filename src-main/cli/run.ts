@@ -3,11 +3,15 @@ import { ALGORITHM_IDS } from '../../src-shared/keys.js';
 import { CustosError, toErrorShape } from '../errors.js';
 import { approvalsApprove, approvalsList, approvalsReject } from './commands/approvals.js';
 import { auditExport, auditList, auditVerify } from './commands/audit.js';
+import { demoSeed } from './commands/demo.js';
+import { inventoryList, inventorySummary } from './commands/inventory.js';
+import { reportCompliance, reportEvidence } from './commands/report.js';
 import { init } from './commands/init.js';
 import { keysList, keysShow } from './commands/keys.js';
 import { keysCancelDestruction, keysCsr, keysExportPublic, keysSelfSign, keysDecrypt, keysDestroy, keysEncrypt, keysGenerate, keysRotate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensInit, tokensList } from './commands/tokens.js';
 import { methodsAddPassphrase, methodsAddToken, methodsList, methodsRemove, methodsSetQuorum, unlockCheck } from './commands/methods.js';
 import { usersAdd, usersDisable, usersList, usersPasswd, usersSetRole } from './commands/users.js';
+import { usersCards, usersRemoveCard, usersSetCard } from './commands/cards.js';
 import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
 import { policyEvaluate, tasksList } from './commands/policy.js';
 import { sharesCombine, sharesSplit } from './commands/shares.js';
@@ -51,6 +55,9 @@ Usage:
   custos [AUTH] users disable NAME
   custos [AUTH] users set-role NAME --role ROLE
   custos [AUTH] users passwd [NAME] --new-passphrase-file F
+  custos [AUTH] users cards [--json]
+  custos [AUTH] users set-card NAME --token SERIAL --key KEYID|CKA_ID --pin-file F
+  custos [AUTH] users remove-card NAME
   custos [AUTH] approvals list [--status pending|executed|…] [--json]
   custos [AUTH] approvals approve ID [--token SERIAL --pin-file F]   (a request that acts on that token)
   custos [AUTH] approvals reject ID --reason TEXT
@@ -77,6 +84,14 @@ Usage:
                always, private keys into the vault only with --private (and the policy's leave)
   custos [AUTH] scan-tls HOST:PORT… [--json]   record the chains these endpoints present (nothing else is contacted)
   custos [AUTH] cbom export --out FILE | cbom import FILE   CycloneDX 1.6 CBOM of the inventory (public metadata)
+  custos [AUTH] inventory list [--filter JSON] [--search TEXT] [--sort FIELD[:asc|desc]] [--limit N] [--json]
+               filters: states algorithms sizes stores purposes owners tags finding ageDays due dueRules
+               certificateNotAfter origins (see src-shared/contract-inventory.ts); sort: name state algorithm
+               size store purpose owner createdAt dueAt
+  custos [AUTH] inventory summary [--as-of YYYY-MM-DD] [--json]   the dashboard's figures
+  custos [AUTH] demo seed [--keys N]   a synthetic estate (demo data, marked as such) in an empty or demo vault
+  custos [AUTH] report compliance [--as-of YYYY-MM-DD] --out FILE.pdf|FILE.json
+  custos [AUTH] report evidence [--as-of YYYY-MM-DD] --out DIR   report (JSON+PDF), audit bundle, CBOM, policy, manifest
   custos [AUTH] ceremony list
   custos [AUTH] ceremony run TEMPLATE --script FILE [--out DIR]   (a rehearsal answered by the script)
   custos shares split --secret-hex HEX --threshold M --shares N [--passphrase-file F]
@@ -91,6 +106,9 @@ AUTH (who acts):
       a custodian quorum unlocks the vault, then NAME logs in
   [--vault DIR] --unlock-token SERIAL --pin-file FILE
       a PKCS#11 token that is an unlock method opens the vault; its holder is logged in
+  [--vault DIR] --quorum --custodians A,B --share-passphrase-files F1,F2 --user NAME --card SERIAL --pin-file FILE
+      a custodian quorum unlocks the vault, then NAME signs in with their registered smart card:
+      the card signs a fresh challenge after its PIN (from FILE) opens it
 
 Options:
   --vault DIR             the vault folder (default: $CUSTOS_VAULT, else the per-user data folder)
@@ -148,6 +166,9 @@ const COMMANDS: Record<string, Command> = {
   'users disable': usersDisable,
   'users set-role': usersSetRole,
   'users passwd': usersPasswd,
+  'users cards': usersCards,
+  'users set-card': usersSetCard,
+  'users remove-card': usersRemoveCard,
   'approvals list': approvalsList,
   'approvals approve': approvalsApprove,
   'approvals reject': approvalsReject,
@@ -161,6 +182,11 @@ const COMMANDS: Record<string, Command> = {
   'audit export': auditExport,
   'cbom export': cbomExport,
   'cbom import': cbomImport,
+  'demo seed': demoSeed,
+  'inventory list': inventoryList,
+  'inventory summary': inventorySummary,
+  'report compliance': reportCompliance,
+  'report evidence': reportEvidence,
 };
 
 /** Commands that are one word. */
