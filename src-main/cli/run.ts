@@ -3,6 +3,9 @@ import { ALGORITHM_IDS } from '../../src-shared/keys.js';
 import { CustosError, toErrorShape } from '../errors.js';
 import { approvalsApprove, approvalsList, approvalsReject } from './commands/approvals.js';
 import { auditExport, auditList, auditVerify } from './commands/audit.js';
+import { demoSeed } from './commands/demo.js';
+import { inventoryList, inventorySummary } from './commands/inventory.js';
+import { reportCompliance, reportEvidence } from './commands/report.js';
 import { init } from './commands/init.js';
 import { keysList, keysShow } from './commands/keys.js';
 import { keysCancelDestruction, keysCsr, keysExportPublic, keysSelfSign, keysDecrypt, keysDestroy, keysEncrypt, keysGenerate, keysRotate, keysSign, keysTransition, keysVerify, tokensDiscover, tokensInit, tokensList } from './commands/tokens.js';
@@ -81,6 +84,14 @@ Usage:
                always, private keys into the vault only with --private (and the policy's leave)
   custos [AUTH] scan-tls HOST:PORT… [--json]   record the chains these endpoints present (nothing else is contacted)
   custos [AUTH] cbom export --out FILE | cbom import FILE   CycloneDX 1.6 CBOM of the inventory (public metadata)
+  custos [AUTH] inventory list [--filter JSON] [--search TEXT] [--sort FIELD[:asc|desc]] [--limit N] [--json]
+               filters: states algorithms sizes stores purposes owners tags finding ageDays due dueRules
+               certificateNotAfter origins (see src-shared/contract-inventory.ts); sort: name state algorithm
+               size store purpose owner createdAt dueAt
+  custos [AUTH] inventory summary [--as-of YYYY-MM-DD] [--json]   the dashboard's figures
+  custos [AUTH] demo seed [--keys N]   a synthetic estate (demo data, marked as such) in an empty or demo vault
+  custos [AUTH] report compliance [--as-of YYYY-MM-DD] --out FILE.pdf|FILE.json
+  custos [AUTH] report evidence [--as-of YYYY-MM-DD] --out DIR   report (JSON+PDF), audit bundle, CBOM, policy, manifest
   custos [AUTH] ceremony list
   custos [AUTH] ceremony run TEMPLATE --script FILE [--out DIR]   (a rehearsal answered by the script)
   custos shares split --secret-hex HEX --threshold M --shares N [--passphrase-file F]
@@ -171,6 +182,11 @@ const COMMANDS: Record<string, Command> = {
   'audit export': auditExport,
   'cbom export': cbomExport,
   'cbom import': cbomImport,
+  'demo seed': demoSeed,
+  'inventory list': inventoryList,
+  'inventory summary': inventorySummary,
+  'report compliance': reportCompliance,
+  'report evidence': reportEvidence,
 };
 
 /** Commands that are one word. */

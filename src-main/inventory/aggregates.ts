@@ -6,6 +6,7 @@ import type { ComposedPolicy } from '../policy/index.js';
 import { addDuration, dayOf } from '../policy/dates.js';
 import { SEVERITY_RANK } from '../policy/model.js';
 import { refreshDue } from './due.js';
+import { inventoryCache } from './query.js';
 import { groupKey, groupTuple, judgeGroups, loadGroups, type GroupRow } from './groups.js';
 
 /**
@@ -163,6 +164,7 @@ function ageHistogram(db: Db, policy: ComposedPolicy, day: string): InventoryAgg
 
 export function inventoryAggregates(db: Db, o: { now: Date; asOf?: string | undefined; compareAsOf?: string | undefined }): InventoryAggregates {
   const t0 = performance.now();
+  inventoryCache(db);
   refreshDue(db, o.now);
   const day = o.asOf ?? o.now.toISOString().slice(0, 10);
   const policy = activePolicy(db);

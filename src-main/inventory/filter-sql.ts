@@ -40,6 +40,12 @@ export interface PolicyMatch {
 
 export interface FilterContext {
   now: Date;
+  /**
+   * Write every condition so that no index serves it (SQLite's unary +): the query then walks
+   * the sort's index and checks each row, which for a broad filter finds the first page after a
+   * few hundred rows instead of sorting every match. query.ts decides from the match count.
+   */
+  walkSortIndex?: boolean;
   /** Called only when the filter has a `finding` part. */
   policyMatch?: (finding: NonNullable<ParsedInventoryFilter['finding']>) => PolicyMatch;
 }
@@ -218,7 +224,15 @@ export function keysWhere(f: ParsedInventoryFilter, ctx: FilterContext): Clause 
     where.push(`k.rowid IN (${parts.join(' UNION ')})`);
     params.push(...sp);
   }
-  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  const conditions = ctx.walkSortIndex ? where.map(unindexed) : where;
+  return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/** The same condition with its leading column expression behind a unary + (no index can serve it). */
+function unindexed(c: string): string {
+  if (c.startsWith('NOT ')) return c;
+  if (c.startsWith('(')) return c.replace(/^\((k\.|coalesce\()/, '(+$1').replace(/ OR (k\.|\(k\.)/g, (m) => m.replace(/k\./, '+k.'));
+  return `+${c}`;
 }
 
 /** ORDER BY columns per sort field: the leading column, then the index's tiebreakers. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   INVENTORY_SORT_FIELDS,
   inventoryAggregatesSchema,
+  inventoryFilterSchema,
   inventoryPageSchema,
   inventoryQueryInputSchema,
   type InventoryQueryInput,
@@ -14,7 +15,8 @@ import { UnlockedVault } from '../vault/vault.js';
 import { activePolicy, policyKeys, rotationTasks } from '../app/policy-service.js';
 import { forEachFinding } from '../policy/index.js';
 import { SEVERITY_RANK } from '../policy/model.js';
-import { queryInventory } from './query.js';
+import { filterContext, queryInventory } from './query.js';
+import { keysWhere } from './filter-sql.js';
 import { inventoryAggregates } from './aggregates.js';
 import { FIXTURE, FIXTURE_NOW, insertFixture } from './test-fixture.js';
 
@@ -86,6 +88,13 @@ describe('inventory filters (known answers on an eleven-key vault)', () => {
     [{ states: ['active'], tags: ['prod'], owners: ['team-web'], search: 'web' }, ['web-tls-1']],
   ] as Array<[InventoryQueryInput['filter'], string[]]>)('%j', (filter, expected) => {
     expect(names(filter)).toEqual([...expected].sort());
+    // The same answer when the query walks the sort's index instead of using the filter's.
+    const parsed = inventoryFilterSchema.parse(filter ?? {});
+    for (const walkSortIndex of [false, true]) {
+      const w = keysWhere(parsed, { ...filterContext(v.db, now), walkSortIndex });
+      const got = (v.db.prepare(`SELECT k.name FROM keys k ${w.sql} ORDER BY k.name`).pluck().all(...w.params) as string[]).sort();
+      expect(got, `walk ${walkSortIndex}`).toEqual([...expected].sort());
+    }
   });
 
   it('inverts a finding filter with present: false', () => {

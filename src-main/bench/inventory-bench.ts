@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inventoryQueryInputSchema, type InventoryQueryInput } from '../../src-shared/contract-inventory.js';
+import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
+import { UnlockedVault } from '../vault/vault.js';
+import { seedDemo } from '../demo/seed.js';
+import { queryInventory } from '../inventory/query.js';
+import { inventoryAggregates } from '../inventory/aggregates.js';
+import { ms, type BenchRow } from './table.js';
+
+/**
+ * Issue 8: demo seed, inventory pages per filter, prefix search and the dashboard aggregates on
+ * real (encrypted) vaults of each size. Figures only; the goals are stated for 1,000,000 keys.
+ */
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+function timeIt(fn: () => unknown, runs: number): number {
+  fn(); // warm: statement cache, pages in the cache
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+
+const PAGES: Array<[string, InventoryQueryInput]> = [
+  ['no filter, newest first', {}],
+  ['state = compromised, sort name', { filter: { states: ['compromised'] }, sort: { field: 'name', direction: 'asc' } }],
+  ['algorithm = rsa-2048, sort created', { filter: { algorithms: ['rsa-2048'] } }],
+  ['size = 384, sort due date', { filter: { sizes: [384] }, sort: { field: 'dueAt', direction: 'asc' } }],
+  ['store = one token, sort owner', { filter: { stores: ['token:DEMO0000HSM00001'] }, sort: { field: 'owner', direction: 'asc' } }],
+  ['store = external, sort algorithm', { filter: { stores: ['external'] }, sort: { field: 'algorithm', direction: 'asc' } }],
+  ['purpose = code-signing, sort state', { filter: { purposes: ['code-signing'] }, sort: { field: 'state', direction: 'asc' } }],
+  ['owner = team-risk, sort created', { filter: { owners: ['team-risk'] } }],
+  ['tag = pci, sort name', { filter: { tags: ['pci'] }, sort: { field: 'name', direction: 'asc' } }],
+  ['finding critical, sort created', { filter: { finding: { severities: ['critical'] } } }],
+  ['finding rule rsa-roca, sort size', { filter: { finding: { rules: ['rsa-roca'] } }, sort: { field: 'size', direction: 'desc' } }],
+  ['age < 30 days, sort name', { filter: { ageDays: { max: 30 } }, sort: { field: 'name', direction: 'asc' } }],
+  ['due in the next 30 days, sort due', { filter: { due: { from: 'NOW', to: 'NOW+30' } }, sort: { field: 'dueAt', direction: 'asc' } }],
+  ['certificate expiring in 30 days', { filter: { certificateNotAfter: { from: 'NOW', to: 'NOW+30' } } }],
+  ['no filter, sort purpose', { sort: { field: 'purpose', direction: 'asc' } }],
+  ['no filter, sort size desc', { sort: { field: 'size', direction: 'desc' } }],
+];
+
+const SEARCHES: Array<[string, (fp: string) => string]> = [
+  ['name prefix "payments-tls"', () => 'payments-tls'],
+  ['name prefix "risk-kek-0"', () => 'risk-kek-0'],
+  ['tag prefix "hsm"', () => 'hsm'],
+  ['fingerprint prefix (6 hex, with colons)', (fp) => `${fp.slice(0, 2)}:${fp.slice(2, 4)}:${fp.slice(4, 6)}`],
+];
+
+function withDates(input: InventoryQueryInput, now: Date): InventoryQueryInput {
+  const day = (n: number) => new Date(now.getTime() + n * 86_400_000).toISOString().slice(0, 10);
+  return JSON.parse(JSON.stringify(input).replace(/"NOW\+30"/g, `"${day(30)}"`).replace(/"NOW"/g, `"${day(0)}"`)) as InventoryQueryInput;
+}
+
+export async function inventoryBench(size: number, runs = 5): Promise<BenchRow[]> {
+  const root = mkdtempSync(join(tmpdir(), 'custos-inv-bench-'));
+  try {
+    const dir = join(root, 'v');
+    const v = await UnlockedVault.create(dir, { adminName: 'alice', passphrase: 'bench passphrase long', kdfCost: MINIMUM_KDF_COST });
+    const t0 = performance.now();
+    const seeded = seedDemo(v, { keys: size, actor: 'alice' });
+    const tSeed = performance.now() - t0;
+    v.db.pragma('wal_checkpoint(TRUNCATE)');
+    const bytes = statSync(join(dir, 'vault.db')).size;
+    const million = size === 1_000_000;
+    const goal = (g: string) => (million ? g : '');
+    const rows: BenchRow[] = [
+      { what: `demo seed of ${size.toLocaleString('en')} keys (${seeded.certificates.toLocaleString('en')} certificates, ${seeded.auditEvents} audit events)`, measured: ms(tSeed), anchor: goal('< 2 min') },
+      { what: 'vault file per key', measured: `${(bytes / size).toFixed(0)} bytes`, anchor: '< 1.5 KB' },
+    ];
+    const now = new Date();
+    for (const [what, input] of PAGES) {
+      const q = inventoryQueryInputSchema.parse(withDates(input, now));
+      let total = 0;
+      const t = timeIt(() => (total = queryInventory(v.db, q, now).total ?? 0), runs);
+      rows.push({ what: `page of 100 + total: ${what} (${total.toLocaleString('en')})`, measured: ms(t), anchor: goal('< 20 ms') });
+    }
+    {
+      const q = inventoryQueryInputSchema.parse({ sort: { field: 'name', direction: 'asc' }, withTotal: false });
+      const first = queryInventory(v.db, q, now);
+      const next = inventoryQueryInputSchema.parse({ sort: { field: 'name', direction: 'asc' }, withTotal: false, cursor: first.nextCursor });
+      rows.push({ what: 'next page by cursor (sort name, no total)', measured: ms(timeIt(() => queryInventory(v.db, next, now), runs)), anchor: goal('< 20 ms') });
+      const deep = inventoryQueryInputSchema.parse({ sort: { field: 'name', direction: 'asc' }, withTotal: false, offset: Math.floor(size / 2) });
+      rows.push({ what: `jump to row ${Math.floor(size / 2).toLocaleString('en')} by offset (sort name)`, measured: ms(timeIt(() => queryInventory(v.db, deep, now), runs)), anchor: 'offset cost grows with depth' });
+    }
+    const fp = (v.db.prepare('SELECT fingerprint FROM keys WHERE fingerprint IS NOT NULL LIMIT 1 OFFSET ?').get(Math.floor(size / 3)) as { fingerprint: string }).fingerprint;
+    for (const [what, text] of SEARCHES) {
+      const q = inventoryQueryInputSchema.parse({ filter: { search: text(fp) } });
+      let total = 0;
+      const t = timeIt(() => (total = queryInventory(v.db, q, now).total ?? 0), runs);
+      rows.push({ what: `search, ${what} (${total.toLocaleString('en')})`, measured: ms(t), anchor: goal('< 50 ms') });
+    }
+    const tAgg = timeIt(() => inventoryAggregates(v.db, { now, compareAsOf: '2031-01-01' }), runs);
+    rows.push({ what: 'all dashboard aggregates (with a second compliance date)', measured: ms(tAgg), anchor: goal('< 300 ms') });
+    rows.push({ what: 'process memory (RSS) after the queries', measured: `${Math.round(process.memoryUsage().rss / 1_048_576)} MB`, anchor: goal('main process < 400 MB') });
+    v.close();
+    return rows;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
