@@ -25,7 +25,10 @@ export async function analyze(cli: Cli): Promise<number> {
   });
   const rows = out.findings.map((f) => [f.severity, f.keyId ?? '—', f.keyName ?? f.certificateSubject ?? '—', f.rule, f.detail ?? f.title]);
   const s = out.summary;
-  const head = `${s.keysAnalyzed} keys, ${s.certificatesAnalyzed} certificates analysed: ${s.findings} findings (${s.bySeverity.critical} critical, ${s.bySeverity.error} errors, ${s.bySeverity.warning} warnings).\n`;
+  const kept = out.findings.length - s.findings;
+  const head =
+    `${s.keysAnalyzed} keys, ${s.certificatesAnalyzed} certificates analysed: ${s.findings} findings (${s.bySeverity.critical} critical, ${s.bySeverity.error} errors, ${s.bySeverity.warning} warnings).\n` +
+    (kept > 0 ? `${kept} more stored from an earlier blocklist match are kept (run with --blocklist to refresh them).\n` : '');
   // --json prints the stored findings (an array, empty when the inventory is clean); the summary goes to stderr.
   if (cli.values.json) cli.io.stderr(head);
   print(cli, out.findings, head + (rows.length ? table(['SEVERITY', 'KEY', 'NAME', 'RULE', 'FINDING'], rows) : 'No findings.\n'));
