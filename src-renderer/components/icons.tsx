@@ -166,6 +166,12 @@ export const IconSignature = (p: P) => (
     <path d="M3 17c3-4 5-9 7-9s-1 9 1 9 3-4 4-4 1 3 3 3h3M3 21h18" />
   </Icon>
 );
+/** An arrow into a tray: importing files. */
+export const IconUpload = (p: P) => (
+  <Icon {...p}>
+    <path d="M12 15V4M7 9l5-5 5 5M5 20h14" />
+  </Icon>
+);
 export const IconDownload = (p: P) => (
   <Icon {...p}>
     <path d="M12 4v11M7 10l5 5 5-5M5 20h14" />

@@ -14,6 +14,7 @@ import { KeyLifecycle } from './KeyLifecycle';
 import { KeyUse } from './KeyUse';
 import { KeyCertificates } from './KeyCertificates';
 import { FindingsPanel } from '../components/FindingsPanel';
+import { CertificateList } from '../components/CertificateList';
 import { DestructionBanner, KeyPlanning } from './KeyVersions';
 
 const ORIGIN_LABELS: Record<KeyDetailData['origin'], string> = {
@@ -268,6 +269,8 @@ export function KeyDetail({ id }: { id: string }) {
       <KeyUse key={`${key.state}`} keyData={key} role={role} />
 
       <KeyCertificates keyData={key} role={role} />
+
+      <CertificateList keyId={key.id} />
 
       <FindingsPanel keyId={key.id} />
 

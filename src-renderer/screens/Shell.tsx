@@ -20,6 +20,7 @@ import {
   IconShield,
   IconSignature,
   IconUnlockKeys,
+  IconUpload,
   IconUsers,
 } from '../components/icons';
 import { ThemeToggle } from '../components/ThemeToggle';
@@ -45,6 +46,7 @@ import { Analysis } from './Analysis';
 import { Tasks, TasksBadge } from './Tasks';
 import { Ceremonies } from './Ceremonies';
 import { Backups } from './Backups';
+import { Import } from './Import';
 
 const HEADER = 56;
 const BANNER = 34;
@@ -66,6 +68,7 @@ const TITLES: Record<View['name'], string> = {
   tasks: 'Tasks',
   ceremonies: 'Ceremonies',
   backups: 'Backups',
+  import: 'Import',
 };
 
 interface NavItem {
@@ -86,6 +89,7 @@ const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
       { view: 'inventory', label: 'Inventory', icon: <IconList />, needs: 'keys.read', also: ['key'] },
       { view: 'tasks', label: 'Tasks', icon: <IconCalendar />, needs: 'keys.read' },
       { view: 'generate', label: 'Generate key', icon: <IconKey />, needs: 'keys.generate' },
+      { view: 'import', label: 'Import', icon: <IconUpload />, needs: 'keys.generate' },
       { view: 'tokens', label: 'Tokens', icon: <IconChip />, needs: 'tokens.read' },
       { view: 'ceremonies', label: 'Ceremonies', icon: <IconSignature />, needs: 'keys.read' },
       { view: 'backups', label: 'Backups', icon: <IconShield />, needs: 'keys.read' },
@@ -278,6 +282,7 @@ export function Shell() {
         {view.name === 'tasks' && <Tasks />}
         {view.name === 'ceremonies' && <Ceremonies />}
         {view.name === 'backups' && <Backups />}
+        {view.name === 'import' && <Import />}
       </AppShell.Main>
     </AppShell>
   );

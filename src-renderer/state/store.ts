@@ -21,7 +21,8 @@ export type View =
   | { name: 'analysis' }
   | { name: 'tasks' }
   | { name: 'ceremonies' }
-  | { name: 'backups' };
+  | { name: 'backups' }
+  | { name: 'import' };
 
 /** What the inventory shows: a filter (search included) and a sort, run by the core (issue 8). */
 export interface InventoryQuery {
