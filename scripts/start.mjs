@@ -2,15 +2,51 @@
 // `npm start` (after the build): the Electron console where the Electron runtime is installed,
 // otherwise the same console through the browser host (out/main/web.js --open). Arguments are
 // passed on: `npm start -- --vault DIR`.
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+//
+// `npm start -- --demo [--demo-keys N]` first makes a vault in a new temporary folder with the
+// built CLI (administrator "demo", passphrase printed), seeds N synthetic keys (default 100,000;
+// `custos demo seed`), opens the console on it and removes the folder when the console exits.
+// CUSTOS_START_DRY_RUN=1 prints the plan as JSON and runs nothing (for tests).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { constants } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+
+/** Splits our own flags (--demo, --demo-keys N) from the arguments passed on to the console. */
+export function parseStartArgs(argv) {
+  const rest = [];
+  let demo = false;
+  let demoKeys = 100_000;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--demo') demo = true;
+    else if (a === '--demo-keys' || a.startsWith('--demo-keys=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw new Error(`--demo-keys needs a whole number from 1 to 10,000,000 (got ${v ?? 'nothing'})`);
+      demoKeys = n;
+      demo = true;
+    } else rest.push(a);
+  }
+  if (demo && rest.some((a) => a === '--vault' || a.startsWith('--vault='))) throw new Error('--demo makes its own vault; leave out --vault');
+  return { demo, demoKeys, rest };
+}
+
+let parsed;
+try {
+  parsed = parseStartArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`custos: ${e.message}`);
+  process.exit(2);
+}
+const DEMO_USER = 'demo';
+const DEMO_PASSPHRASE = 'custos demo vault passphrase';
+let demoDir = null;
+const args = [...parsed.rest];
 
 /**
  * The Electron executable, or null when the runtime was never downloaded. Never require('electron'):
@@ -61,6 +97,35 @@ function run(command, argv) {
     process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1));
   });
 }
+
+/** Makes and seeds the demo vault with the built CLI (out/main/cli.js), in a fresh temporary folder. */
+function prepareDemo() {
+  need('out/main/cli.js');
+  demoDir = mkdtempSync(join(tmpdir(), 'custos-demo-'));
+  const vault = join(demoDir, 'vault');
+  const pass = join(demoDir, 'passphrase.txt');
+  writeFileSync(pass, DEMO_PASSPHRASE + '\n', { mode: 0o600 });
+  const cli = (...a) => {
+    const r = spawnSync(process.execPath, [join(root, 'out', 'main', 'cli.js'), '--vault', vault, ...a], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) {
+      rmSync(demoDir, { recursive: true, force: true });
+      console.error('custos: preparing the demo vault failed (see above).');
+      process.exit(r.status ?? 1);
+    }
+  };
+  console.log(`Demo vault in ${vault}: seeding ${parsed.demoKeys.toLocaleString('en')} synthetic keys…`);
+  cli('init', '--admin', DEMO_USER, '--passphrase-file', pass);
+  cli('--user', DEMO_USER, '--passphrase-file', pass, 'demo', 'seed', '--keys', String(parsed.demoKeys));
+  console.log(`Log in as "${DEMO_USER}" with the passphrase "${DEMO_PASSPHRASE}". The folder is removed when the console exits.`);
+  args.push('--vault', vault);
+  process.on('exit', () => rmSync(demoDir, { recursive: true, force: true }));
+}
+
+if (process.env.CUSTOS_START_DRY_RUN === '1') {
+  console.log(JSON.stringify({ demo: parsed.demo, demoKeys: parsed.demoKeys, args: parsed.rest }));
+  process.exit(0);
+}
+if (parsed.demo) prepareDemo();
 
 const electron = electronExecutable();
 if (electron !== null) {
