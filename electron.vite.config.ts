@@ -20,6 +20,9 @@ export default defineConfig({
           'batch-gcd-worker': resolve('src-main/analysis/batch-gcd-worker.ts'),
           'import-parse-worker': resolve('src-main/import/parse-worker.ts'),
         },
+        // playwright-core (headless Chromium for PDFs) reads its own package files at run time and
+        // breaks when bundled; the hosts run beside node_modules, so it is loaded from there.
+        external: ['playwright-core'],
       },
     },
   },
