@@ -150,24 +150,25 @@ export function ceremoniesHandlers(ctx: CoreContext): HandlersFor<typeof ceremon
     'backups.revealShare': (input) =>
       ctx.run(async (v) => {
         const u = await v.authenticate(input.person.user, input.person.passphrase, 'approval');
-        let handed;
         try {
-          handed = custody.reveal(v, input.packageId, u.name);
+          return await custody.handOut(v, input.packageId, u.name, async (handed) => {
+            let cardPdf: string | null = null;
+            if (input.card) {
+              // The card carries the share: made in memory, handed to this custodian's screen, never written here.
+              const h = handed.header;
+              const pdf = await ctx.pdf().render(
+                custodianCardDocument({ custodian: handed.custodian, keyName: h.key.name, fingerprint: h.key.fingerprint, packageId: h.packageId, scheme: h.scheme.type === 'xor' ? 'xor' : 'slip39', index: handed.index, threshold: h.scheme.threshold, count: h.scheme.count, share: handed.share, kcv: handed.kcv, printedAt: v.now() }),
+              );
+              cardPdf = pdf.toString('base64');
+              pdf.fill(0);
+            }
+            v.record({ actor: u.name, operation: 'backup.share-reveal', outcome: 'success', details: { packageId: input.packageId, index: handed.index, card: cardPdf !== null } });
+            return { custodian: handed.custodian, index: handed.index, kind: handed.kind, share: handed.share, kcv: handed.kcv, cardPdf, waiting: handed.waiting };
+          });
         } catch (e) {
           v.record({ actor: u.name, operation: 'backup.share-reveal', outcome: 'refused', details: { packageId: input.packageId, reason: e instanceof CustosError ? e.message : 'error' } });
           throw e;
         }
-        let cardPdf: string | null = null;
-        if (input.card) {
-          // The card carries the share: made in memory, handed to this custodian's screen, never written here.
-          const pdf = await ctx.pdf().render(
-            custodianCardDocument({ custodian: handed.custodian, keyName: handed.header.key.name, fingerprint: handed.header.key.fingerprint, packageId: handed.header.packageId, scheme: handed.header.scheme.type === 'xor' ? 'xor' : 'slip39', index: handed.index, threshold: handed.header.scheme.threshold, count: handed.header.scheme.count, share: handed.share, kcv: handed.kcv, printedAt: v.now() }),
-          );
-          cardPdf = pdf.toString('base64');
-          pdf.fill(0);
-        }
-        v.record({ actor: u.name, operation: 'backup.share-reveal', keyId: null, outcome: 'success', details: { packageId: input.packageId, index: handed.index, card: cardPdf !== null } });
-        return { custodian: handed.custodian, index: handed.index, kind: handed.kind, share: handed.share, kcv: handed.kcv, cardPdf, waiting: handed.waiting };
       }),
     'backups.verifyShare': (input) =>
       ctx.run(async (v) => {

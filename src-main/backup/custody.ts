@@ -55,23 +55,26 @@ export class ShareCustody {
   }
 
   /**
-   * Hands `custodian` (already authenticated by the caller) their share, once. Refuses anyone the
-   * backup does not name, and a share already handed over.
+   * Hands `custodian` (already authenticated by the caller) their share, once: `deliver` gets it
+   * (to render a card, to return it), and only when it succeeds is the share forgotten — a failed
+   * hand-off (a PDF that could not be made) leaves it waiting. Refuses anyone the backup does not
+   * name, and a share already handed over.
    */
-  reveal(vault: UnlockedVault, packageId: string, custodian: string): HandedShare {
+  async handOut<T>(vault: UnlockedVault, packageId: string, custodian: string, deliver: (share: HandedShare) => Promise<T>): Promise<T> {
     const e = this.held.get(packageId);
     if (!e || e.vault !== vault) throw new CustosError('E_NOT_FOUND', 'No shares of this backup are waiting to be handed over (they are handed over once, in the session that made the backup).');
     const names = e.pkg.header.scheme.custodians;
     if (!names.some((n) => n.toLowerCase() === custodian.toLowerCase())) throw new CustosError('E_PERMISSION', `${custodian} is not a custodian of this backup; its shares go to ${names.join(', ')}.`);
-    const i = e.shares.findIndex((s) => s.custodian.toLowerCase() === custodian.toLowerCase());
-    if (i < 0) throw new CustosError('E_CONFLICT', `${custodian} has already been handed their share; a share is shown once.`);
-    const s = e.shares[i]!;
-    e.shares.splice(i, 1);
-    if (!e.shares.length) this.held.delete(packageId);
+    const s = e.shares.find((x) => x.custodian.toLowerCase() === custodian.toLowerCase());
+    if (!s) throw new CustosError('E_CONFLICT', `${custodian} has already been handed their share; a share is shown once.`);
     const clear = vault.openSecret(`share-custody|${packageId}|${s.binding}`, s.sealed);
     const share = clear.toString('utf8');
     clear.fill(0);
-    return { custodian: s.custodian, index: s.index, kind: s.kind, share, kcv: s.kcv, waiting: e.shares.map((x) => x.custodian), header: e.pkg.header };
+    const rest = e.shares.filter((x) => x !== s);
+    const out = await deliver({ custodian: s.custodian, index: s.index, kind: s.kind, share, kcv: s.kcv, waiting: rest.map((x) => x.custodian), header: e.pkg.header });
+    e.shares = rest;
+    if (!rest.length) this.held.delete(packageId);
+    return out;
   }
 
   /** Forgets every share still waiting for `packageId` (destroy-temporary, abort). */

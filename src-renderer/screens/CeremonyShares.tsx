@@ -141,14 +141,26 @@ export function ShareHandout({ packageId, waiting, onChanged }: { packageId: str
         onHide={() => {
           const next = left.filter((c) => c !== phase.handed.custodian);
           setLeft(next);
+          // The parent hears of it only after the hide screen, so nothing moves under the custodian's eyes.
           setPhase({ kind: 'hidden', who: phase.handed.custodian });
-          onChanged(next);
         }}
       />
     );
   if (phase.kind === 'hidden')
     return (
-      <HandoffScreen title="Share hidden" continueLabel="Continue" onContinue={() => setPhase({ kind: 'list' })} onCancel={() => setPhase({ kind: 'list' })} cancelLabel="Back">
+      <HandoffScreen
+        title="Share hidden"
+        continueLabel="Continue"
+        onContinue={() => {
+          setPhase({ kind: 'list' });
+          onChanged(left);
+        }}
+        onCancel={() => {
+          setPhase({ kind: 'list' });
+          onChanged(left);
+        }}
+        cancelLabel="Back"
+      >
         The share of {phase.who} is no longer on screen or in the console. {left.length ? `Next: ${left.join(', ')}.` : 'Every custodian has their share.'}
       </HandoffScreen>
     );
