@@ -134,3 +134,39 @@ export function findingsBySeverityAndRule(db: Db): FindingsSummary {
   const agg = db.prepare('SELECT COUNT(*) AS total, COUNT(DISTINCT key_id) AS keys, MAX(found_at) AS last FROM analysis_findings').get() as { total: number; keys: number; last: string | null };
   return { total: agg.total, keys: agg.keys, bySeverity, byRule, lastFoundAt: agg.last };
 }
+
+/** What to do about each kind of finding, for the policy engine's `remediation` field. */
+const REMEDIATION: Readonly<Record<string, string>> = {
+  blocklist: 'Its private key is public: revoke it as compromised and replace it.',
+  'rsa-roca': 'Replace it with a key generated outside the affected Infineon library (fixed firmware or software).',
+  'rsa-shared-prime': 'Revoke it as compromised and replace it, with every key it shares a prime with; fix the generator’s randomness.',
+  'rsa-duplicate-modulus': 'Revoke every key with this modulus and generate independent keys.',
+};
+
+/**
+ * The stored findings on keys in the shape of the policy engine's findings (src-main/policy
+ * model `Finding`), so that a caller listing policy findings can merge them: pack
+ * `custos-analysis`, rule `analysis.<rule>`, enforcement 'warn' (analysis reports, it does not
+ * block), appliesFrom = when it was found. Findings on certificates without a key are left out
+ * (a policy finding is about a key).
+ */
+export function analysisFindingsAsPolicyFindings(db: Db, filter: { keyId?: string; limit?: number } = {}) {
+  return listFindings(db, { keyId: filter.keyId, limit: filter.limit ?? 500 })
+    .items.filter((f) => f.keyId !== null)
+    .map((f) => ({
+      ruleId: `analysis.${f.rule}`,
+      packId: 'custos-analysis',
+      keyId: f.keyId!,
+      keyName: f.keyName ?? f.keyId!,
+      kind: 'analysis',
+      severity: f.severity,
+      title: f.title,
+      explanation: f.detail ?? f.title,
+      remediation: REMEDIATION[f.rule] ?? 'Review the key and replace it if the finding holds.',
+      appliesFrom: f.foundAt,
+      enforcement: 'warn' as const,
+      status: null,
+      detail: f.detail,
+      citation: 'Custos weak-key and certificate analysis (src-main/analysis/README.md)',
+    }));
+}

@@ -12,7 +12,8 @@ import { tempDir } from '../testing/temp.js';
 import { VECTORS_DIR } from '../testing/vectors.js';
 import { UnlockedVault } from '../vault/vault.js';
 import { blocklistValue, buildBlocklist, parseBlocklist } from './blocklist.js';
-import { findingsBySeverityAndRule, listFindings } from './findings-store.js';
+import { findingSchema } from '../../src-shared/contract.js';
+import { analysisFindingsAsPolicyFindings, findingsBySeverityAndRule, listFindings } from './findings-store.js';
 import { analyzeSnapshot, matchBlocklist, persistAnalysis, snapshotInventory } from './inventory-run.js';
 import { parseModulusText } from './roca.js';
 
@@ -113,5 +114,14 @@ describe('an analysis run over the whole inventory', () => {
     controller.abort();
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(listFindings(v.db).total).toBe(before);
+  });
+});
+
+describe('stored findings for the policy engine', () => {
+  it('turns key findings into policy-engine findings of the custos-analysis pack', () => {
+    const all = analysisFindingsAsPolicyFindings(v.db);
+    expect(all.length).toBeGreaterThan(0);
+    for (const f of all) expect(findingSchema.safeParse(f).success).toBe(true);
+    expect(all.find((f) => f.ruleId === 'analysis.rsa-roca')).toMatchObject({ packId: 'custos-analysis', severity: 'error', enforcement: 'warn', keyName: 'roca-key' });
   });
 });
