@@ -25,5 +25,6 @@ export const userCardSchema = z.object({
 });
 export type UserCard = z.infer<typeof userCardSchema>;
 
-export const cardLoginInputSchema = z.object({ user: userNameSchema, serial: cardSerialSchema, pin: cardPinSchema }).strict();
+/** `serial` names the card in the reader; left out, the card registered for the user is expected. */
+export const cardLoginInputSchema = z.object({ user: userNameSchema, serial: cardSerialSchema.optional(), pin: cardPinSchema }).strict();
 export const setCardInputSchema = z.object({ name: userNameSchema, serial: cardSerialSchema, key: cardKeySchema, pin: cardPinSchema }).strict();

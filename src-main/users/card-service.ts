@@ -112,15 +112,15 @@ export class CardService {
    * logout): the named card must be the one registered for the user, must hold the registered key,
    * and its PIN must open it. Audited by the vault, success or not.
    */
-  login(input: { user: string; serial: string; pin: string | null }): Promise<VaultUser> {
-    return this.vault.loginWithCard(input.user, input.serial, async (user) => {
+  login(input: { user: string; serial?: string | undefined; pin: string | null }): Promise<VaultUser> {
+    return this.vault.loginWithCard(input.user, input.serial ?? null, async (user) => {
       const row = this.vault.db.prepare(`${CARD_SQL} WHERE c.user_id = ?`).get(user.id) as CardRow | undefined;
       if (!row) throw new CustosError('E_AUTH_FAILED', `No smart card is registered for ${user.name}. Sign in with a passphrase, or ask an administrator to register a card.`);
-      if (row.token_serial !== input.serial) {
+      if (input.serial !== undefined && row.token_serial !== input.serial) {
         throw new CustosError('E_AUTH_FAILED', `The card with serial ${input.serial} is not the one registered for ${user.name} (serial ${row.token_serial}). Use that card.`);
       }
       const { mechanism } = await proveCard(this.tokens(), { serial: row.token_serial, ckaId: row.cka_id, algorithm: row.algorithm, spki: row.spki, fingerprint: row.fingerprint }, { purpose: 'login', vaultId: this.vault.vaultId, user: user.name }, input.pin);
-      return { fingerprint: row.fingerprint, mechanism };
+      return { serial: row.token_serial, fingerprint: row.fingerprint, mechanism };
     });
   }
 }

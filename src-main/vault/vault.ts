@@ -363,7 +363,7 @@ export class UnlockedVault {
    * not. The user must exist and be enabled. Every attempt is audited as session.login with method
    * 'card' (never the PIN); failures count toward the same growing delay as wrong passphrases.
    */
-  async loginWithCard(name: string, serial: string, prove: (user: VaultUser) => Promise<AuditDetails>): Promise<VaultUser> {
+  async loginWithCard(name: string, serial: string | null, prove: (user: VaultUser) => Promise<AuditDetails>): Promise<VaultUser> {
     this.assertOpen();
     const row = this.findUser(name);
     const base = { method: 'card', serial };

@@ -15,6 +15,9 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
+import type { UserCard } from '../../src-shared/cards';
+import type { TokenSummary } from '../../src-shared/contract';
+import type { KeySummary } from '../../src-shared/keys';
 import type { UserInfo } from '../../src-shared/people';
 import { ROLES, roleSchema, userNameSchema, type Role } from '../../src-shared/users';
 import { api, isApiError } from '../api/client';
@@ -231,6 +234,135 @@ function ChangeRoleModal({ user, onClose, onDone }: { user: UserInfo | null; onC
   );
 }
 
+/**
+ * Register (or replace) a person's login card: a key pair on a PKCS#11 token. The card signs a
+ * challenge with its PIN before anything is filed; the registration itself is a user change under
+ * dual control. The PIN lives in this form only until the call returns.
+ */
+function RegisterCardModal({ user, onClose, onDone }: { user: UserInfo | null; onClose: () => void; onDone: () => void }) {
+  const [tokens, setTokens] = useState<TokenSummary[] | null>(null);
+  const [tokenKeys, setTokenKeys] = useState<KeySummary[]>([]);
+  const [serial, setSerial] = useState('');
+  const [key, setKey] = useState('');
+  const [ckaId, setCkaId] = useState('');
+  const [pin, setPin] = useState('');
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!user) return;
+    setFailure(null);
+    setPin('');
+    setCkaId('');
+    let live = true;
+    Promise.all([api.call('tokens.list', {}), api.call('keys.list', { limit: 500 })]).then(
+      ([list, keys]) => {
+        if (!live) return;
+        const present = list.filter((t) => t.initialized);
+        setTokens(present);
+        setTokenKeys(keys.items.filter((k) => k.store === 'token' && k.token && ['ec', 'eddsa', 'rsa'].includes(k.family)));
+        setSerial((s) => (present.some((t) => t.serial === s) ? s : (present[0]?.serial ?? '')));
+      },
+      (err: unknown) => {
+        if (!live || handleSessionError(err)) return;
+        setFailure(failureOf('The tokens could not be read', err));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [user]);
+
+  const onCard = tokenKeys.filter((k) => k.token?.serial === serial);
+  const chosenKey = onCard.some((k) => k.id === key) ? key : (onCard[0]?.id ?? '');
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!user || busy) return;
+    const keyRef = ckaId.trim().toLowerCase() || chosenKey;
+    if (!serial || !keyRef) {
+      setFailure({ title: 'Choose the card', message: 'Pick the token and a key pair on it (or type the key’s CKA_ID on the card).' });
+      return;
+    }
+    if (!pin) {
+      setFailure({ title: 'PIN needed', message: 'Type the card’s user PIN: the card must sign a challenge before it is registered.' });
+      return;
+    }
+    setBusy(true);
+    setFailure(null);
+    try {
+      const outcome = await api.call('users.setCard', { name: user.name, serial, key: keyRef, pin });
+      setPin('');
+      setBusy(false);
+      reportOutcome(outcome);
+      onDone();
+    } catch (err) {
+      setPin('');
+      setBusy(false);
+      if (handleSessionError(err)) return;
+      setFailure(failureOf('The card was not registered', err));
+    }
+  };
+
+  return (
+    <Modal opened={user !== null} onClose={busy ? () => undefined : onClose} title={user ? `Register a smart card for ${user.name}` : ''} centered size="lg" closeButtonProps={{ 'aria-label': 'Close' }}>
+      <form onSubmit={submit} noValidate aria-label="Register smart card">
+        <Stack gap="sm">
+          <Text size="sm" c="dimmed">
+            {user?.name} will sign in by inserting the card and typing its PIN: the card signs a fresh challenge, and Custos checks the signature against the public key registered here.
+          </Text>
+          {tokens === null && !failure && <BusyLine>Reading the tokens…</BusyLine>}
+          {tokens !== null && tokens.length === 0 && (
+            <Text size="sm" c="orange">
+              No token is present. Insert the card (and log in to nothing: the PIN is asked for here).
+            </Text>
+          )}
+          {tokens !== null && tokens.length > 0 && (
+            <>
+              <NativeSelect
+                label="Card (token)"
+                data={tokens.map((t) => ({ value: t.serial, label: `${t.label || 'Token'} · serial ${t.serial}` }))}
+                value={serial}
+                onChange={(e) => setSerial(e.currentTarget.value)}
+                disabled={busy}
+              />
+              <NativeSelect
+                label="Key pair on the card"
+                description={onCard.length ? 'Keys of the inventory held by this token.' : 'The inventory has no key pair on this token; give its CKA_ID below.'}
+                data={onCard.map((k) => ({ value: k.id, label: `${k.name} · ${k.algorithm}` }))}
+                value={chosenKey}
+                onChange={(e) => setKey(e.currentTarget.value)}
+                disabled={busy || onCard.length === 0}
+              />
+              <TextInput
+                label="Or the key's CKA_ID on the card"
+                description="Hex, as pkcs11-tool --list-objects shows it; for a key the inventory does not hold."
+                value={ckaId}
+                onChange={(e) => setCkaId(e.currentTarget.value)}
+                disabled={busy}
+                maxLength={128}
+              />
+              <PasswordInput label="Card PIN" autoComplete="off" value={pin} onChange={(e) => setPin(e.currentTarget.value)} disabled={busy} maxLength={256} data-autofocus />
+            </>
+          )}
+          {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} />}
+          <Text size="sm" c="dimmed">
+            This change is under dual control: another person may have to approve it.
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose} disabled={busy}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={busy} disabled={!tokens || tokens.length === 0}>
+              Register card
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
 /** The signed-in person changes their own passphrase (login, and personal unlock if they have one). */
 function ChangePassphraseModal({ opened, onClose, me, personalUnlock }: { opened: boolean; onClose: () => void; me: string; personalUnlock: boolean }) {
   const [passphrase, setPassphrase] = useState('');
@@ -328,6 +460,11 @@ export function People() {
   const [disabling, setDisabling] = useState<UserInfo | null>(null);
   const [disableBusy, setDisableBusy] = useState(false);
   const [disableFailure, setDisableFailure] = useState<Failure | null>(null);
+  const [cards, setCards] = useState<UserCard[]>([]);
+  const [cardFor, setCardFor] = useState<UserInfo | null>(null);
+  const [removingCard, setRemovingCard] = useState<UserCard | null>(null);
+  const [removeBusy, setRemoveBusy] = useState(false);
+  const [removeFailure, setRemoveFailure] = useState<Failure | null>(null);
 
   const mayChange = can(me?.role, 'users.change');
   const denied = deniedReason(me?.role, 'users.change', 'add, disable or change people');
@@ -335,10 +472,11 @@ export function People() {
 
   useEffect(() => {
     let live = true;
-    api.call('users.list').then(
-      (list) => {
+    Promise.all([api.call('users.list'), api.call('users.cards')]).then(
+      ([list, registered]) => {
         if (!live) return;
         setUsers(list);
+        setCards(registered);
         setFailure(null);
       },
       (err: unknown) => {
@@ -367,6 +505,24 @@ export function People() {
       setDisableFailure(failureOf(isApiError(err, 'E_CONFLICT') ? 'Not possible' : 'The person was not disabled', err));
     }
   };
+
+  const removeCard = async () => {
+    if (!removingCard || removeBusy) return;
+    setRemoveBusy(true);
+    setRemoveFailure(null);
+    try {
+      const outcome = await api.call('users.removeCard', { name: removingCard.user });
+      setRemoveBusy(false);
+      setRemovingCard(null);
+      reportOutcome(outcome);
+      refresh();
+    } catch (err) {
+      setRemoveBusy(false);
+      if (handleSessionError(err)) return;
+      setRemoveFailure(failureOf('The card was not removed', err));
+    }
+  };
+  const cardOf = (name: string) => cards.find((c) => c.user.toLowerCase() === name.toLowerCase());
 
   const myInfo = users?.find((u) => u.name.toLowerCase() === me?.name.toLowerCase());
 
@@ -427,6 +583,7 @@ export function People() {
                 <Table.Th>Status</Table.Th>
                 <Table.Th>Personal unlock</Table.Th>
                 <Table.Th>Quorum custodian</Table.Th>
+                <Table.Th>Smart card</Table.Th>
                 <Table.Th>Added</Table.Th>
                 {mayChange && <Table.Th>Actions</Table.Th>}
               </Table.Tr>
@@ -457,6 +614,15 @@ export function People() {
                       <YesNo value={u.quorumCustodian} yes="Share holder" testId="person-custodian" />
                     </Table.Td>
                     <Table.Td>
+                      {cardOf(u.name) ? (
+                        <Badge variant="light" color="teal" className="custos-badge" data-testid="person-card" title={`Key ${cardOf(u.name)!.fingerprint}`}>
+                          Card {cardOf(u.name)!.serial}
+                        </Badge>
+                      ) : (
+                        <YesNo value={false} yes="" testId="person-card" />
+                      )}
+                    </Table.Td>
+                    <Table.Td>
                       <Text size="sm" style={{ whiteSpace: 'nowrap' }} title={u.createdAt}>
                         {formatDateTime(u.createdAt)}
                       </Text>
@@ -468,6 +634,22 @@ export function People() {
                             <Button size="xs" variant="default" onClick={() => setRoleFor(u)} aria-label={`Change the role of ${u.name}`}>
                               Change role
                             </Button>
+                            <Button size="xs" variant="default" onClick={() => setCardFor(u)} aria-label={`Register a smart card for ${u.name}`}>
+                              {cardOf(u.name) ? 'Replace card' : 'Register smart card'}
+                            </Button>
+                            {cardOf(u.name) && (
+                              <Button
+                                size="xs"
+                                variant="default"
+                                onClick={() => {
+                                  setRemoveFailure(null);
+                                  setRemovingCard(cardOf(u.name)!);
+                                }}
+                                aria-label={`Remove the smart card of ${u.name}`}
+                              >
+                                Remove card
+                              </Button>
+                            )}
                             <Button
                               size="xs"
                               variant="light"
@@ -516,6 +698,27 @@ export function People() {
           personalUnlock={myInfo?.personalUnlock ?? false}
         />
       )}
+      <RegisterCardModal
+        user={cardFor}
+        onClose={() => setCardFor(null)}
+        onDone={() => {
+          setCardFor(null);
+          refresh();
+        }}
+      />
+      <ConfirmModal
+        opened={removingCard !== null}
+        onClose={() => setRemovingCard(null)}
+        title={removingCard ? `Remove the smart card of ${removingCard.user}?` : ''}
+        confirmLabel="Remove card"
+        busy={removeBusy}
+        failure={removeFailure}
+        onConfirm={() => void removeCard()}
+      >
+        <Text size="sm">
+          {removingCard?.user} will no longer be able to sign in with the card {removingCard?.serial}. The key stays on the card. This change is under dual control.
+        </Text>
+      </ConfirmModal>
       <ConfirmModal
         opened={disabling !== null}
         onClose={() => setDisabling(null)}

@@ -308,6 +308,83 @@ function TokenUnlockForm({ tokens }: { tokens: { serial: string; label: string }
   );
 }
 
+/**
+ * Sign-in with a smart card while the vault is open: `session.loginCard` with the user name and
+ * the card's PIN (or the reader's PIN pad). The card registered for that person signs a fresh
+ * challenge; the core checks the signature against the public key registered for them. The card
+ * serial is optional: without it, the registered card is expected in the reader.
+ */
+function CardSignInForm() {
+  const setStatus = useApp((s) => s.setStatus);
+  const lastUser = useApp((s) => s.lastUser);
+  const [user, setUser] = useState(lastUser);
+  const [serial, setSerial] = useState('');
+  const [pin, setPin] = useState('');
+  const [pinPad, setPinPad] = useState(false);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [busy, setBusy] = useState(false);
+  const pinRef = useRef<HTMLInputElement>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setFailure(null);
+    if (!user.trim() || (!pinPad && !pin)) {
+      setFailure({ title: 'Sign-in failed', message: "Enter your user name and your card's PIN, or use the reader's PIN pad." });
+      return;
+    }
+    setBusy(true);
+    try {
+      const status = await api.call('session.loginCard', { user, pin: pinPad ? null : pin, ...(serial.trim() ? { serial: serial.trim() } : {}) });
+      setPin('');
+      setStatus(status);
+    } catch (err) {
+      setPin('');
+      setFailure(failureOf('Sign-in failed', err));
+      setBusy(false);
+      setTimeout(() => pinRef.current?.focus(), 0);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate aria-label="Sign in with smart card">
+      <Stack gap="sm">
+        <TextInput label="User name" autoComplete="username" value={user} onChange={(e) => setUser(e.currentTarget.value)} disabled={busy} autoFocus={!lastUser} />
+        <TextInput
+          label="Card serial (optional)"
+          description="Leave empty to use the card registered for you."
+          value={serial}
+          onChange={(e) => setSerial(e.currentTarget.value)}
+          disabled={busy}
+          maxLength={64}
+        />
+        {!pinPad && (
+          <PasswordInput ref={pinRef} label="Card PIN" autoComplete="off" autoFocus={!!lastUser} value={pin} onChange={(e) => setPin(e.currentTarget.value)} disabled={busy} maxLength={256} />
+        )}
+        <Checkbox
+          label="Use the reader's PIN pad"
+          description="For readers with a keypad: the PIN is typed there and never passes through this console."
+          checked={pinPad}
+          onChange={(e) => setPinPad(e.currentTarget.checked)}
+          disabled={busy}
+        />
+        {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} />}
+        <Button type="submit" loading={busy} fullWidth mt="xs">
+          Sign in with smart card
+        </Button>
+        {busy && (
+          <Group gap="xs" justify="center" role="status">
+            <Loader size="xs" />
+            <Text size="sm" c="dimmed">
+              {pinPad ? 'Type the PIN on the reader…' : 'The card is signing a challenge…'}
+            </Text>
+          </Group>
+        )}
+      </Stack>
+    </form>
+  );
+}
+
 type UnlockMethod = 'passphrase' | 'quorum' | 'token';
 
 /** A vault exists and is locked: unlock it (by passphrase, custodian quorum or token). */
@@ -363,11 +440,22 @@ export function Unlock() {
   );
 }
 
-/** The vault is open (a quorum unlocked it) but nobody is signed in. */
+/** The vault is open (a quorum unlocked it) but nobody is signed in: a passphrase or a smart card signs a person in. */
 export function SignIn() {
+  const [how, setHow] = useState<'passphrase' | 'card'>('passphrase');
   return (
     <AuthLayout title="Sign in" subtitle="The vault is unlocked, but nobody is signed in. Sign in to use the console.">
-      <PassphraseForm mode="login" />
+      <SegmentedControl
+        fullWidth
+        value={how}
+        onChange={(v) => setHow(v === 'card' ? 'card' : 'passphrase')}
+        data={[
+          { value: 'passphrase', label: 'Passphrase' },
+          { value: 'card', label: 'Smart card' },
+        ]}
+        aria-label="Sign-in method"
+      />
+      {how === 'card' ? <CardSignInForm /> : <PassphraseForm mode="login" />}
       <Button variant="subtle" color="gray" onClick={() => void lockVault()}>
         Lock the vault instead
       </Button>
