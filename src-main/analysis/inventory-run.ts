@@ -9,7 +9,7 @@
 //                            one audit event, in one transaction.
 import { createPublicKey, X509Certificate, type JsonWebKey } from 'node:crypto';
 import { certificateFindings, type CertificateFacts, type CertKeyFacts } from '../certs/cert-findings.js';
-import { trustModel, type TrustModel } from '../certs/trust.js';
+import { createTrustEvaluator, type TrustModel } from '../certs/trust.js';
 import type { Db } from '../vault/database.js';
 import type { UnlockedVault } from '../vault/vault.js';
 import { checkBlocklist, type Blocklist } from './blocklist.js';
@@ -190,11 +190,11 @@ export async function analyzeSnapshot(snapshot: InventorySnapshot, options: Anal
     if (k.fingerprint && k.spki) keyFacts.set(k.fingerprint, { id: k.id, fingerprint: k.fingerprint, usageMask: k.usageMask, purpose: k.purpose, store: k.store, family: k.family });
   }
   const certs = certificateFindings(snapshot.certificates, keyFacts, { now: options.now, horizonDays: options.expiryHorizonDays }).map((f) => toNew(f, f));
-  const pool = snapshot.certificates.map((c) => c.der);
+  const trustOf = createTrustEvaluator(snapshot.certificates.map((c) => c.der));
   const trust: AnalysisRunResult['trust'] = [];
   for (let i = 0; i < snapshot.certificates.length; i++) {
     const c = snapshot.certificates[i]!;
-    trust.push({ certificateId: c.id, trust: trustModel(c.der, pool) });
+    trust.push({ certificateId: c.id, trust: trustOf(c.der) });
     if (i % YIELD_EVERY === YIELD_EVERY - 1) {
       await tick();
       signal?.throwIfAborted();

@@ -47,29 +47,55 @@ function parseAll(ders: readonly Uint8Array[]): X509Certificate[] {
   return out;
 }
 
+/** Certificates indexed by subject, so a chain step looks only at candidates with the right name. */
+function bySubject(certs: readonly X509Certificate[]): Map<string, X509Certificate[]> {
+  const m = new Map<string, X509Certificate[]>();
+  for (const c of certs) {
+    const list = m.get(c.subject) ?? [];
+    list.push(c);
+    m.set(c.subject, list);
+  }
+  return m;
+}
+
+let rootIndex: Map<string, X509Certificate[]> | null = null;
+
+/**
+ * A trust evaluator over a pool of known certificates (the rest of a presented chain, or every
+ * certificate of the inventory), parsed and indexed once: evaluating N certificates against a
+ * pool of N costs N parses, not N².
+ */
+export function createTrustEvaluator(pool: readonly Uint8Array[] = []): (leaf: Uint8Array) => TrustModel {
+  const { certs: rootCerts, fingerprints } = mozillaRoots();
+  rootIndex ??= bySubject(rootCerts);
+  const roots = rootIndex;
+  const candidates = bySubject(parseAll(pool));
+  return (leaf) => {
+    let current: X509Certificate;
+    try {
+      current = new X509Certificate(Buffer.from(leaf));
+    } catch {
+      return 'private';
+    }
+    const seen = new Set<string>();
+    for (let depth = 0; depth < 10; depth++) {
+      const fp = sha256(current.raw);
+      if (fingerprints.has(fp)) return 'public';
+      if (seen.has(fp)) return 'private';
+      seen.add(fp);
+      if ((roots.get(current.issuer) ?? []).some((r) => issuedBy(current, r))) return 'public';
+      const next = (candidates.get(current.issuer) ?? []).find((c) => !seen.has(sha256(c.raw)) && issuedBy(current, c));
+      if (!next) return 'private';
+      current = next;
+    }
+    return 'private';
+  };
+}
+
 /**
  * The trust model of `leaf`, following issuers found in `pool` (the rest of the presented chain,
  * and any other certificates known) and then the Mozilla roots. At most 10 steps; a loop ends it.
  */
 export function trustModel(leaf: Uint8Array, pool: readonly Uint8Array[] = []): TrustModel {
-  const { certs: rootCerts, fingerprints } = mozillaRoots();
-  const candidates = parseAll(pool);
-  let current: X509Certificate;
-  try {
-    current = new X509Certificate(Buffer.from(leaf));
-  } catch {
-    return 'private';
-  }
-  const seen = new Set<string>();
-  for (let depth = 0; depth < 10; depth++) {
-    const fp = sha256(current.raw);
-    if (fingerprints.has(fp)) return 'public';
-    if (seen.has(fp)) return 'private';
-    seen.add(fp);
-    if (rootCerts.some((r) => issuedBy(current, r))) return 'public';
-    const next = candidates.find((c) => !seen.has(sha256(c.raw)) && issuedBy(current, c));
-    if (!next) return 'private';
-    current = next;
-  }
-  return 'private';
+  return createTrustEvaluator(pool)(leaf);
 }
