@@ -142,13 +142,48 @@ export function fileOutcome(path: string, parsed: Pick<ParseResult, 'format' | '
   return { ...base, outcome: 'unsupported', reason: why ?? 'Nothing in it could be imported.' };
 }
 
-async function importOne(withVault: WithVault, path: string, bytes: Uint8Array, parser: FileParser, options: ImportOptions): Promise<FileOutcome> {
-  const parsed = await parser.parse(bytes, options.passphrases?.[path] ?? options.passphrase);
-  try {
-    const items = parsed.items.length ? await withVault((v) => recordItems(v, parsed.items, path, options)) : [];
-    return fileOutcome(path, parsed, items);
-  } finally {
-    for (const item of parsed.items) if (item.type === 'private-key') wipe(item.pkcs8);
+/**
+ * Files' contents are recorded in groups: one SQLite transaction (one fsync) for up to
+ * RECORD_BATCH files, each change still with its own audit event inside it. A folder of thousands
+ * of certificates would otherwise wait on one disk flush per file.
+ */
+export const RECORD_BATCH = 64;
+
+class Recorder {
+  private pending: Array<{ index: number; path: string; parsed: ParseResult }> = [];
+  private done = 0;
+  constructor(
+    private readonly withVault: WithVault,
+    private readonly options: ImportOptions,
+    private readonly out: FileOutcome[],
+    private readonly total: number,
+  ) {}
+
+  settle(index: number, outcome: FileOutcome): void {
+    this.out[index] = outcome;
+    this.options.onProgress?.(++this.done, this.total);
+  }
+
+  async add(index: number, path: string, parsed: ParseResult): Promise<void> {
+    if (parsed.items.length === 0) return this.settle(index, fileOutcome(path, parsed, []));
+    this.pending.push({ index, path, parsed });
+    if (this.pending.length >= RECORD_BATCH) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    try {
+      const recorded = await this.withVault((v) => v.db.transaction(() => batch.map((b) => recordItems(v, b.parsed.items, b.path, this.options)))());
+      batch.forEach((b, k) => this.settle(b.index, fileOutcome(b.path, b.parsed, recorded[k]!)));
+    } finally {
+      for (const b of batch) for (const item of b.parsed.items) if (item.type === 'private-key') wipe(item.pkcs8);
+    }
+  }
+
+  /** Drops what was parsed but not recorded (an earlier failure): private material is wiped. */
+  discard(): void {
+    for (const b of this.pending.splice(0)) for (const item of b.parsed.items) if (item.type === 'private-key') wipe(item.pkcs8);
   }
 }
 
@@ -161,30 +196,31 @@ export async function importPaths(withVault: WithVault, paths: readonly string[]
   await checkPermission(withVault);
   const entries = await collectFiles(paths);
   const parser = options.parser ?? defaultParser();
-  const out: FileOutcome[] = [];
+  const out: FileOutcome[] = new Array<FileOutcome>(entries.length);
+  const recorder = new Recorder(withVault, options, out, entries.length);
   try {
     for (const [i, e] of entries.entries()) {
       if (e.kind === 'skipped') {
-        out.push({ path: e.path, outcome: 'unsupported', reason: `Not read: ${e.reason}.`, format: null, items: [] });
-      } else {
-        let bytes: Buffer | null = null;
-        try {
-          bytes = await readBounded(e.real, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-        } catch (err) {
-          if (!(err instanceof FileReadError)) throw err;
-          out.push({ path: e.path, outcome: 'unsupported', reason: `Not read: ${err.message}.`, format: null, items: [] });
-        }
-        if (bytes) {
-          try {
-            out.push(await importOne(withVault, e.path, bytes, parser, options));
-          } finally {
-            wipe(bytes); // the file may hold a private key in the clear
-          }
-        }
+        recorder.settle(i, { path: e.path, outcome: 'unsupported', reason: `Not read: ${e.reason}.`, format: null, items: [] });
+        continue;
       }
-      options.onProgress?.(i + 1, entries.length);
+      let bytes: Buffer;
+      try {
+        bytes = await readBounded(e.real, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+      } catch (err) {
+        if (!(err instanceof FileReadError)) throw err;
+        recorder.settle(i, { path: e.path, outcome: 'unsupported', reason: `Not read: ${err.message}.`, format: null, items: [] });
+        continue;
+      }
+      try {
+        await recorder.add(i, e.path, await parser.parse(bytes, options.passphrases?.[e.path] ?? options.passphrase));
+      } finally {
+        wipe(bytes); // the file may hold a private key in the clear
+      }
     }
+    await recorder.flush();
   } finally {
+    recorder.discard();
     if (!options.parser) await parser.close();
   }
   return out;
@@ -194,16 +230,24 @@ export async function importPaths(withVault: WithVault, paths: readonly string[]
 export async function importContents(withVault: WithVault, files: ReadonlyArray<{ name: string; bytes: Uint8Array; passphrase?: string }>, options: ImportOptions = {}): Promise<FileOutcome[]> {
   await checkPermission(withVault);
   const parser = options.parser ?? defaultParser();
-  const out: FileOutcome[] = [];
+  const out: FileOutcome[] = new Array<FileOutcome>(files.length);
+  const recorder = new Recorder(withVault, options, out, files.length);
   const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   try {
     for (const [i, f] of files.entries()) {
-      if (f.bytes.length > max) out.push({ path: f.name, outcome: 'unsupported', reason: `Not read: larger than the ${Math.round(max / 1024)} KiB limit for one file.`, format: null, items: [] });
-      else out.push(await importOne(withVault, f.name, f.bytes, parser, { ...options, passphrases: { ...options.passphrases, ...(f.passphrase !== undefined ? { [f.name]: f.passphrase } : {}) } }));
-      if (options.wipeInput) wipe(f.bytes);
-      options.onProgress?.(i + 1, files.length);
+      if (f.bytes.length > max) {
+        recorder.settle(i, { path: f.name, outcome: 'unsupported', reason: `Not read: larger than the ${Math.round(max / 1024)} KiB limit for one file.`, format: null, items: [] });
+        continue;
+      }
+      try {
+        await recorder.add(i, f.name, await parser.parse(f.bytes, f.passphrase ?? options.passphrases?.[f.name] ?? options.passphrase));
+      } finally {
+        if (options.wipeInput) wipe(f.bytes);
+      }
     }
+    await recorder.flush();
   } finally {
+    recorder.discard();
     if (!options.parser) await parser.close();
   }
   return out;

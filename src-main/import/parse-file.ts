@@ -121,7 +121,8 @@ function certificateDer(der: Uint8Array): Uint8Array {
 }
 
 function certificateItems(ders: Uint8Array[]): ParsedItem[] {
-  return ders.map((der, i) => ({ type: 'certificate', der, chainPosition: ders.length > 1 ? i : null }));
+  // Copies: the caller wipes the file's bytes (they may hold a private key) before recording.
+  return ders.map((der, i) => ({ type: 'certificate', der: Uint8Array.from(der), chainPosition: ders.length > 1 ? i : null }));
 }
 
 function pkcs7Certificates(der: Uint8Array): ParsedItem[] {
@@ -196,7 +197,7 @@ async function pkcs12(der: Uint8Array, passphrase: string | undefined): Promise<
 }
 
 /** One DER object whose type is not labelled: tried as each structure in turn. */
-async function derObject(der: Uint8Array, passphrase: string | undefined): Promise<{ format: string; items: ParsedItem[] }> {
+async function derObject(der: Uint8Array, passphrase: string | undefined, seen: (format: string) => void): Promise<{ format: string; items: ParsedItem[] }> {
   const parsed = asn1js.fromBER(new Uint8Array(der));
   if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) throw new Problem('malformed', `The DER does not decode (${parsed.result.error || 'not a SEQUENCE'}).`);
   const tryIt = <T>(f: () => T): T | undefined => {
@@ -210,9 +211,15 @@ async function derObject(der: Uint8Array, passphrase: string | undefined): Promi
   const cert = tryIt(() => certificateDer(der));
   if (cert) return { format: 'DER certificate', items: certificateItems([cert]) };
   const pfx = tryIt(() => pkijs.PFX.fromBER(new Uint8Array(der).buffer));
-  if (pfx) return { format: 'PKCS#12', items: await pkcs12(der, passphrase) };
+  if (pfx) {
+    seen('PKCS#12');
+    return { format: 'PKCS#12', items: await pkcs12(der, passphrase) };
+  }
   const ci = tryIt(() => pkijs.ContentInfo.fromBER(new Uint8Array(der).buffer));
-  if (ci?.contentType === '1.2.840.113549.1.7.2') return { format: 'PKCS#7', items: pkcs7Certificates(der) };
+  if (ci?.contentType === '1.2.840.113549.1.7.2') {
+    seen('PKCS#7');
+    return { format: 'PKCS#7', items: pkcs7Certificates(der) };
+  }
   const csr = tryIt(() => csrKey(der));
   if (csr) return { format: 'PKCS#10 request', items: [csr] };
   const buf = Buffer.from(der);
@@ -221,7 +228,10 @@ async function derObject(der: Uint8Array, passphrase: string | undefined): Promi
     if (k) return { format: type === 'spki' ? 'DER public key' : 'DER PKCS#1 public key', items: [publicItem(k, null, type === 'spki' ? 'SPKI' : 'PKCS#1')] };
   }
   const shrouded = tryIt(() => pkijs.PKCS8ShroudedKeyBag.fromBER(new Uint8Array(der).buffer));
-  if (shrouded && !tryIt(() => createPrivateKey({ key: buf, format: 'der', type: 'pkcs8' }))) return { format: 'DER encrypted PKCS#8', items: [encryptedPkcs8(der, passphrase, null)] };
+  if (shrouded && !tryIt(() => createPrivateKey({ key: buf, format: 'der', type: 'pkcs8' }))) {
+    seen('DER encrypted PKCS#8');
+    return { format: 'DER encrypted PKCS#8', items: [encryptedPkcs8(der, passphrase, null)] };
+  }
   for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
     const k = tryIt(() => createPrivateKey({ key: buf, format: 'der', type }));
     if (k) return { format: `DER ${type.toUpperCase()} private key`, items: [privateItem(k, null, type.toUpperCase())] };
@@ -414,7 +424,7 @@ export async function parseFileContents(bytes: Uint8Array, passphrase?: string):
         if (r.problem) note(r.problem);
       }
     } else if (bytes[0] === 0x30) {
-      const r = await derObject(bytes, passphrase);
+      const r = await derObject(bytes, passphrase, (f) => (format = f));
       format = r.format;
       items.push(...r.items);
     } else {
