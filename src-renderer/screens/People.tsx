@@ -615,9 +615,9 @@ export function People() {
                     </Table.Td>
                     <Table.Td>
                       {cardOf(u.name) ? (
-                        <Badge variant="light" color="teal" className="custos-badge" data-testid="person-card" title={`Key ${cardOf(u.name)!.fingerprint}`}>
-                          Card {cardOf(u.name)!.serial}
-                        </Badge>
+                        <Text size="sm" ff="monospace" data-testid="person-card" title={`Token serial ${cardOf(u.name)!.serial}; key SHA-256 ${cardOf(u.name)!.fingerprint}`}>
+                          {cardOf(u.name)!.serial}
+                        </Text>
                       ) : (
                         <YesNo value={false} yes="" testId="person-card" />
                       )}
@@ -635,7 +635,7 @@ export function People() {
                               Change role
                             </Button>
                             <Button size="xs" variant="default" onClick={() => setCardFor(u)} aria-label={`Register a smart card for ${u.name}`}>
-                              {cardOf(u.name) ? 'Replace card' : 'Register smart card'}
+                              {cardOf(u.name) ? 'Replace card' : 'Add card'}
                             </Button>
                             {cardOf(u.name) && (
                               <Button
