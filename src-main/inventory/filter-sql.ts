@@ -46,6 +46,13 @@ export interface FilterContext {
    * few hundred rows instead of sorting every match. query.ts decides from the match count.
    */
   walkSortIndex?: boolean;
+  /**
+   * When walking an index sorted by a group column (state, algorithm, size, store, purpose):
+   * the values of that column that have matches at all (from inventory_groups), so the walk
+   * skips whole runs of the index without a match (all AES keys when listing external keys by
+   * algorithm) instead of checking them row by row.
+   */
+  sortValues?: { expression: string; values: unknown[] };
   /** Called only when the filter has a `finding` part. */
   policyMatch?: (finding: NonNullable<ParsedInventoryFilter['finding']>) => PolicyMatch;
 }
@@ -127,6 +134,9 @@ export function hexPrefix(search: string): string | null {
 export function keysWhere(f: ParsedInventoryFilter, ctx: FilterContext): Clause {
   const where: string[] = [];
   const params: unknown[] = [];
+  // Conditions written for the walk already (kept as they are, after the others).
+  const raw: string[] = [];
+  const rawParams: unknown[] = [];
   groupConditions(f, 'k.', where, params, (c) => `coalesce(k.${c}, '')`);
   if (f.owners) {
     const names = f.owners.map((o) => (o === null ? '' : o));
@@ -134,8 +144,14 @@ export function keysWhere(f: ParsedInventoryFilter, ctx: FilterContext): Clause 
     params.push(...names);
   }
   if (f.tags) {
-    where.push(`k.id IN (SELECT key_id FROM key_tags WHERE tag IN (${marks(f.tags.length)}))`);
-    params.push(...f.tags);
+    if (ctx.walkSortIndex) {
+      // keys.tags (',a,b,') answers per row without materialising every tagged id.
+      raw.push(`(${f.tags.map(() => 'instr(k.tags, ?) > 0').join(' OR ')})`);
+      rawParams.push(...f.tags.map((t) => `,${t},`));
+    } else {
+      where.push(`k.id IN (SELECT key_id FROM key_tags WHERE tag IN (${marks(f.tags.length)}))`);
+      params.push(...f.tags);
+    }
   }
   if (f.origins) {
     const ors: string[] = [];
@@ -182,50 +198,34 @@ export function keysWhere(f: ParsedInventoryFilter, ctx: FilterContext): Clause 
     where.push(`k.fingerprint IN (SELECT c.spki_fingerprint FROM certificates c${c.length ? ` WHERE ${c.join(' AND ')}` : ''})`);
   }
   if (f.finding) {
-    // Uncorrelated subqueries: SQLite materialises each once and then either probes it per row
-    // or, when it is small, drives the query from it through the primary key.
-    const ors: string[] = [];
-    const fc: string[] = [];
-    const fp: unknown[] = [];
-    if (f.finding.rules) {
-      fc.push(`af.rule IN (${marks(f.finding.rules.length)})`);
-      fp.push(...f.finding.rules);
-    }
-    if (f.finding.severities) {
-      fc.push(`af.severity IN (${marks(f.finding.severities.length)})`);
-      fp.push(...f.finding.severities);
-    }
-    const extra = fc.length ? ` AND ${fc.join(' AND ')}` : '';
-    ors.push(`k.id IN (SELECT af.key_id FROM analysis_findings af WHERE af.key_id IS NOT NULL${extra})`);
-    params.push(...fp);
-    // Findings on a certificate count for the key the certificate certifies.
-    ors.push(`(k.fingerprint IS NOT NULL AND k.fingerprint IN (SELECT c.spki_fingerprint FROM analysis_findings af JOIN certificates c ON c.id = af.certificate_id WHERE 1${extra}))`);
-    params.push(...fp);
-    const pm = ctx.policyMatch?.(f.finding);
-    if (pm && pm.groups.length) {
-      ors.push(`(${GROUP_EXPRESSIONS.join(', ')}) IN (VALUES ${pm.groups.map(() => `(${marks(10)})`).join(', ')})`);
-      for (const g of pm.groups) params.push(...g);
-    }
-    if (pm && pm.cryptoperiodRules.length) {
-      ors.push(`(coalesce(k.due_rule, '') IN (${marks(pm.cryptoperiodRules.length)}) AND coalesce(k.due_at, '9999') <= ?)`);
-      params.push(...pm.cryptoperiodRules, ctx.now.toISOString());
-    }
-    where.push(`${f.finding.present ? '' : 'NOT '}(${ors.join(' OR ')})`);
+    const branches = findingBranches(f.finding, ctx);
+    where.push(`${f.finding.present ? '' : 'NOT '}(${branches.map((b) => b.sql).join(' OR ')})`);
+    for (const b of branches) params.push(...b.params);
   }
   if (f.search) {
     const [lo, hi] = nocaseRange(f.search);
-    const parts = ['SELECT rowid FROM keys WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ?', 'SELECT k2.rowid FROM key_tags t JOIN keys k2 ON k2.id = t.key_id WHERE t.tag >= ? AND t.tag < ?'];
-    const sp: unknown[] = [lo, hi, lo, hi];
     const hex = hexPrefix(f.search);
-    if (hex) {
-      parts.push('SELECT rowid FROM keys WHERE fingerprint >= ? AND fingerprint < ?', 'SELECT rowid FROM keys WHERE kcv >= ? AND kcv < ?');
-      sp.push(hex, hex + 'g', hex, hex + 'g');
+    if (ctx.walkSortIndex) {
+      // Checked per row while walking the sort's index: no union of every match to build first.
+      const ors = ['(k.name COLLATE NOCASE >= ? AND k.name COLLATE NOCASE < ?)', 'instr(k.tags, ?) > 0'];
+      rawParams.push(lo, hi, `,${lo}`);
+      if (hex) {
+        ors.push('(k.fingerprint >= ? AND k.fingerprint < ?)', '(k.kcv >= ? AND k.kcv < ?)');
+        rawParams.push(hex, hex + 'g', hex, hex + 'g');
+      }
+      raw.push(`(${ors.join(' OR ')})`);
+    } else {
+      const u = searchRowids(f.search);
+      where.push(`k.rowid IN (${u.sql})`);
+      params.push(...u.params);
     }
-    where.push(`k.rowid IN (${parts.join(' UNION ')})`);
-    params.push(...sp);
   }
-  const conditions = ctx.walkSortIndex ? where.map(unindexed) : where;
-  return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+  if (ctx.walkSortIndex && ctx.sortValues) {
+    raw.push(`${ctx.sortValues.expression} IN (${marks(ctx.sortValues.values.length)})`);
+    rawParams.push(...ctx.sortValues.values);
+  }
+  const conditions = [...(ctx.walkSortIndex ? where.map(unindexed) : where), ...raw];
+  return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params: [...params, ...rawParams] };
 }
 
 /** The same condition with its leading column expression behind a unary + (no index can serve it). */
@@ -233,6 +233,66 @@ function unindexed(c: string): string {
   if (c.startsWith('NOT ')) return c;
   if (c.startsWith('(')) return c.replace(/^\((k\.|coalesce\()/, '(+$1').replace(/ OR (k\.|\(k\.)/g, (m) => m.replace(/k\./, '+k.'));
   return `+${c}`;
+}
+
+/**
+ * The alternatives of a finding filter, each a condition over `keys k`: analysis findings on the
+ * key, analysis findings on a certificate for it, policy findings of its group, and cryptoperiod
+ * overruns. Uncorrelated subqueries: SQLite materialises each once, then either probes it per
+ * row or, when small, drives the query from it through an index.
+ */
+export function findingBranches(finding: NonNullable<ParsedInventoryFilter['finding']>, ctx: FilterContext): Clause[] {
+  const out: Clause[] = [];
+  const fc: string[] = [];
+  const fp: unknown[] = [];
+  if (finding.rules) {
+    fc.push(`af.rule IN (${marks(finding.rules.length)})`);
+    fp.push(...finding.rules);
+  }
+  if (finding.severities) {
+    fc.push(`af.severity IN (${marks(finding.severities.length)})`);
+    fp.push(...finding.severities);
+  }
+  const extra = fc.length ? ` AND ${fc.join(' AND ')}` : '';
+  out.push({ sql: `k.id IN (SELECT af.key_id FROM analysis_findings af WHERE af.key_id IS NOT NULL${extra})`, params: fp });
+  // Findings on a certificate count for the key the certificate certifies.
+  out.push({ sql: `(k.fingerprint IS NOT NULL AND k.fingerprint IN (SELECT c.spki_fingerprint FROM analysis_findings af JOIN certificates c ON c.id = af.certificate_id WHERE 1${extra}))`, params: fp });
+  const pm = ctx.policyMatch?.(finding);
+  if (pm && pm.groups.length) {
+    // The exact test is the row value; the per-column IN lists are implied by it and give the
+    // planner an index (purpose, store, algorithm, …) to find the candidates with.
+    const narrow: string[] = [];
+    const params: unknown[] = [];
+    GROUP_EXPRESSIONS.forEach((e, i) => {
+      const values = [...new Set(pm.groups.map((g) => g[i]))];
+      if (values.length <= 8 && (e === "coalesce(k.purpose, '')" || e === 'k.algorithm' || e === 'k.store' || e === 'k.state' || e === 'k.size')) {
+        narrow.push(`${e} IN (${marks(values.length)})`);
+        params.push(...values);
+      }
+    });
+    for (const g of pm.groups) params.push(...g);
+    out.push({ sql: `(${[...narrow, `(${GROUP_EXPRESSIONS.join(', ')}) IN (VALUES ${pm.groups.map(() => `(${marks(10)})`).join(', ')})`].join(' AND ')})`, params });
+  }
+  if (pm && pm.cryptoperiodRules.length) {
+    out.push({
+      sql: `(coalesce(k.due_rule, '') IN (${marks(pm.cryptoperiodRules.length)}) AND coalesce(k.due_at, '9999') <= ?)`,
+      params: [...pm.cryptoperiodRules, ctx.now.toISOString()],
+    });
+  }
+  return out;
+}
+
+/** The alternatives of a search as rowid queries (name, tag, fingerprint, KCV prefixes), each served by its index. */
+export function searchRowids(search: string): Clause {
+  const [lo, hi] = nocaseRange(search);
+  const parts = ['SELECT rowid FROM keys WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ?', 'SELECT k2.rowid FROM key_tags t JOIN keys k2 ON k2.id = t.key_id WHERE t.tag >= ? AND t.tag < ?'];
+  const params: unknown[] = [lo, hi, lo, hi];
+  const hex = hexPrefix(search);
+  if (hex) {
+    parts.push('SELECT rowid FROM keys WHERE fingerprint >= ? AND fingerprint < ?', 'SELECT rowid FROM keys WHERE kcv >= ? AND kcv < ?');
+    params.push(hex, hex + 'g', hex, hex + 'g');
+  }
+  return { sql: parts.join(' UNION '), params };
 }
 
 /** ORDER BY columns per sort field: the leading column, then the index's tiebreakers. */

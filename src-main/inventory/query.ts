@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import type { InventoryPage, InventoryRow, ParsedInventoryFilter, Severity, inventoryQueryInputSchema } from '../../src-shared/contract-inventory.js';
+import type { InventoryPage, InventoryRow, InventorySortField, ParsedInventoryFilter, Severity, inventoryQueryInputSchema } from '../../src-shared/contract-inventory.js';
 import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
 import { activePolicy } from '../app/policy-service.js';
-import { afterCursor, cursorSelect, groupOnly, groupWhere, instant, keysWhere, orderBy, type FilterContext } from './filter-sql.js';
+import { afterCursor, cursorSelect, findingBranches, groupOnly, groupWhere, instant, keysWhere, orderBy, searchRowids, type FilterContext } from './filter-sql.js';
 import { policyMatch } from './groups.js';
 import { refreshDue } from './due.js';
 
@@ -65,6 +65,20 @@ export function filterContext(db: Db, now: Date): FilterContext {
 
 /** How many keys match a filter: from inventory_groups when the filter allows, else one indexed count. */
 export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterContext): number {
+  const used = Object.entries(filter).filter(([, v]) => v !== undefined);
+  if (used.length === 1 && filter.tags) {
+    // Tags alone: the key_tags primary key counts them without touching the keys.
+    return (db.prepare(`SELECT count(*) AS n FROM (SELECT DISTINCT key_id FROM key_tags WHERE tag IN (${filter.tags.map(() => '?').join(',')}))`).get(...filter.tags) as { n: number }).n;
+  }
+  if (used.length === 1 && filter.search) {
+    const u = searchRowids(filter.search);
+    return (db.prepare(`SELECT count(*) AS n FROM (${u.sql})`).get(...u.params) as { n: number }).n;
+  }
+  if (used.length === 1 && filter.finding?.present) {
+    // Each alternative through its own index, rowids merged: no row is fetched to re-check the OR.
+    const b = findingBranches(filter.finding, ctx);
+    return (db.prepare(`SELECT count(*) AS n FROM (${b.map((x) => `SELECT k.rowid FROM keys k WHERE ${x.sql}`).join(' UNION ')})`).get(...b.flatMap((x) => x.params)) as { n: number }).n;
+  }
   if (groupOnly(filter)) {
     const w = groupWhere(filter);
     return (db.prepare(`SELECT coalesce(sum(g.n), 0) AS n FROM inventory_groups g ${w.sql}`).get(...w.params) as { n: number }).n;
@@ -101,6 +115,23 @@ function shouldWalk(q: ParsedQuery, matches: number): boolean {
   return used.length > 0;
 }
 
+/** Group columns the inventory sorts by, as inventory_groups names them and as the sort expression reads them. */
+const GROUP_SORTS: Partial<Record<InventorySortField, { column: string; expression: string }>> = {
+  state: { column: 'state', expression: 'k.state' },
+  algorithm: { column: 'algorithm', expression: 'k.algorithm' },
+  size: { column: 'size', expression: 'k.size' },
+  store: { column: 'store', expression: 'k.store' },
+  purpose: { column: 'purpose', expression: "coalesce(k.purpose, '')" },
+};
+
+/** For a group-only filter sorted by a group column: the values of that column that have matches. */
+function sortValues(db: Db, q: ParsedQuery): { expression: string; values: unknown[] } | undefined {
+  const g = GROUP_SORTS[q.sort.field];
+  if (!g || !groupOnly(q.filter)) return undefined;
+  const w = groupWhere(q.filter);
+  return { expression: g.expression, values: db.prepare(`SELECT DISTINCT g.${g.column} FROM inventory_groups g ${w.sql}`).pluck().all(...w.params) };
+}
+
 const cached = new WeakSet<Db>();
 /**
  * A 64 MiB page cache for the vault connection (SQLite's default is 2 MiB): pages are decrypted
@@ -122,7 +153,7 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date): InventoryPage
   const cursor = q.cursor ? decodeCursor(q, q.cursor) : null;
   const total = q.withTotal || !cursor ? countMatches(db, q.filter, ctx) : null;
   const walk = cursor && total === null ? cursor.walk : shouldWalk(q, total ?? 0);
-  const w = keysWhere(q.filter, { ...ctx, walkSortIndex: walk });
+  const w = keysWhere(q.filter, { ...ctx, walkSortIndex: walk, sortValues: walk ? sortValues(db, q) : undefined });
   const where = [w.sql];
   const params = [...w.params];
   if (cursor) {
