@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
-import { Box, Checkbox, Skeleton, Text, UnstyledButton } from '@mantine/core';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
+import { Box, Checkbox, Text, UnstyledButton } from '@mantine/core';
 import { elementScroll, observeElementOffset, useVirtualizer } from '@tanstack/react-virtual';
-import { moveIndex, rowTop, scrollScale } from '../lib/inventory-window';
+import { moveIndex, rowTop, scrollScale, scrollTopForIndex } from '../lib/inventory-window';
+import './VirtualTable.css';
 import { IconSort } from './icons';
 
 export interface VirtualColumn<T> {
@@ -50,6 +51,75 @@ interface Props<T> {
 
 const HEADER_PX = 40;
 
+
+interface RowProps<T> {
+  index: number;
+  row: T | undefined;
+  columns: VirtualColumn<T>[];
+  focusable: boolean;
+  /** Undefined without selection; else whether this row is ticked. */
+  selected: boolean | undefined;
+  onToggle: (row: T, index: number, range: boolean) => void;
+  onOpen: (row: T) => void;
+  attributes?: (row: T) => Record<string, string>;
+}
+
+/**
+ * One row. Memoised and keyed by index: scrolling re-renders only the rows whose data changed,
+ * and a row that was focused while its page loaded keeps its element (and the focus).
+ */
+function RowView<T>({ index, row, columns, focusable, selected, onToggle, onOpen, attributes }: RowProps<T>) {
+  // Selection cell: a div without a cell role, so the cells keep the column order of the headers.
+  const select =
+    selected === undefined ? null : (
+      <div onClick={(e) => e.stopPropagation()}>
+        {row ? (
+          // A native checkbox: thirty Mantine checkboxes per frame cost more than the rest of the row.
+          <input
+            type="checkbox"
+            tabIndex={-1}
+            aria-label="Select this key"
+            checked={selected}
+            onChange={(e) => onToggle(row, index, (e.nativeEvent as MouseEvent).shiftKey === true)}
+            className="custos-vt-check"
+          />
+        ) : null}
+      </div>
+    );
+  if (!row) {
+    return (
+      <div role="row" aria-rowindex={index + 2} data-row-index={index} tabIndex={focusable ? 0 : -1} data-testid="row-loading" className="custos-vt-grid custos-vt-row">
+        {select}
+        {columns.map((c) => (
+          <div key={c.id} role="cell">
+            <div className="custos-vt-ph" />
+          </div>
+        ))}
+      </div>
+    );
+  }
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      data-row-index={index}
+      tabIndex={focusable ? 0 : -1}
+      className="custos-row custos-vt-grid custos-vt-row"
+      onClick={() => onOpen(row)}
+      {...attributes?.(row)}
+    >
+      {select}
+      {columns.map((c) => (
+        <div key={c.id} role="cell" data-testid={c.cellTestId} className="custos-vt-cell">
+          {c.render(row)}
+        </div>
+      ))}
+    </div>
+  );
+}
+const Row = memo(RowView) as typeof RowView;
+
 /**
  * A table of any number of rows with a fixed row height. Only the rows in view exist in the DOM;
  * their pages come from the owner (which asks the core). Past a few hundred thousand rows the
@@ -77,6 +147,7 @@ export function VirtualTable<T>(props: Props<T>) {
     initialRect: { width: 1000, height: bodyPx },
     // The element scrolls in real (scaled) pixels; the virtualizer thinks in row pixels.
     observeElementOffset: (instance, cb) => observeElementOffset(instance, (offset, scrolling) => cb(offset * scaleRef.current.ratio, scrolling)),
+    // (Not used for keyboard moves, see focusRow: the virtualizer clamps to the real scroll height.)
     scrollToFn: (offset, options, instance) => elementScroll(offset / scaleRef.current.ratio, options, instance),
   });
 
@@ -110,9 +181,13 @@ export function VirtualTable<T>(props: Props<T>) {
     (index: number) => {
       setActive(index);
       focusPending.current = true;
-      virtualizer.scrollToIndex(index, { align: 'auto' });
+      const el = scrollRef.current;
+      const s = scaleRef.current;
+      if (!el) return;
+      const top = scrollTopForIndex(index, rowHeight, bodyPx, el.scrollTop * s.ratio, s);
+      if (top !== null) el.scrollTop = top;
     },
-    [virtualizer],
+    [rowHeight, bodyPx],
   );
 
   const indexOf = (target: EventTarget | null): number | null => {
@@ -147,23 +222,13 @@ export function VirtualTable<T>(props: Props<T>) {
   };
 
   const grid = (selection ? 'minmax(0, 0.1fr) ' : '') + columns.map((c) => `minmax(0, ${c.width})`).join(' ');
-  const gridStyle: CSSProperties = { display: 'grid', gridTemplateColumns: grid, alignItems: 'center', columnGap: 12, padding: '0 12px' };
+  const tableVars = useMemo(() => ({ '--vt-cols': grid, '--vt-row': `${rowHeight}px` }) as CSSProperties, [grid, rowHeight]);
   const offset = virtualizer.scrollOffset ?? 0;
-  // Selection cell: a div without a cell role, so the cells keep the column order of the headers.
-  const selectCell = (row: T | undefined, index: number) =>
-    selection ? (
-      <div onClick={(e) => e.stopPropagation()}>
-        {row ? (
-          <Checkbox
-            size="xs"
-            tabIndex={-1}
-            aria-label="Select this key"
-            checked={selection.isSelected(row)}
-            onChange={(e) => selection.toggle(row, index, (e.nativeEvent as MouseEvent).shiftKey === true)}
-          />
-        ) : null}
-      </div>
-    ) : null;
+  // The rows in view are contiguous: one window, moved as a whole, holds them in normal flow.
+  const windowTop = items.length ? rowTop(items[0]!.start, offset, scale) : 0;
+  const selectionRef = useRef(selection);
+  selectionRef.current = selection;
+  const onToggle = useCallback((row: T, index: number, range: boolean) => selectionRef.current?.toggle(row, index, range), []);
 
   return (
     <Box
@@ -171,13 +236,14 @@ export function VirtualTable<T>(props: Props<T>) {
       aria-label={props.label}
       aria-rowcount={count + 1}
       aria-busy={props.busy ?? false}
-      style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', overflow: 'hidden' }}
+      style={{ ...tableVars, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', overflow: 'hidden' }}
     >
       <div role="rowgroup">
         <div
           role="row"
           aria-rowindex={1}
-          style={{ ...gridStyle, height: HEADER_PX, borderBottom: '1px solid var(--mantine-color-default-border)', background: 'var(--mantine-color-default-hover)' }}
+          className="custos-vt-grid"
+          style={{ height: HEADER_PX, borderBottom: '1px solid var(--mantine-color-default-border)', background: 'var(--mantine-color-default-hover)' }}
         >
           {selection && (
             <div>
@@ -234,44 +300,24 @@ export function VirtualTable<T>(props: Props<T>) {
           </div>
         ) : (
           <div style={{ height: scale.spacerPx, position: 'relative' }}>
-            {items.map((item) => {
-              const row = rowAt(item.index);
-              const top = rowTop(item.start, offset, scale);
-              const style: CSSProperties = { ...gridStyle, position: 'absolute', left: 0, right: 0, top, height: rowHeight, borderBottom: '1px solid var(--mantine-color-default-border)' };
-              if (!row) {
+            <div style={{ position: 'absolute', left: 0, right: 0, top: 0, transform: `translateY(${windowTop}px)` }}>
+              {items.map((item) => {
+                const row = rowAt(item.index);
                 return (
-                  <div key={`p-${item.index}`} role="row" aria-rowindex={item.index + 2} data-row-index={item.index} tabIndex={item.index === active ? 0 : -1} data-testid="row-loading" style={style}>
-                    {selectCell(undefined, item.index)}
-                    {columns.map((c) => (
-                      <div key={c.id} role="cell">
-                        <Skeleton height={10} width="70%" radius="sm" animate={false} />
-                      </div>
-                    ))}
-                  </div>
+                  <Row
+                    key={item.index}
+                    index={item.index}
+                    row={row}
+                    columns={columns}
+                    focusable={item.index === active}
+                    selected={selection ? (row ? selection.isSelected(row) : false) : undefined}
+                    onToggle={onToggle}
+                    onOpen={onOpen}
+                    attributes={props.rowAttributes}
+                  />
                 );
-              }
-              return (
-                <div
-                  key={props.rowKey(row)}
-                  role="row"
-                  aria-rowindex={item.index + 2}
-                  aria-selected={selection ? selection.isSelected(row) : undefined}
-                  data-row-index={item.index}
-                  tabIndex={item.index === active ? 0 : -1}
-                  className="custos-row custos-vrow"
-                  onClick={() => onOpen(row)}
-                  style={style}
-                  {...props.rowAttributes?.(row)}
-                >
-                  {selectCell(row, item.index)}
-                  {columns.map((c) => (
-                    <div key={c.id} role="cell" data-testid={c.cellTestId} style={{ minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', fontSize: 'var(--mantine-font-size-sm)' }}>
-                      {c.render(row)}
-                    </div>
-                  ))}
-                </div>
-              );
-            })}
+              })}
+            </div>
           </div>
         )}
       </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SCROLL_PX, PageCache, moveIndex, pagesFor, rowTop, scrollScale } from './inventory-window';
+import { MAX_SCROLL_PX, PageCache, moveIndex, pagesFor, rowTop, scrollScale, scrollTopForIndex } from './inventory-window';
 
 describe('scroll scale for a million rows', () => {
   it('is exact when the rows fit in the browser scroll height', () => {
@@ -64,5 +64,22 @@ describe('keyboard movement', () => {
     expect(moveIndex(4, 'Home', 10, 5)).toBe(0);
     expect(moveIndex(4, 'a', 10, 5)).toBeNull();
     expect(moveIndex(0, 'ArrowDown', 0, 5)).toBeNull();
+  });
+});
+
+describe('scrolling a row into view', () => {
+  it('moves the least, and not at all when the row is in view', () => {
+    const s = scrollScale(1000, 40, 400);
+    expect(scrollTopForIndex(5, 40, 400, 0, s)).toBeNull();
+    expect(scrollTopForIndex(10, 40, 400, 0, s)).toBe(40); // row 10 ends at 440: scroll by one row
+    expect(scrollTopForIndex(2, 40, 400, 200, s)).toBe(80);
+  });
+
+  it('reaches the last of a million rows through the scaled scrollbar', () => {
+    const s = scrollScale(1_000_000, 40, 400);
+    const real = scrollTopForIndex(999_999, 40, 400, 0, s)!;
+    expect(real).toBeCloseTo(s.spacerPx - 400, 3);
+    // Drawn at that position, the last row's bottom is the viewport's bottom.
+    expect(rowTop(999_999 * 40, real * s.ratio, s) + 40 - real).toBeCloseTo(400, 3);
   });
 });

@@ -113,3 +113,19 @@ export function moveIndex(current: number, key: string, count: number, pageRows:
       return null;
   }
 }
+
+/**
+ * The real scrollTop that brings row `index` fully into view with the least movement, or null when
+ * it is already in view. (The virtualizer's own scrollToIndex clamps to the element's real scroll
+ * height, which the scaled scrollbar makes too small.)
+ */
+export function scrollTopForIndex(index: number, rowPx: number, viewportPx: number, virtualOffsetPx: number, scale: ScrollScale): number | null {
+  const top = index * rowPx;
+  const bottom = top + rowPx;
+  let target: number;
+  if (top < virtualOffsetPx) target = top;
+  else if (bottom > virtualOffsetPx + viewportPx) target = bottom - viewportPx;
+  else return null;
+  const maxVirtual = Math.max(0, scale.contentPx - viewportPx);
+  return Math.min(Math.max(0, target), maxVirtual) / scale.ratio;
+}
