@@ -25,7 +25,11 @@ describe('Miller-Rabin against Wycheproof primality_test.json', () => {
   it('has the vectors', () => expect(vectors.length).toBeGreaterThan(300));
 
   it('accepts every valid (prime) and rejects every invalid (composite) value', () => {
-    const wrong = vectors.filter((t) => t.result !== 'acceptable' && isProbablePrime(signedHex(t.value)) !== (t.result === 'valid')).map((t) => t.tcId);
+    // A prime passes every Miller-Rabin round whatever the base, so 3 rounds show acceptance as
+    // well as 40 (and keep the test fast on 2,880-bit primes); composites get the full 40 rounds.
+    const wrong = vectors
+      .filter((t) => t.result !== 'acceptable' && isProbablePrime(signedHex(t.value), t.result === 'valid' ? 3 : 40) !== (t.result === 'valid'))
+      .map((t) => t.tcId);
     expect(wrong).toEqual([]);
   });
 
