@@ -15,6 +15,7 @@ import { createSoftHsm, type SoftHsmFixture } from '../testing/softhsm.js';
 import { tempDir } from '../testing/temp.js';
 import { UserService } from '../users/user-service.js';
 import { UnlockedVault } from '../vault/vault.js';
+import { allowWrappableCaKeys } from './ca-backup-policy.js';
 
 // The console's ceremony and backup channels against a real core, vault and SoftHSM token.
 const pass = (u: string) => `${u} long passphrase`;
@@ -52,6 +53,7 @@ beforeAll(async () => {
     const r = await users.add({ name: c, role: 'key-custodian', passphrase: pass(c), personalUnlock: false });
     new ApprovalService(v, OPERATIONS).approve(r.requestId!, await v.authenticate('bob', pass('bob'), 'approval'));
   }
+  allowWrappableCaKeys(v, await v.authenticate('bob', pass('bob'), 'approval'));
   v.close();
   core = createCore({ vaultDir: join(dir.path, 'vault'), host: 'browser', version: 'test', kdfCost: MINIMUM_KDF_COST, idleLockMs: 0, exportDir: exportDir(), pkcs11: { allowlist: [hsm.modulePath], workerScript: worker.script } });
   await call('vault.unlock', me('alice'));
@@ -92,6 +94,7 @@ describe('a root CA ceremony run step by step through the console channels', () 
     await step('generate', ['bob']);
     expect(c.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(c.pgpWords).toHaveLength(32);
+    expect(await call('keys.get', { id: c.keyId! })).toMatchObject({ purpose: 'ca-root', state: 'active', fingerprint: c.fingerprint });
     // Reading the fingerprint needs 2 of the 3 custodians: one is not enough.
     c = await call('ceremonies.attest', { ceremonyId: id, stepId: 'fingerprint', person: me('bob') });
     c = await call('ceremonies.attest', { ceremonyId: id, stepId: 'fingerprint', person: me('carol') });

@@ -1,12 +1,14 @@
 import { ApprovalService } from '../approvals/approval-service.js';
 import { OPERATIONS } from '../approvals/all-operations.js';
 import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
+import { allowWrappableCaKeys } from './ca-backup-policy.js';
 import { UserService } from '../users/user-service.js';
 import { UnlockedVault } from '../vault/vault.js';
 
 /**
  * For the end-to-end ceremony: a vault with the cast of a root CA ceremony (alice administrator,
- * bob security officer, carol, dave and erin key custodians), made at the test KDF cost before the
+ * bob security officer, carol, dave and erin key custodians, and the policy override that allows
+ * wrappable CA keys), made at the test KDF cost before the
  * browser host opens it. Adding custodians needs a second person's approval; bob gives it.
  */
 export async function seedCeremonyVault(dir: string, pass: (user: string) => string): Promise<void> {
@@ -18,6 +20,8 @@ export async function seedCeremonyVault(dir: string, pass: (user: string) => str
       const r = await users.add({ name: c, role: 'key-custodian', passphrase: pass(c), personalUnlock: false });
       new ApprovalService(v, OPERATIONS).approve(r.requestId!, await v.authenticate('bob', pass('bob'), 'approval'));
     }
+    // The organisation's decision that lets its root CA key be wrappable for the ceremony's backup.
+    allowWrappableCaKeys(v, await v.authenticate('bob', pass('bob'), 'approval'));
   } finally {
     v.close();
   }

@@ -16,6 +16,7 @@ import { createSoftHsm, type SoftHsmFixture } from '../testing/softhsm.js';
 import { tempDir } from '../testing/temp.js';
 import { UserService } from '../users/user-service.js';
 import { UnlockedVault } from '../vault/vault.js';
+import { allowWrappableCaKeys } from './ca-backup-policy.js';
 import { runCeremony } from './runner.js';
 import { loadTemplateFile } from './template.js';
 
@@ -59,6 +60,11 @@ describe('a scripted root CA ceremony', () => {
       ...['carol', 'dave', 'erin'].map((u) => ({ user: u, role: 'key-custodian' as const })),
     ].map((p) => ({ ...p, passphrase: pass(p.user) }));
     const out = join(dir.path, 'ceremony');
+    const script = { participants, token: { serial: hsm.tokens[0]!.serial }, notes: {} };
+    // The shipped baseline forbids extractable CA keys: the ceremony's wrappable root key is refused…
+    await expect(runCeremony(v, template, script, join(dir.path, 'refused'), tokens)).rejects.toThrow(/baseline\.storage\.ca|forbids/);
+    // …until the organisation, under dual control, allows wrappable CA keys on tokens.
+    allowWrappableCaKeys(v, await v.authenticate('bob', pass('bob'), 'approval'));
     const run = await runCeremony(v, template, { participants, token: { serial: hsm.tokens[0]!.serial }, notes: { 'witness-statement': 'No departures.' } }, out, tokens);
     expect(run.state.status).toBe('completed');
     expect(run.fingerprintWords).toHaveLength(32);

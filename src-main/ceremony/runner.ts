@@ -82,6 +82,7 @@ export async function runCeremony(vault: UnlockedVault, template: CeremonyTempla
           tokenSerial: step.store === 'token' ? script.token!.serial : undefined,
           wrappable: step.wrappable,
           usage: certifies ? 0x1 | 0x2 | 0x1000 | 0x2000 : undefined,
+          purpose: certifies ? 'ca-root' : undefined,
         });
         keys.transition(k.id, 'activate');
         keyId = k.id;

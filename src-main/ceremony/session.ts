@@ -181,14 +181,15 @@ export async function performLive(live: LiveCeremony, input: { stepId: string; a
     case 'generate-key': {
       if (step.store === 'token' && !live.tokenSerial) throw new CustosError('E_INPUT', 'This step generates the key on a token, and none was chosen.');
       const certifies = live.state.template.steps.some((x) => x.kind === 'certificate' && x.mode === 'self-signed-root');
-      // See ARCHITECTURE.md: a wrappable CA key is generated without the ca-root purpose, so the
-      // baseline rule "CA keys not extractable" does not block the backup this template makes.
+      // A key the template certifies as a root is a CA key, and says so: the policy gate judges it
+      // as one (a wrappable CA key needs the organisation's override, see ca-backup-policy.ts).
       const k = await deps.keys.generate({
         name: step.label ? `${step.label}-${id.slice(0, 8)}` : `${live.state.template.id}-${id.slice(0, 8)}`,
         algorithm: step.algorithm,
         tokenSerial: step.store === 'token' ? live.tokenSerial! : undefined,
         wrappable: step.wrappable,
         usage: certifies ? 0x1 | 0x2 | 0x1000 | 0x2000 : undefined,
+        purpose: certifies ? 'ca-root' : undefined,
       });
       deps.keys.transition(k.id, 'activate');
       live.keyId = k.id;
