@@ -38,7 +38,7 @@ export function ChartHistogram({
             itemStyle={{ color: colors.ink }}
             isAnimationActive={false}
           />
-          <Legend wrapperStyle={{ fontSize: 11, color: colors.ink }} />
+          <Legend wrapperStyle={{ fontSize: 11, color: colors.ink }} itemSorter="dataKey" />
           {buckets.map((b, bi) => (
             <Bar
               key={b}

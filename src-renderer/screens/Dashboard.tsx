@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { Badge, Button, Center, EmptyState, Grid, Group, Loader, Paper, RingProgress, SimpleGrid, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Button, Center, EmptyState, Grid, Group, Loader, Paper, RingProgress, SimpleGrid, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
 import type { ComplianceScore, InventoryAggregates, InventoryFilter } from '../../src-shared/contract-inventory';
 import { api } from '../api/client';
 import { ChartBars } from '../components/ChartBars';
@@ -24,7 +24,6 @@ import {
   scoreText,
   type Datum,
 } from '../lib/dashboard';
-import { keysLabel } from '../lib/inventory';
 import { deniedReason } from '../lib/permissions';
 import { AS_OF_PRESETS, isIsoDate } from '../lib/policy-view';
 import { handleSessionError } from '../state/actions';
@@ -376,7 +375,7 @@ export function Dashboard() {
           </ChartCard>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 4 }}>
-          <ChartCard title="Compliance" subtitle="Share of live keys without an error or critical policy finding" testId="chart-compliance" right={<Badge variant="light">{keysLabel(compliance.today.judged)}</Badge>}>
+          <ChartCard title="Compliance" subtitle="Share of live keys without an error or critical policy finding" testId="chart-compliance">
             <Stack gap="sm">
               <Score score={compliance.today} title={`Today (${compliance.today.asOf.slice(0, 10)})`} testId="score-today" />
               <CompareDate value={compare} onChange={setCompare} busy={busy} />
