@@ -4,6 +4,8 @@ import { ApprovalService } from '../approvals/approval-service.js';
 import { OPERATIONS } from '../approvals/all-operations.js';
 import { storedComposition } from '../app/policy-service.js';
 import { builtinPolicyDir } from '../policy/index.js';
+import type { RequestOutcome } from '../../src-shared/approvals.js';
+import { requirePermission } from '../users/permissions.js';
 import type { UnlockedVault, VaultUser } from '../vault/vault.js';
 
 /**
@@ -38,8 +40,10 @@ export function compositionAllowingWrappableCaKeys(vault: UnlockedVault): Record
 }
 
 /** Files the dual-controlled policy change (and approves it, when an approver is given: tests, seeds). */
-export function allowWrappableCaKeys(vault: UnlockedVault, approver?: VaultUser): void {
+export function allowWrappableCaKeys(vault: UnlockedVault, approver?: VaultUser): RequestOutcome {
+  requirePermission(vault.user.role, 'policy.change');
   const svc = new ApprovalService(vault, OPERATIONS);
   const o = svc.submit('policy.set-composition', { composition: compositionAllowingWrappableCaKeys(vault) }, 'Allow wrappable CA keys on tokens for split-knowledge backups');
   if (o.status === 'pending' && approver) svc.approve(o.requestId!, approver);
+  return o;
 }

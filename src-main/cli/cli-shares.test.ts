@@ -3,7 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { tempDir } from '../testing/temp.js';
+import { UserService } from '../users/user-service.js';
+import { UnlockedVault } from '../vault/vault.js';
 import { VECTORS_DIR } from '../testing/vectors.js';
 
 const run = promisify(execFile);
@@ -57,5 +60,16 @@ describe('custos shares (SLIP-0039)', () => {
     const r = await custos(['ceremony', 'run', 'no-such-ceremony', '--script', '/dev/null']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no ceremony template/);
+  });
+
+  it('files the dual-controlled policy change that allows wrappable CA keys for ceremony backups', async () => {
+    const vault = join(dir.path, 'vault');
+    const v = await UnlockedVault.create(vault, { adminName: 'alice', passphrase: 'alice long passphrase', kdfCost: MINIMUM_KDF_COST });
+    await new UserService(v).add({ name: 'bob', role: 'security-officer', passphrase: 'bob long passphrase', personalUnlock: false });
+    v.close();
+    writeFileSync(join(dir.path, 'alice.pass'), 'alice long passphrase\n', { mode: 0o600 });
+    const r = await custos(['--vault', vault, '--user', 'alice', '--passphrase-file', join(dir.path, 'alice.pass'), 'ceremony', 'allow-wrappable-ca-keys']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/Waiting for approval: Allow wrappable CA keys on tokens/);
   });
 });

@@ -16,7 +16,7 @@ import { OPTIONS, UsageError, type Cli, type Values } from './context.js';
 import { policyEvaluate, tasksList } from './commands/policy.js';
 import { sharesCombine, sharesSplit } from './commands/shares.js';
 import { backupCreate, backupRecover, backupVerifyShare } from './commands/backup.js';
-import { ceremonyList, ceremonyRun } from './commands/ceremony.js';
+import { ceremonyAllowWrappableCa, ceremonyList, ceremonyRun } from './commands/ceremony.js';
 import { analyze } from './commands/analyze.js';
 import { scanTls } from './commands/scan-tls.js';
 import { cbomExport, cbomImport } from './commands/cbom.js';
@@ -94,6 +94,7 @@ Usage:
   custos [AUTH] report evidence [--as-of YYYY-MM-DD] --out DIR   report (JSON+PDF), audit bundle, CBOM, policy, manifest
   custos [AUTH] ceremony list
   custos [AUTH] ceremony run TEMPLATE --script FILE [--out DIR]   (a rehearsal answered by the script)
+  custos [AUTH] ceremony allow-wrappable-ca-keys   policy change (dual control): CA keys on tokens may be wrappable for backups
   custos shares split --secret-hex HEX --threshold M --shares N [--passphrase-file F]
   custos shares split --secret-hex HEX --groups 2/3,3/5 --group-threshold G [--passphrase-file F]
   custos shares combine --in FILE [--passphrase-file F]    SLIP-0039 mnemonics, one per line
@@ -156,6 +157,7 @@ const COMMANDS: Record<string, Command> = {
   'backup create': backupCreate,
   'ceremony list': ceremonyList,
   'ceremony run': ceremonyRun,
+  'ceremony allow-wrappable-ca-keys': ceremonyAllowWrappableCa,
   'backup verify-share': backupVerifyShare,
   'backup recover': backupRecover,
   'shares combine': sharesCombine,

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createTokenService } from '../../app/token-setup.js';
+import { allowWrappableCaKeys } from '../../ceremony/ca-backup-policy.js';
 import { runCeremony, type CeremonyScript } from '../../ceremony/runner.js';
 import { loadTemplates } from '../../ceremony/template.js';
 import { builtinPolicyDir } from '../../policy/index.js';
 import { only, print, readSecretFile, UsageError, withVault, type Cli } from '../context.js';
 import { table } from '../format.js';
+import { outcomeText } from './users.js';
 
 function templatesDir(): string {
   // resources/ceremonies sits beside resources/policies.
@@ -66,5 +68,16 @@ export async function ceremonyRun(cli: Cli): Promise<number> {
   } finally {
     await tokens.close();
   }
+  return 0;
+}
+
+/**
+ * ceremony allow-wrappable-ca-keys: files the dual-controlled policy change that lets CA keys be
+ * wrappable on their token (for split-knowledge backups in a root CA ceremony). See ca-backup-policy.ts.
+ */
+export async function ceremonyAllowWrappableCa(cli: Cli): Promise<number> {
+  only(cli, []);
+  const o = await withVault(cli, (v) => allowWrappableCaKeys(v));
+  print(cli, o, outcomeText(o));
   return 0;
 }
