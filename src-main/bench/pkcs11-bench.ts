@@ -19,9 +19,9 @@ import type { BenchRow } from './table.js';
  * Like with like: both sides use exactly one PKCS#11 session on the token. A session runs one
  * operation at a time, so raw pkcs11js with one session is a tight synchronous loop — the most that
  * session can give, whatever the number of callers. Custos is measured with 1, 8 and 32 callers
- * queued onto its one session. The machine is shared, so each comparison runs several rounds, each
- * round measuring raw and Custos back to back; the ratio is taken within a round, and the table
- * gives the median and the range of the rounds' ratios.
+ * queued onto its one session. The machine is shared, so each comparison runs several rounds, and
+ * in each round every Custos run is bracketed by raw runs; a ratio divides by the mean of the raw
+ * rates just before and just after it. The table gives the median and range of those ratios.
  */
 export async function pkcs11Bench(options: { rawChild: string; workerScript?: string; seconds: number; rounds: number }): Promise<BenchRow[]> {
   const hsm = createSoftHsm({ labels: ['bench'] });
@@ -82,20 +82,23 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
       const rates = cases.map(() => [] as number[]);
       const ratios = cases.map(() => [] as number[]);
       for (let round = 0; round < options.rounds; round++) {
-        // Raw before and after the Custos runs of the round; the round's raw rate is their mean.
-        const before = rawOnce();
-        const measured: number[] = [];
-        for (const c of cases) measured.push(await c.run());
-        // The last case is Custos with 32 callers.
-        busyMain.push(busy.main);
-        busyWorker.push(busy.worker);
-        const after = rawOnce();
-        const rawRate = (before + after) / 2;
-        raws.push(rawRate);
-        measured.forEach((m, i) => {
+        // Raw runs bracket every case (raw, case, raw, case, …): each ratio uses the raw rates
+        // measured just before and just after it, so load from elsewhere hits both sides alike.
+        let before = rawOnce();
+        raws.push(before);
+        for (let i = 0; i < cases.length; i++) {
+          const m = await cases[i]!.run();
+          if (i === cases.length - 1) {
+            // The last case is Custos with 32 callers.
+            busyMain.push(busy.main);
+            busyWorker.push(busy.worker);
+          }
+          const after = rawOnce();
+          raws.push(after);
           rates[i]!.push(m);
-          ratios[i]!.push(m / rawRate);
-        });
+          ratios[i]!.push(m / ((before + after) / 2));
+          before = after;
+        }
       }
       const r = (x: number) => `${Math.round(x).toLocaleString('en')}/s`;
       rows.push({ what: `${label}: raw pkcs11js, 1 session, 1 caller`, measured: `${r(median(raws))} (${r(Math.min(...raws))}–${r(Math.max(...raws))})`, anchor: `${options.rounds} rounds × ${options.seconds} s` });
