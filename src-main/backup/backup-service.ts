@@ -14,6 +14,7 @@ import type { UnlockedVault } from '../vault/vault.js';
 import { createBackup, materialCheckValue, openBackup, parsePackage, type CreatedBackup, type HeldShare, type Scheme } from './package.js';
 import { createPublicKey, createPrivateKey } from 'node:crypto';
 import type { TokenService } from '../pkcs11/service.js';
+import type { TokenClient } from '../pkcs11/client.js';
 import type { KeyUseRecord } from '../keys/repository.js';
 import { openWrappedBackup } from './package.js';
 
@@ -73,11 +74,15 @@ async function createTokenKeyBackup(
   if (!tokens) throw new CustosError('E_UNSUPPORTED', 'PKCS#11 tokens are not available in this session.');
   const row = vault.db.prepare('SELECT extractable FROM keys WHERE id = ?').get(k.id) as { extractable: number };
   if (!row.extractable) throw new CustosError('E_PERMISSION', `${k.name} was generated on its token as never extractable, so it cannot be backed up: by design it exists only there.`);
-  if (!k.spki || !k.fingerprint || !k.token) throw new CustosError('E_UNSUPPORTED', 'Backups of secret keys held on a token are not supported yet; key pairs are (their fingerprint proves the restore).');
+  if (!k.token) throw new CustosError('E_INTERNAL', 'A token key without its token reference.');
   const token = k.token;
   const client = await tokens.clientForUse(token.serial);
+  const secret = !k.spki;
+  if (!secret && !k.fingerprint) throw new CustosError('E_UNSUPPORTED', `${k.name} has no recorded fingerprint, so its restore could not be proven.`);
+  // A key pair is proven by its fingerprint; a secret key by a check value measured on the token.
+  const checkValue = secret ? await tokenCheckValue(client, { serial: token.serial, ckaId: token.ckaId }, k.algorithm, k.name) : k.fingerprint!;
   const created = await createBackup({
-    key: { id: k.id, name: k.name, algorithm: k.algorithm, version: k.version, usageMask: k.usageMask, purpose: k.purpose ?? null, fingerprint: k.fingerprint, kcv: null, spki: k.spki.toString('base64'), checkValue: k.fingerprint, materialKind: 'token-wrapped' },
+    key: { id: k.id, name: k.name, algorithm: k.algorithm, version: k.version, usageMask: k.usageMask, purpose: k.purpose ?? null, fingerprint: k.fingerprint, kcv: null, spki: k.spki ? k.spki.toString('base64') : null, checkValue, materialKind: 'token-wrapped' },
     wrapOnToken: async (kek) => {
       const { ckaId } = await client.importWrappingKey(token.serial, kek);
       try {
@@ -100,6 +105,23 @@ async function createTokenKeyBackup(
     details: { packageId: created.pkg.header.packageId, scheme: o.scheme, threshold: o.threshold, count: o.count, custodians: o.custodians.join(','), store: 'token', serial: token.serial },
   });
   return created;
+}
+
+/**
+ * A check value of a secret key measured on its token, where the key never leaves: AES — the first
+ * 3 bytes of AES-GCM over one zero block with the all-zero IV (like a KCV, a fixed function of the
+ * key: E_K of the first counter block); HMAC — the first 3 bytes of HMAC-SHA256 over one zero block.
+ * It needs the key's encrypt (AES) or sign (HMAC) usage on the token.
+ */
+export async function tokenCheckValue(client: TokenClient, ref: { serial: string; ckaId: string }, algorithm: string, name: string): Promise<string> {
+  const family = ALGORITHMS[algorithm as AlgorithmId]?.family;
+  try {
+    if (family === 'aes') return Buffer.from((await client.encrypt(ref, 'aes-gcm', new Uint8Array(16), { iv: new Uint8Array(12) })).ciphertext).subarray(0, 3).toString('hex');
+    if (family === 'hmac') return Buffer.from(await client.sign(ref, 'hmac-sha256', new Uint8Array(16))).subarray(0, 3).toString('hex');
+  } catch (e) {
+    throw new CustosError('E_UNSUPPORTED', `${name}: its check value cannot be measured on the token (it needs its ${family === 'aes' ? 'encrypt' : 'sign'} usage there), so a restore could not be proven; it was not backed up.`, { cause: e });
+  }
+  throw new CustosError('E_UNSUPPORTED', `Backups of ${algorithm} keys held on a token are not supported.`);
 }
 
 const recoverPayload = z.object({ header: z.record(z.string(), z.unknown()), binding: z.string().regex(/^[0-9a-f]{32}$/), sealed: z.string(), name: z.string() });
@@ -183,22 +205,25 @@ export const recoverToTokenOperation: Operation<z.infer<typeof recoverTokenPaylo
   async external(vault, p, ctx) {
     const tokens = ctx.tokens?.();
     if (!tokens) throw new CustosError('E_UNSUPPORTED', 'PKCS#11 tokens are not available in this session.');
-    const h = p.header as { key: { algorithm: string; usageMask: number; fingerprint: string; spki: string } };
+    const h = p.header as { key: { algorithm: string; usageMask: number; fingerprint: string | null; spki?: string | null; checkValue: string; name: string } };
     const client = await tokens.clientForToken(p.serial);
     const kek = vault.openSecret(`backup-recover-token|${p.binding}`, p.sealedKek);
     let kekRef: { serial: string; ckaId: string } | null = null;
     try {
       kekRef = { serial: p.serial, ...(await client.importWrappingKey(p.serial, kek)) };
+      const secret = !h.key.spki;
       const record = await client.unwrapKey(kekRef, Buffer.from(p.wrapped, 'base64'), {
-        kind: 'private-key',
+        kind: secret ? 'secret-key' : 'private-key',
         algorithm: h.key.algorithm as never,
         label: p.name,
         usageMask: h.key.usageMask,
-        spki: Buffer.from(h.key.spki, 'base64'),
+        ...(secret ? {} : { spki: Buffer.from(h.key.spki!, 'base64') }),
       });
-      if (record.fingerprint !== h.key.fingerprint) {
+      // The restored key must be the original: its fingerprint, or for a secret key its check value measured on the token.
+      const same = secret ? (await tokenCheckValue(client, { serial: p.serial, ckaId: record.ckaId! }, h.key.algorithm, p.name).catch(() => null)) === h.key.checkValue : record.fingerprint === h.key.fingerprint;
+      if (!same) {
         await client.destroyKey({ serial: p.serial, ckaId: record.ckaId! }).catch(() => undefined);
-        throw new CustosError('E_CRYPTO', 'The key unwrapped on the token does not match the recorded fingerprint; it was destroyed again.');
+        throw new CustosError('E_CRYPTO', `The key unwrapped on the token does not match the recorded ${secret ? 'check value' : 'fingerprint'}; it was destroyed again.`);
       }
       const module = (await tokens.tokens()).find((t) => t.serial === p.serial)?.module ?? '';
       return { serial: p.serial, ckaId: record.ckaId!, label: record.label, module, fingerprint: record.fingerprint };
@@ -208,13 +233,13 @@ export const recoverToTokenOperation: Operation<z.infer<typeof recoverTokenPaylo
     }
   },
   execute(vault, p, ctx) {
-    const x = ctx.external as { serial: string; ckaId: string; label: string; module: string; fingerprint: string };
-    const h = p.header as { packageId: string; key: { algorithm: AlgorithmId; usageMask: number; purpose: string | null; spki: string } };
+    const x = ctx.external as { serial: string; ckaId: string; label: string; module: string; fingerprint: string | null };
+    const h = p.header as { packageId: string; key: { algorithm: AlgorithmId; usageMask: number; purpose: string | null; spki?: string | null } };
     const info = ALGORITHMS[h.key.algorithm];
     const id = randomBytes(16).toString('hex');
     new KeyRepository(vault.db).insert({
       id, name: p.name, algorithm: info.id, family: info.family, size: info.size, curve: info.curve, store: 'token', state: 'pre-active',
-      createdAt: vault.now().toISOString(), createdBy: vault.user.name, fingerprint: x.fingerprint, kcv: null, spki: Buffer.from(h.key.spki, 'base64'),
+      createdAt: vault.now().toISOString(), createdBy: vault.user.name, fingerprint: x.fingerprint, kcv: null, spki: h.key.spki ? Buffer.from(h.key.spki, 'base64') : null,
       usageMask: h.key.usageMask, origin: 'unwrapped', extractable: true, token: { serial: x.serial, ckaId: x.ckaId, label: x.label, module: x.module }, purpose: h.key.purpose,
     });
     return { keyId: id, details: { packageId: h.packageId, restoredAs: id, serial: x.serial } };

@@ -67,4 +67,35 @@ describe('backups of token keys (C_WrapKey under a session KEK)', () => {
     const tampered = JSON.stringify({ ...b.pkg, header: { ...b.pkg.header, key: { ...b.pkg.header.key, usageMask: 0x3 | 0x1000 } } });
     await expect(requestTokenRecovery(v, OPERATIONS, tampered, shares, fresh.serial)).rejects.toThrow(/altered/);
   });
+
+  it('backs up a wrappable AES key on a token with CKM_AES_KEY_WRAP_PAD and restores it into a fresh token, proven by a check value measured there', async () => {
+    const [source, fresh] = hsm.tokens as [SoftHsmFixture['tokens'][number], SoftHsmFixture['tokens'][number]];
+    const keys = new KeyService(v, tokens);
+    const aes = await keys.generate({ name: 'payments-kek', algorithm: 'aes-256', tokenSerial: source.serial, wrappable: true });
+    keys.transition(aes.id, 'activate');
+    const b = await createKeyBackup(v, aes.id, { scheme: 'xor', threshold: 2, count: 2, custodians: ['carol', 'dave'] }, tokens);
+    expect(b.pkg.header.key).toMatchObject({ spki: null, fingerprint: null, materialKind: 'token-wrapped' });
+    expect(b.pkg.header.key.checkValue).toMatch(/^[0-9a-f]{6}$/);
+    const shares = b.components!.map((c) => ({ kind: 'component' as const, hex: c.hex }));
+    const r = await requestTokenRecovery(v, OPERATIONS, JSON.stringify(b.pkg), shares, fresh.serial, { name: 'payments-kek-restored' });
+    const bob = await v.authenticate('bob', 'bob long passphrase', 'approval');
+    expect((await new ApprovalService(v, OPERATIONS, { tokens: () => tokens }).approveAsync(r.requestId!, bob)).status).toBe('executed');
+    const restoredId = String(v.audit.list({ operation: 'backup.recover-token', limit: 1 })[0]!.details.restoredAs);
+    expect(keys.get(restoredId)).toMatchObject({ store: 'token', algorithm: 'aes-256', token: { serial: fresh.serial } });
+    // The same key: what the original encrypts, the restored one decrypts.
+    keys.transition(restoredId, 'activate');
+    const sealed = await keys.encrypt(aes.id, Buffer.from('the same key on two tokens'));
+    expect((await keys.decrypt(restoredId, sealed.ciphertext, { iv: sealed.iv! })).plaintext.toString()).toBe('the same key on two tokens');
+
+    // HMAC keys too: the restored key computes the same MAC.
+    const mac = await keys.generate({ name: 'api-mac', algorithm: 'hmac-sha256', tokenSerial: source.serial, wrappable: true });
+    keys.transition(mac.id, 'activate');
+    const hb = await createKeyBackup(v, mac.id, { scheme: 'slip39', threshold: 2, count: 3, custodians: ['carol', 'dave', 'erin'] }, tokens);
+    const hr = await requestTokenRecovery(v, OPERATIONS, JSON.stringify(hb.pkg), hb.mnemonics!.slice(0, 2).map((m) => ({ kind: 'mnemonic' as const, mnemonic: m })), fresh.serial, { name: 'api-mac-restored' });
+    await new ApprovalService(v, OPERATIONS, { tokens: () => tokens }).approveAsync(hr.requestId!, bob);
+    const macId = String(v.audit.list({ operation: 'backup.recover-token', limit: 1 })[0]!.details.restoredAs);
+    keys.transition(macId, 'activate');
+    const data = Buffer.from('message');
+    expect((await keys.sign(macId, data)).signature.equals((await keys.sign(mac.id, data)).signature)).toBe(true);
+  });
 });
