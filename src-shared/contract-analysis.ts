@@ -64,7 +64,7 @@ export const tlsScanOutcomeSchema = z.object({
   outcome: z.enum(['recorded', 'failed']),
   message: z.string().nullable(),
   protocol: z.string().nullable(),
-  certificates: z.array(z.object({ certificateId: z.string(), subject: z.string(), profile: z.string(), position: z.number().int(), created: z.boolean() })),
+  certificates: z.array(z.object({ certificateId: z.string(), subject: z.string(), profile: z.string(), position: z.number().int(), created: z.boolean(), trust: z.enum(['public', 'private']) })),
   leafKeyId: z.string().nullable(),
   leafKeyCreated: z.boolean(),
 });

@@ -9,7 +9,7 @@ import { exportCbom } from '../cbom/export.js';
 import { importCbom } from '../cbom/import.js';
 import { CustosError } from '../errors.js';
 import { fetchChains } from '../tls/fetch-chain.js';
-import { recordScan } from '../tls/record-scan.js';
+import { recordTlsScan } from '../tls/record-scan.js';
 import { parseTargets } from '../tls/targets.js';
 import { requirePermission } from '../users/permissions.js';
 import type { CoreContext, HandlersFor } from './core-context.js';
@@ -85,9 +85,7 @@ export function analysisHandlers(ctx: CoreContext): HandlersFor<typeof analysisC
       const results = await fetchChains(targets, { timeoutMs: input.timeoutMs, onResult: (_r, done) => ctx.emit('job.progress', { jobId, label: 'Scanning TLS endpoints', fraction: done / targets.length }) });
       return ctx.run((v) => {
         requirePermission(v.user.role, 'keys.generate');
-        const outcomes = recordScan(v, results);
-        v.record({ actor: v.user.name, operation: 'tls.scan', outcome: 'success', details: { targets: targets.map((t) => t.label).join(',').slice(0, 1000), recorded: outcomes.filter((o) => o.outcome === 'recorded').length, failed: outcomes.filter((o) => o.outcome === 'failed').length } });
-        return outcomes;
+        return recordTlsScan(v, results, v.user.name);
       });
     },
     'analysis.exportCbom': () =>

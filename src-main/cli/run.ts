@@ -77,7 +77,7 @@ Usage:
   custos [AUTH] backup recover PACKAGE (--mnemonics-file F | --components-file F | --share-files F1,F2 --share-passphrase-files P1,P2)
                [--token SERIAL]   (a token-wrapped backup is restored into that token)
      backup create of a token key needs --pin-file (it is wrapped on its token under the backup key)
-  custos [AUTH] analyze [--blocklist FILE] [--json]   every check over the inventory (weak RSA/EC/symmetric keys,
+  custos [AUTH] analyze [--blocklist FILE] [--days N] [--json]   every check over the inventory (weak RSA/EC/symmetric keys,
                ROCA, shared primes, certificates, a badkeys blocklist); findings are stored and shown
   custos [AUTH] import PATH… [--private] [--key-passphrase-file F] [--json]   key and certificate files and folders
                (PEM/DER, PKCS#8/#1/#12/#7/#10, SEC1, OpenSSH, JWK/JWKS); one outcome per file; public parts

@@ -1,3 +1,4 @@
+import { createTrustEvaluator, type TrustModel } from '../certs/trust.js';
 import { CustosError } from '../errors.js';
 import { recordCertificate } from '../import/inventory-writer.js';
 import type { UnlockedVault } from '../vault/vault.js';
@@ -8,7 +9,7 @@ export interface TlsScanOutcome {
   outcome: 'recorded' | 'failed';
   message: string | null;
   protocol: string | null;
-  certificates: Array<{ certificateId: string; subject: string; profile: string; position: number; created: boolean }>;
+  certificates: Array<{ certificateId: string; subject: string; profile: string; position: number; created: boolean; trust: TrustModel }>;
   /** The inventory key of the leaf certificate (created when new), or null when it cannot be held. */
   leafKeyId: string | null;
   leafKeyCreated: boolean;
@@ -27,10 +28,11 @@ export function recordScan(v: UnlockedVault, results: readonly ChainResult[]): T
     let leafKeyId: string | null = null;
     let leafKeyCreated = false;
     let message: string | null = null;
+    const trustOf = createTrustEvaluator(r.chain);
     for (let i = 0; i < r.chain.length; i++) {
       try {
         const rec = recordCertificate(v, r.chain[i]!, { kind: 'tls', location: r.target.label, chainPosition: i }, i === 0 ? { createKey: { origin: 'discovered' } } : {});
-        certificates.push({ certificateId: rec.certificateId, subject: rec.subject, profile: rec.profile, position: i, created: rec.created });
+        certificates.push({ certificateId: rec.certificateId, subject: rec.subject, profile: rec.profile, position: i, created: rec.created, trust: trustOf(r.chain[i]!) });
         if (i === 0) {
           leafKeyId = rec.keyId;
           leafKeyCreated = rec.keyCreated;
@@ -44,4 +46,30 @@ export function recordScan(v: UnlockedVault, results: readonly ChainResult[]): T
     }
     return { target: r.target.label, outcome: 'recorded', message, protocol: r.protocol, certificates, leafKeyId, leafKeyCreated };
   });
+}
+
+/**
+ * A whole scan: the chains recorded (each through the writer, audited there), then one `tls.scan`
+ * audit event in the same transaction as the trust model of every certificate presented (public
+ * when its chain reaches a bundled Mozilla root, private otherwise).
+ */
+export function recordTlsScan(v: UnlockedVault, results: readonly ChainResult[], actor: string): TlsScanOutcome[] {
+  const outcomes = recordScan(v, results);
+  const setTrust = v.db.prepare('UPDATE certificates SET trust = ? WHERE id = ?');
+  v.change(
+    {
+      actor,
+      operation: 'tls.scan',
+      outcome: 'success',
+      details: {
+        targets: results.map((r) => r.target.label).join(',').slice(0, 1000),
+        recorded: outcomes.filter((o) => o.outcome === 'recorded').length,
+        failed: outcomes.filter((o) => o.outcome === 'failed').length,
+      },
+    },
+    () => {
+      for (const o of outcomes) for (const c of o.certificates) setTrust.run(c.trust, c.certificateId);
+    },
+  );
+  return outcomes;
 }

@@ -7,7 +7,7 @@ import { makeCa, makeIssued, type MadeCert } from '../certs/openssl-chain.test-s
 import { tempDir } from '../testing/temp.js';
 import { UnlockedVault } from '../vault/vault.js';
 import { fetchChain, fetchChains } from './fetch-chain.js';
-import { recordScan } from './record-scan.js';
+import { recordScan, recordTlsScan } from './record-scan.js';
 import { parseTarget, parseTargets } from './targets.js';
 
 let dir: { path: string; cleanup: () => void };
@@ -81,8 +81,11 @@ describe('TLS scanning', () => {
     if (!first.ok) throw new Error('unreachable');
     expect(first.chain.map((d) => d.equals(leaf.der))).toEqual([true, false]);
     expect(first.chain[1]!.equals(inter.der)).toBe(true);
-    const outcomes = recordScan(v, results);
+    const outcomes = recordTlsScan(v, results, 'alice');
     expect(outcomes.map((o) => o.outcome)).toEqual(['recorded', 'recorded']);
+    expect(outcomes[0]!.certificates.map((c) => c.trust)).toEqual(['private', 'private']);
+    expect(v.db.prepare('SELECT DISTINCT trust FROM certificates').all()).toEqual([{ trust: 'private' }]);
+    expect(v.db.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE operation = 'tls.scan'").get()).toEqual({ n: 1 });
     expect(outcomes[0]!.leafKeyCreated).toBe(true);
     expect(outcomes[1]!.leafKeyId).toBe(outcomes[0]!.leafKeyId);
     const sightings = v.db.prepare("SELECT s.location, s.chain_position AS pos, c.subject FROM certificate_sightings s JOIN certificates c ON c.id = s.certificate_id WHERE s.kind = 'tls' ORDER BY s.location, s.chain_position").all();

@@ -2,22 +2,25 @@ import { readBlocklistFile } from '../../analysis/blocklist-file.js';
 import { listFindings } from '../../analysis/findings-store.js';
 import { analyzeSnapshot, persistAnalysis, snapshotInventory } from '../../analysis/inventory-run.js';
 import { requirePermission } from '../../users/permissions.js';
-import { only, print, withVault, type Cli } from '../context.js';
+import { only, print, UsageError, withVault, type Cli } from '../context.js';
 import { table } from '../format.js';
 
 /**
- * analyze [--json] [--blocklist FILE]: every check over the whole inventory (weak keys, shared
- * primes, symmetric keys, certificates, the blocklist when given); the findings are stored
+ * analyze [--json] [--blocklist FILE] [--days N]: every check over the whole inventory (weak keys, shared
+ * primes, symmetric keys, certificates expiring within N days (30), the blocklist when given); the findings are stored
  * (replacing the previous run's) and printed. Factors are reported only as "factored".
  */
 export async function analyze(cli: Cli): Promise<number> {
-  only(cli, ['blocklist']);
+  only(cli, ['blocklist', 'days']);
+  const days = cli.values.days === undefined ? undefined : Number(cli.values.days);
+  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) throw new UsageError('--days is the certificate expiry horizon: a whole number of days from 1 to 3650');
   const blocklist = cli.values.blocklist ? readBlocklistFile(cli.values.blocklist) : null;
   const out = await withVault(cli, async (v) => {
     requirePermission(v.user.role, 'keys.generate');
     const result = await analyzeSnapshot(snapshotInventory(v.db), {
       now: v.now(),
       blocklist,
+      expiryHorizonDays: days,
       onProgress: cli.values.json ? undefined : (f, label) => cli.io.stderr(`\r${label}… ${Math.floor(f * 100)}%   ${f === 1 ? '\n' : ''}`),
     });
     const summary = persistAnalysis(v, result, v.user.name, blocklist ? { blocklistRecords: blocklist.records } : {});

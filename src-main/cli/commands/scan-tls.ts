@@ -1,5 +1,5 @@
 import { fetchChains } from '../../tls/fetch-chain.js';
-import { recordScan } from '../../tls/record-scan.js';
+import { recordTlsScan } from '../../tls/record-scan.js';
 import { parseTargets } from '../../tls/targets.js';
 import { requirePermission } from '../../users/permissions.js';
 import { only, print, UsageError, withVault, type Cli } from '../context.js';
@@ -13,11 +13,9 @@ export async function scanTls(cli: Cli): Promise<number> {
   const outcomes = await withVault(cli, async (v) => {
     requirePermission(v.user.role, 'keys.generate');
     const results = await fetchChains(targets);
-    const o = recordScan(v, results);
-    v.record({ actor: v.user.name, operation: 'tls.scan', outcome: 'success', details: { targets: targets.map((t) => t.label).join(',').slice(0, 1000), recorded: o.filter((x) => x.outcome === 'recorded').length, failed: o.filter((x) => x.outcome === 'failed').length } });
-    return o;
+    return recordTlsScan(v, results, v.user.name);
   });
-  const rows = outcomes.map((o) => [o.target, o.outcome, o.certificates[0]?.subject ?? '—', String(o.certificates.length), o.leafKeyId ?? '—', o.message ?? '']);
-  print(cli, outcomes, table(['TARGET', 'OUTCOME', 'LEAF', 'CHAIN', 'KEY', 'NOTE'], rows));
+  const rows = outcomes.map((o) => [o.target, o.outcome, o.certificates[0]?.subject ?? '—', String(o.certificates.length), o.certificates[0]?.trust ?? '—', o.leafKeyId ?? '—', o.message ?? '']);
+  print(cli, outcomes, table(['TARGET', 'OUTCOME', 'LEAF', 'CHAIN', 'TRUST', 'KEY', 'NOTE'], rows));
   return outcomes.every((o) => o.outcome === 'recorded') ? 0 : 1;
 }
