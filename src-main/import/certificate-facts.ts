@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import * as pkijs from 'pkijs';
 import { CustosError } from '../errors.js';
 import { spkiFingerprint } from '../keys/identity.js';
 import { toPemBlock } from '../certs/pem.js';
@@ -62,18 +61,25 @@ function hasAttribute(name: x509.Name, ...types: string[]): boolean {
   return name.toJSON().some((rdn) => types.some((t) => t in rdn));
 }
 
+/** The library's certificate, with the outer signature algorithm's OID from the structure it already decoded. */
+class Certificate extends x509.X509Certificate {
+  get signatureAlgorithmOid(): string {
+    return this.asn.signatureAlgorithm.algorithm;
+  }
+}
+
 /**
- * Decodes a DER X.509 certificate with @peculiar/x509 (fields, extensions) and pkijs (the outer
- * signature algorithm OID). Anything the libraries cannot read is E_INPUT: the caller reports the
+ * Decodes a DER X.509 certificate with @peculiar/x509 (fields, extensions, the outer signature
+ * algorithm OID). Anything the libraries cannot read is E_INPUT: the caller reports the
  * file as malformed.
  */
 export function certificateFacts(der: Uint8Array): CertificateFacts {
   const bytes = Buffer.from(der);
-  let cert: x509.X509Certificate;
+  let cert: Certificate;
   let sigOid: string;
   try {
-    cert = new x509.X509Certificate(bytes);
-    sigOid = pkijs.Certificate.fromBER(bytes).signatureAlgorithm.algorithmId;
+    cert = new Certificate(bytes);
+    sigOid = cert.signatureAlgorithmOid;
   } catch (e) {
     throw new CustosError('E_INPUT', `Not a readable X.509 certificate (${e instanceof Error ? e.message.slice(0, 120) : 'parse error'}).`);
   }

@@ -105,7 +105,7 @@ function recordItems(v: UnlockedVault, items: ParsedItem[], path: string, option
   for (const item of items) {
     try {
       if (item.type === 'certificate') {
-        const r = recordCertificate(v, item.der, { kind: 'file', location: path, chainPosition: item.chainPosition }, { createKey: { origin: 'imported' } });
+        const r = recordCertificate(v, item.facts, { kind: 'file', location: path, chainPosition: item.chainPosition }, { createKey: { origin: 'imported' } });
         out.push({ type: 'certificate', result: r.created || r.keyCreated ? 'new' : 'existing', keyId: r.keyId, certificateId: r.certificateId, fingerprint: r.spkiFingerprint, label: r.subject, note: r.keyUnsupported });
       } else if (item.type === 'private-key' && options.importPrivate) {
         try {
@@ -151,6 +151,7 @@ export const RECORD_BATCH = 64;
 
 class Recorder {
   private pending: Array<{ index: number; path: string; parsed: ParseResult }> = [];
+  private inflight: Promise<void> = Promise.resolve();
   private done = 0;
   constructor(
     private readonly withVault: WithVault,
@@ -167,12 +168,30 @@ class Recorder {
   async add(index: number, path: string, parsed: ParseResult): Promise<void> {
     if (parsed.items.length === 0) return this.settle(index, fileOutcome(path, parsed, []));
     this.pending.push({ index, path, parsed });
-    if (this.pending.length >= RECORD_BATCH) await this.flush();
+    if (this.pending.length >= RECORD_BATCH) await this.startGroup();
   }
 
-  async flush(): Promise<void> {
+  /** Records all that is pending and waits for it. */
+  async finish(): Promise<void> {
+    await this.startGroup();
+    await this.inflight;
+  }
+
+  /**
+   * Starts recording the pending files once the previous group is recorded, and returns: the next
+   * files are read and parsed (in the parse worker) while this group is written. One group at most
+   * is in flight, so memory stays bounded.
+   */
+  private async startGroup(): Promise<void> {
     const batch = this.pending.splice(0);
+    await this.inflight;
     if (batch.length === 0) return;
+    this.inflight = this.record(batch);
+    // Observed by the next startGroup or finish; this only keeps Node from reporting it early.
+    this.inflight.catch(() => undefined);
+  }
+
+  private async record(batch: Recorder['pending']): Promise<void> {
     try {
       const recorded = await this.withVault((v) => v.db.transaction(() => batch.map((b) => recordItems(v, b.parsed.items, b.path, this.options)))());
       batch.forEach((b, k) => this.settle(b.index, fileOutcome(b.path, b.parsed, recorded[k]!)));
@@ -218,7 +237,7 @@ export async function importPaths(withVault: WithVault, paths: readonly string[]
         wipe(bytes); // the file may hold a private key in the clear
       }
     }
-    await recorder.flush();
+    await recorder.finish();
   } finally {
     recorder.discard();
     if (!options.parser) await parser.close();
@@ -245,7 +264,7 @@ export async function importContents(withVault: WithVault, files: ReadonlyArray<
         if (options.wipeInput) wipe(f.bytes);
       }
     }
-    await recorder.flush();
+    await recorder.finish();
   } finally {
     recorder.discard();
     if (!options.parser) await parser.close();

@@ -143,8 +143,9 @@ function commonName(subject: string): string | null {
  * position. With `createKey`, a missing key is recorded first, in the same transaction.
  * Throws E_INPUT when the DER is not a readable certificate (nothing is written).
  */
-export function recordCertificate(v: UnlockedVault, der: Uint8Array, sighting: Sighting, options: RecordCertificateOptions = {}): RecordedCertificate {
-  const facts = certificateFacts(der);
+export function recordCertificate(v: UnlockedVault, der: Uint8Array | CertificateFacts, sighting: Sighting, options: RecordCertificateOptions = {}): RecordedCertificate {
+  // Facts decoded elsewhere (the parse worker) may arrive as plain Uint8Arrays after structured clone.
+  const facts = der instanceof Uint8Array ? certificateFacts(der) : { ...der, der: Buffer.from(der.der), spki: Buffer.from(der.spki) };
   const spkiFp = canonicalSpkiFingerprint(facts.spki);
   const location = sighting.location.slice(0, 1024);
   const now = v.now().toISOString();

@@ -4,6 +4,7 @@ import * as x509 from '@peculiar/x509';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import sshpk from 'sshpk';
+import { certificateFacts, type CertificateFacts } from './certificate-facts.js';
 import { pemBlocks, type PemBlock } from './pem-blocks.js';
 
 /**
@@ -17,7 +18,7 @@ import { pemBlocks, type PemBlock } from './pem-blocks.js';
 export type ProblemKind = 'unsupported' | 'malformed' | 'password-needed' | 'wrong-password';
 
 export type ParsedItem =
-  | { type: 'certificate'; der: Uint8Array; chainPosition: number | null }
+  | { type: 'certificate'; der: Uint8Array; chainPosition: number | null; /** Decoded here, so the core does not parse it again. */ facts: CertificateFacts }
   | { type: 'public-key'; spki: Uint8Array; label: string | null; from: string }
   | { type: 'private-key'; spki: Uint8Array; pkcs8: Uint8Array; label: string | null; from: string };
 
@@ -104,31 +105,26 @@ function encryptedPkcs8(der: Uint8Array, passphrase: string | undefined, label: 
   }
 }
 
-function certificateDer(der: Uint8Array): Uint8Array {
+/** Decodes a certificate once (its facts carry a copy of the DER: the caller wipes the file's bytes, which may hold a private key). */
+function readCertificate(der: Uint8Array): CertificateFacts {
   try {
-    new x509.X509Certificate(der);
-    return der;
+    return certificateFacts(der);
   } catch (e) {
     // TRUSTED CERTIFICATE (OpenSSL) is a certificate followed by trust settings: keep the first element.
     const parsed = asn1js.fromBER(new Uint8Array(der));
-    if (parsed.offset > 0 && parsed.offset < der.length) {
-      const first = der.subarray(0, parsed.offset);
-      new x509.X509Certificate(first);
-      return first;
-    }
+    if (parsed.offset > 0 && parsed.offset < der.length) return certificateFacts(der.subarray(0, parsed.offset));
     throw e;
   }
 }
 
-function certificateItems(ders: Uint8Array[]): ParsedItem[] {
-  // Copies: the caller wipes the file's bytes (they may hold a private key) before recording.
-  return ders.map((der, i) => ({ type: 'certificate', der: Uint8Array.from(der), chainPosition: ders.length > 1 ? i : null }));
+function certificateItems(certs: CertificateFacts[]): ParsedItem[] {
+  return certs.map((facts, i) => ({ type: 'certificate', der: facts.der, chainPosition: certs.length > 1 ? i : null, facts }));
 }
 
 function pkcs7Certificates(der: Uint8Array): ParsedItem[] {
   const certs = new x509.X509Certificates(der);
   if (certs.length === 0) throw new Problem('unsupported', 'The PKCS#7 bundle holds no certificates.');
-  return certificateItems(certs.map((c) => new Uint8Array(c.rawData)));
+  return certificateItems(certs.map((c) => readCertificate(new Uint8Array(c.rawData))));
 }
 
 function csrKey(der: Uint8Array): ParsedItem {
@@ -174,12 +170,12 @@ async function pkcs12(der: Uint8Array, passphrase: string | undefined): Promise<
     throw passphrase === undefined ? new Problem('password-needed', 'The PKCS#12 contents are encrypted: a password is needed.') : new Problem('wrong-password', `The PKCS#12 contents cannot be decrypted with this password (${m}).`);
   }
   const items: ParsedItem[] = [];
-  const certs: Uint8Array[] = [];
+  const certs: CertificateFacts[] = [];
   for (const sc of safe.parsedValue?.safeContents ?? []) {
     for (const bag of sc.value.safeBags) {
       const value = bag.bagValue;
       if (value instanceof pkijs.CertBag) {
-        if (value.certId === '1.2.840.113549.1.9.22.1' && value.parsedValue instanceof pkijs.Certificate) certs.push(new Uint8Array(value.parsedValue.toSchema().toBER()));
+        if (value.certId === '1.2.840.113549.1.9.22.1' && value.parsedValue instanceof pkijs.Certificate) certs.push(readCertificate(new Uint8Array(value.parsedValue.toSchema().toBER())));
       } else if (value instanceof pkijs.PKCS8ShroudedKeyBag) {
         checkIterations(pbes2Iterations(value.encryptionAlgorithm), 'A PKCS#12 key bag');
         // A shrouded key bag is an EncryptedPrivateKeyInfo: OpenSSL (through Node) decrypts it.
@@ -208,7 +204,7 @@ async function derObject(der: Uint8Array, passphrase: string | undefined, seen: 
       return undefined;
     }
   };
-  const cert = tryIt(() => certificateDer(der));
+  const cert = tryIt(() => readCertificate(der));
   if (cert) return { format: 'DER certificate', items: certificateItems([cert]) };
   const pfx = tryIt(() => pkijs.PFX.fromBER(new Uint8Array(der).buffer));
   if (pfx) {
@@ -246,7 +242,7 @@ async function pemBlock(b: PemBlock, passphrase: string | undefined): Promise<Pa
     case 'X509 CERTIFICATE':
     case 'TRUSTED CERTIFICATE':
       try {
-        return certificateItems([certificateDer(b.der)]);
+        return certificateItems([readCertificate(b.der)]);
       } catch (e) {
         throw new Problem('malformed', `A certificate cannot be read (${why(e)}).`);
       }
@@ -361,7 +357,7 @@ function jwkItems(value: unknown): { format: string; items: ParsedItem[]; proble
       const label = typeof j.kid === 'string' ? j.kid : null;
       if (Array.isArray(j.x5c)) {
         const ders = j.x5c.filter((c): c is string => typeof c === 'string').map((c) => new Uint8Array(Buffer.from(c, 'base64')));
-        items.push(...certificateItems(ders.map((d) => certificateDer(d))));
+        items.push(...certificateItems(ders.map((d) => readCertificate(d))));
       }
       items.push(j.d !== undefined ? privateItem(createPrivateKey({ key: j, format: 'jwk' }), label, 'JWK') : publicItem(createPublicKey({ key: j, format: 'jwk' }), label, 'JWK'));
     } catch (e) {
