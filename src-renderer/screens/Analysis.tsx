@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { Badge, Button, FileButton, Group, NativeSelect, Paper, Progress, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Badge, Button, FileButton, Group, NativeSelect, NumberInput, Paper, Progress, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import type { AnalysisFindingRow, AnalysisSeverity, FindingsSummaryView } from '../../src-shared/contract-analysis';
 import { api, isApiError } from '../api/client';
 import { ErrorAlert, PageTitle, failureOf, type Failure } from '../components/common';
@@ -142,6 +142,7 @@ export function Analysis() {
   const [progress, setProgress] = useState<{ label: string; fraction: number } | null>(null);
   const [result, setResult] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
+  const [horizon, setHorizon] = useState(30);
   const jobRef = useRef<string | null>(null);
   const denied = deniedReason(role, 'keys.generate', 'run analyses, scans or imports');
 
@@ -179,7 +180,7 @@ export function Analysis() {
     setResult(null);
     setFailure(null);
     try {
-      setResult(runSummary(await api.call('analysis.run', { jobId })));
+      setResult(runSummary(await api.call('analysis.run', { jobId, expiryHorizonDays: horizon })));
       setReload((n) => n + 1);
     } catch (err) {
       if (isApiError(err, 'E_CONFLICT')) setResult('The analysis was cancelled; the previous findings are kept.');
@@ -188,7 +189,7 @@ export function Analysis() {
       jobRef.current = null;
       setRunning(false);
     }
-  }, []);
+  }, [horizon]);
 
   return (
     <Stack gap="lg">
@@ -204,6 +205,18 @@ export function Analysis() {
             <GatedButton reason={denied} onClick={() => void run()} loading={running} testId="analysis-run-button">
               Run analysis
             </GatedButton>
+            <NumberInput
+              aria-label="Certificate expiry horizon in days"
+              title="Certificates expiring within this many days are reported"
+              min={1}
+              max={3650}
+              w={150}
+              suffix=" days"
+              value={horizon}
+              onChange={(v) => setHorizon(typeof v === 'number' && v >= 1 && v <= 3650 ? Math.floor(v) : 30)}
+              disabled={running}
+              data-testid="analysis-horizon"
+            />
             {running && (
               <Button variant="default" color="red" onClick={() => void api.call('analysis.cancel', {})} data-testid="analysis-cancel">
                 Cancel
