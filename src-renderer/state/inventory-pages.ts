@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useRef, useState } from 'react';
 import type { InventoryFilter, InventoryRow } from '../../src-shared/contract-inventory';
 import { api, errorMessage } from '../api/client';
 import { PAGE_CACHE, PAGE_SIZE, cleanFilter, type Sort } from '../lib/inventory';
@@ -66,7 +66,9 @@ export function useInventoryPages(filter: InventoryFilter, sort: Sort, reload: n
     }
   }, []);
 
-  useEffect(() => {
+  // A layout effect, so the first page is asked for before the navigation badges' passive effects
+  // (the core answers in order; a drill-down should not wait behind the task list).
+  useLayoutEffect(() => {
     const gen = ++generation.current;
     queryRef.current = { filter: cleanFilter(filter), sort };
     cache.current.clear();
