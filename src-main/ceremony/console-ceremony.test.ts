@@ -156,7 +156,31 @@ describe('a root CA ceremony run step by step through the console channels', () 
     await call('approvals.approve', { id: o.requestId, approver: me('bob') });
     const restored = (await call('keys.list', {})).items.filter((k) => k.fingerprint === c.fingerprint);
     expect(restored.map((k) => k.token?.serial).sort()).toEqual([hsm.serial, second].sort());
-  }, 60_000);
+
+    // The key-recovery ceremony records it: a quorum verifies their shares against the package, and
+    // the restored key is identified by its fingerprint — another key's is refused.
+    const copy = restored.find((k) => k.token?.serial === second)!;
+    const other = await call('keys.generate', { name: 'unrelated', algorithm: 'ec-p384' });
+    let r = await call('ceremonies.start', { templateId: 'key-recovery', participants: [CAST[0], CAST[1], CAST[3], CAST[4]], administrator: me('alice'), backupPackage: pkgText });
+    const rid = r.ceremonyId;
+    const rstep = async (stepId: string, attestors: Array<string | [string, string]>, actor = 'alice', extra: Record<string, unknown> = {}) => {
+      for (const a of attestors) r = await call('ceremonies.attest', { ceremonyId: rid, stepId, person: me(typeof a === 'string' ? a : a[0]), ...(typeof a === 'string' ? {} : { share: mnemonic(a[1]) }) });
+      r = await call('ceremonies.perform', { ceremonyId: rid, stepId, actor: me(actor), ...extra });
+    };
+    await rstep('authorisation', ['alice', 'bob']);
+    await rstep('authenticate', ['alice', 'bob', 'dave', 'erin']);
+    await rstep('verify-shares', [['dave', dave.share], ['erin', erin.share]]);
+    await rstep('restore', ['bob', 'dave', 'erin']);
+    for (const a of ['bob', 'dave', 'erin']) r = await call('ceremonies.attest', { ceremonyId: rid, stepId: 'fingerprint', person: me(a) });
+    expect((await refused('ceremonies.perform', { ceremonyId: rid, stepId: 'fingerprint', actor: me('alice'), keyId: other.id })).code).toBe('E_CONFLICT');
+    r = await call('ceremonies.perform', { ceremonyId: rid, stepId: 'fingerprint', actor: me('alice'), keyId: copy.id });
+    expect(r.fingerprint).toBe(c.fingerprint);
+    await rstep('destroy', ['bob']);
+    await rstep('witness-statement', [], 'bob', { text: 'Restored into the recovery token; fingerprints match.' });
+    expect(r.status).toBe('completed');
+    // Refusals are not in the transcript but in the vault's audit trail.
+    expect((await call('audit.list', { operation: 'ceremony.perform', outcome: 'refused' })).items.length).toBeGreaterThan(0);
+  }, 90_000);
 
   it('lets the administrator or a witness abort with a reason, and nothing runs after', async () => {
     const c = await call('ceremonies.start', { templateId: 'root-ca-key-generation', participants: CAST, administrator: me('alice'), tokenSerial: hsm.serial });

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Alert, Badge, Button, Checkbox, Code, Group, Modal, Paper, PasswordInput, Select, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import type { CeremonyView } from '../../src-shared/contract-ceremonies';
 import { api } from '../api/client';
@@ -84,13 +84,24 @@ function PerformForm({ view, progress, onDone }: { view: CeremonyView; progress:
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
   const { step, actor } = progress;
+  // A fingerprint step in a ceremony without its own key (a recovery) names the key to identify.
+  const pickKey = step.kind === 'show-fingerprint' && !view.keyId;
+  const [keys, setKeys] = useState<Array<{ value: string; label: string }>>([]);
+  const [keyId, setKeyId] = useState<string | null>(null);
+  useEffect(() => {
+    if (!pickKey) return;
+    void api
+      .call('keys.list', { limit: 500 })
+      .then((r) => setKeys(r.items.filter((k) => k.fingerprint).map((k) => ({ value: k.id, label: `${k.name} (${k.algorithm}, ${k.fingerprint!.slice(0, 16)}…)` }))))
+      .catch((err: unknown) => void handleSessionError(err));
+  }, [pickKey]);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (busy || !actor) return;
     setBusy(true);
     setFailure(null);
     try {
-      const v = await api.call('ceremonies.perform', { ceremonyId: view.ceremonyId, stepId: step.id, actor: { user: actor.id, passphrase }, ...(step.kind === 'note' ? { text, exception } : {}) });
+      const v = await api.call('ceremonies.perform', { ceremonyId: view.ceremonyId, stepId: step.id, actor: { user: actor.id, passphrase }, ...(step.kind === 'note' ? { text, exception } : {}), ...(pickKey && keyId ? { keyId } : {}) });
       setPassphrase('');
       setText('');
       setBusy(false);
@@ -117,6 +128,7 @@ function PerformForm({ view, progress, onDone }: { view: CeremonyView; progress:
             <Checkbox label="This records an exception (a departure from the script)" checked={exception} onChange={(e) => setException(e.currentTarget.checked)} />
           </>
         )}
+        {pickKey && <Select label="The key to identify (the restored key)" data={keys} value={keyId} onChange={setKeyId} searchable />}
         <PasswordInput
           label={`${actor?.name ?? ''}, your passphrase to perform this step`}
           description={progress.ready ? undefined : `Still needed first: ${progress.missing.join(', ')}.`}
