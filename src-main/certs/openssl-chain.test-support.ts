@@ -19,17 +19,18 @@ function read(dir: string, name: string): MadeCert {
   return { pem, der: Buffer.from(new X509Certificate(pem).raw), keyPem: readFileSync(join(dir, `${name}.key`), 'utf8'), keyFile: join(dir, `${name}.key`), certFile: join(dir, `${name}.pem`) };
 }
 
-const keyArgs = (key: 'rsa' | 'ec') => (key === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']);
+type KeyKind = 'rsa' | 'rsa-1024' | 'ec';
+const keyArgs = (key: KeyKind) => (key === 'rsa' ? ['-newkey', 'rsa:2048'] : key === 'rsa-1024' ? ['-newkey', 'rsa:1024'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']);
 
 /** A self-signed CA (BasicConstraints cA, keyCertSign). */
-export function makeCa(dir: string, name: string, o: { key?: 'rsa' | 'ec'; days?: number; subject?: string; md?: string } = {}): MadeCert {
+export function makeCa(dir: string, name: string, o: { key?: KeyKind; days?: number; subject?: string; md?: string } = {}): MadeCert {
   run(['req', '-x509', ...keyArgs(o.key ?? 'ec'), `-${o.md ?? 'sha256'}`, '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-subj', o.subject ?? `/CN=${name}`, '-days', String(o.days ?? 365),
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
   return read(dir, name);
 }
 
 /** A certificate issued by `ca`; `key` may name an existing key file to certify the same key again. */
-export function makeIssued(dir: string, name: string, ca: MadeCert, o: { key?: 'rsa' | 'ec'; reuseKey?: string; md?: string; days?: number; ext?: string; subject?: string } = {}): MadeCert {
+export function makeIssued(dir: string, name: string, ca: MadeCert, o: { key?: KeyKind; reuseKey?: string; md?: string; days?: number; ext?: string; subject?: string } = {}): MadeCert {
   const ext = o.ext ?? 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n';
   writeFileSync(join(dir, `${name}.ext`), ext);
   const keyOpt = o.reuseKey ? ['-key', o.reuseKey] : [...keyArgs(o.key ?? 'ec'), '-nodes', '-keyout', `${name}.key`];
