@@ -26,9 +26,10 @@ test('create a vault, generate a key, lock, refuse a wrong passphrase, unlock', 
     await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
     await page.getByRole('button', { name: 'Create vault' }).click();
 
-    await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+    await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
     await expect(page.getByTestId('session-user')).toContainText(ADMIN);
-    await expect(page.getByTestId('inventory-empty')).toBeVisible();
+    // A fresh session lands on the overview, which says what to do with an empty vault.
+    await expect(page.getByTestId('dashboard-empty')).toBeVisible(SLOW);
   });
 
   await test.step('generate an EC P-256 key through the form', async () => {
@@ -96,7 +97,8 @@ test('create a vault, generate a key, lock, refuse a wrong passphrase, unlock', 
     await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
     await page.getByLabel('Passphrase', { exact: true }).press('Enter');
 
-    await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+    await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
+    await page.getByRole('navigation').getByRole('button', { name: 'Inventory', exact: true }).click();
     await expect(keyRow).toHaveCount(1);
     await expect(keyRow.getByRole('cell').nth(1)).toHaveText('EC P-256');
 

@@ -22,7 +22,7 @@ test('activate, suspend, revoke as compromised: buttons and operations follow th
     await page.getByLabel('Passphrase', { exact: true }).fill('correct horse battery staple');
     await page.getByLabel('Confirm passphrase').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Create vault' }).click();
-    await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+    await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
     await page.getByRole('button', { name: 'New key' }).click();
     await page.getByLabel('Key name').fill(KEY_NAME);
     await expect(page.getByRole('radio', { name: 'Vault (software)' })).toBeChecked();
@@ -112,7 +112,7 @@ test('an AES key encrypts a file as IV ‖ ciphertext and decrypts it back', asy
     await page.getByLabel('Passphrase', { exact: true }).fill('correct horse battery staple');
     await page.getByLabel('Confirm passphrase').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Create vault' }).click();
-    await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+    await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
     await page.getByRole('button', { name: 'New key' }).click();
     await page.getByLabel('Key name').fill('figures-aes');
     await page.getByLabel('Algorithm').selectOption({ label: 'AES-256' });

@@ -49,7 +49,7 @@ const PAGES: Array<[string, InventoryQueryInput]> = [
 const SEARCHES: Array<[string, (fp: string) => string]> = [
   ['name prefix "payments-tls"', () => 'payments-tls'],
   ['name prefix "risk-kek-0"', () => 'risk-kek-0'],
-  ['tag prefix "hsm"', () => 'hsm'],
+  ['tag prefix "leg"', () => 'leg'],
   ['fingerprint prefix (6 hex, with colons)', (fp) => `${fp.slice(0, 2)}:${fp.slice(2, 4)}:${fp.slice(4, 6)}`],
 ];
 

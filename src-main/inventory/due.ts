@@ -1,6 +1,6 @@
 import type { Db } from '../vault/database.js';
 import { dueRotations, type PolicyKey } from '../policy/index.js';
-import { activePolicy } from '../app/policy-service.js';
+import { inventoryPolicy } from './policy-cache.js';
 import type { ComposedPolicy } from '../policy/index.js';
 
 /**
@@ -70,7 +70,7 @@ export function refreshDue(db: Db, now: Date): number {
   const meta = db.prepare('SELECT all_stale FROM inventory_meta WHERE id = 1').get() as { all_stale: number } | undefined;
   const all = meta?.all_stale === 1;
   if (!all && !db.prepare('SELECT 1 FROM inventory_stale LIMIT 1').get()) return 0;
-  const policy = activePolicy(db);
+  const policy = inventoryPolicy(db);
   const update = db.prepare('UPDATE keys SET due_at = ?, due_rule = ? WHERE id = ? AND (due_at IS NOT ? OR due_rule IS NOT ?)');
   let done = 0;
   db.transaction(() => {

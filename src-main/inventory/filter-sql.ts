@@ -228,11 +228,9 @@ export function keysWhere(f: ParsedInventoryFilter, ctx: FilterContext): Clause 
   return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params: [...params, ...rawParams] };
 }
 
-/** The same condition with its leading column expression behind a unary + (no index can serve it). */
+/** The same condition with every column of `keys k` behind a unary + (no index can serve it; values and collations are unchanged). */
 function unindexed(c: string): string {
-  if (c.startsWith('NOT ')) return c;
-  if (c.startsWith('(')) return c.replace(/^\((k\.|coalesce\()/, '(+$1').replace(/ OR (k\.|\(k\.)/g, (m) => m.replace(/k\./, '+k.'));
-  return `+${c}`;
+  return c.replace(/(?<![\w.+])k\./g, '+k.');
 }
 
 /**

@@ -145,6 +145,31 @@ describe('inventory sorting and paging', () => {
     expect(walked).toEqual(all.map((r) => r.id));
   });
 
+  it.each([
+    [{}, 'name'],
+    [{ states: ['active'] }, 'owner'],
+    [{ owners: ['team-web'] }, 'name'],
+    [{ tags: ['prod'] }, 'dueAt'],
+    [{ stores: ['vault'] }, 'algorithm'],
+    [{ purposes: ['tls-server', 'none'] }, 'purpose'],
+    [{ search: 'web' }, 'createdAt'],
+    [{ finding: { severities: ['critical', 'warning'] } }, 'state'],
+  ] as Array<[InventoryQueryInput['filter'], InventorySortField]>)('walks the sort index (steps of 2, then the index intersection) to the same pages: %j by %s', (filter, field) => {
+    for (const direction of ['asc', 'desc'] as const) {
+      const q = inventoryQueryInputSchema.parse({ filter, sort: { field, direction }, limit: 2 });
+      const expected = page({ filter, sort: { field, direction }, limit: 200 }).rows.map((r) => r.id);
+      const walked: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 12; i++) {
+        const p = inventoryPageSchema.parse(queryInventory(v.db, { ...q, cursor, withTotal: false }, now, { walkAbove: 0, walkStep: 2 }));
+        walked.push(...p.rows.map((r) => r.id));
+        if (!p.nextCursor) break;
+        cursor = p.nextCursor;
+      }
+      expect(walked).toEqual(expected);
+    }
+  });
+
   it('jumps with an offset, also after a cursor', () => {
     const all = page({ sort: { field: 'name', direction: 'asc' }, limit: 200 }).rows.map((r) => r.name);
     expect(page({ sort: { field: 'name', direction: 'asc' }, offset: 4, limit: 2 }).rows.map((r) => r.name)).toEqual(all.slice(4, 6));

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { InventoryPage, InventoryRow, InventorySortField, ParsedInventoryFilter, Severity, inventoryQueryInputSchema } from '../../src-shared/contract-inventory.js';
 import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
-import { activePolicy } from '../app/policy-service.js';
+import { inventoryPolicy } from './policy-cache.js';
 import { afterCursor, cursorSelect, findingBranches, groupOnly, groupWhere, instant, keysWhere, orderBy, searchRowids, type FilterContext } from './filter-sql.js';
 import { policyMatch } from './groups.js';
 import { refreshDue } from './due.js';
@@ -60,7 +60,7 @@ function decodeCursor(q: ParsedQuery, cursor: string): { values: unknown[]; walk
 }
 
 export function filterContext(db: Db, now: Date): FilterContext {
-  return { now, policyMatch: (finding) => policyMatch(db, activePolicy(db), now, finding) };
+  return { now, policyMatch: (finding) => policyMatch(db, inventoryPolicy(db), now, finding) };
 }
 
 /** How many keys match a filter: from inventory_groups when the filter allows, else one indexed count. */
@@ -105,8 +105,8 @@ const CREATED_INDEXED = ['states', 'algorithms', 'sizes', 'stores', 'purposes', 
  * matches; walking in proportion to total/matches × page. SQLite's planner cannot know the
  * count of an arbitrary filter, we can (inventory_groups or one covering count).
  */
-function shouldWalk(q: ParsedQuery, matches: number): boolean {
-  if (matches <= WALK_ABOVE) return false;
+function shouldWalk(q: ParsedQuery, matches: number, walkAbove = WALK_ABOVE): boolean {
+  if (matches <= walkAbove) return false;
   const used = Object.entries(q.filter).filter(([, v]) => v !== undefined);
   if (q.sort.field === 'createdAt' && used.length === 1) {
     const [name, value] = used[0]!;
@@ -143,8 +143,84 @@ export function inventoryCache(db: Db): void {
   cached.add(db);
 }
 
+const ROW_COLUMNS = `k.rowid AS rid, k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.token_serial, k.purpose, k.owner, k.origin, k.created_by,
+  k.created_at, k.due_at, k.due_rule, k.tags, k.fingerprint, k.kcv`;
+/** Rows of the sort's index read per step of a walk, and the most read before giving up on it. */
+const WALK_STEP = 2_500;
+const WALK_BUDGET = 5_000;
+
+/**
+ * The first page by walking the sort's index: candidates in sort order from the index alone
+ * (covering, cheap), then the filter checked on those rows only; step by step until the page is
+ * full. Returns null when WALK_BUDGET candidates gave too few matches — the filter is correlated
+ * with the sort order (listing team-risk's keys by name, whose names start with "risk-") — so
+ * that the caller sorts the matches instead; the walk's cost stays bounded either way.
+ */
+function walkPage(db: Db, q: ParsedQuery, ctx: FilterContext, from: readonly unknown[] | null, step = WALK_STEP): KeyRow[] | null {
+  const check = keysWhere(q.filter, { ...ctx, walkSortIndex: true });
+  const sv = sortValues(db, q);
+  const order = orderBy(q.sort.field, q.sort.direction);
+  const found: KeyRow[] = [];
+  let after = from;
+  for (let seen = 0; seen < (WALK_BUDGET / WALK_STEP) * step; seen += step) {
+    const cond: string[] = [];
+    const params: unknown[] = [];
+    if (after) {
+      const a = afterCursor(q.sort.field, q.sort.direction, after);
+      cond.push(a.sql);
+      params.push(...a.params);
+    }
+    if (sv) {
+      cond.push(`${sv.expression} IN (${sv.values.map(() => '?').join(',')})`);
+      params.push(...sv.values);
+    }
+    const candidates = db
+      .prepare(`SELECT k.rowid AS rid, ${cursorSelect(q.sort.field)} FROM keys k ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`)
+      .all(...params, step) as Array<{ rid: number; c0: unknown; c1: unknown; c2?: unknown }>;
+    if (candidates.length) {
+      const position = new Map(candidates.map((c, i) => [c.rid, i]));
+      const rows = db
+        .prepare(`SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?))${check.sql ? ` AND ${check.sql.slice(6)}` : ''}`)
+        .all(JSON.stringify(candidates.map((c) => c.rid)), ...check.params) as KeyRow[];
+      rows.sort((a, b) => position.get(a.rid)! - position.get(b.rid)!);
+      found.push(...rows);
+    }
+    if (found.length > q.limit) return found.slice(0, q.limit + 1);
+    if (candidates.length < step) return found;
+    const last = candidates[candidates.length - 1]!;
+    after = last.c2 === undefined ? [last.c0, last.c1] : [last.c0, last.c1, last.c2];
+  }
+  return null;
+}
+
+/**
+ * The first page when the walk met too few matches (the filter is correlated with the sort:
+ * team-risk's keys by name, whose names all start with "risk-"): the matching rowids are
+ * collected through the filter's own index into a set, then the sort's index is walked — index
+ * entries only, no table rows — probing that set, and only the page's rows are read. Bounded by
+ * one pass over an index (~1 M entries) instead of reading and sorting every matching row.
+ */
+function intersectPage(db: Db, q: ParsedQuery, ctx: FilterContext, from: readonly unknown[] | null): KeyRow[] {
+  const w = keysWhere(q.filter, ctx);
+  const cond = [`+k.rowid IN (SELECT k.rowid FROM keys k ${w.sql})`];
+  const params = [...w.params];
+  if (from) {
+    const a = afterCursor(q.sort.field, q.sort.direction, from);
+    cond.push(a.sql);
+    params.push(...a.params);
+  }
+  const ids = db
+    .prepare(`SELECT k.rowid FROM keys k WHERE ${cond.join(' AND ')} ORDER BY ${orderBy(q.sort.field, q.sort.direction)} LIMIT ?`)
+    .pluck()
+    .all(...params, q.limit + 1) as number[];
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const rows = db.prepare(`SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as KeyRow[];
+  return rows.sort((a, b) => position.get(a.rid)! - position.get(b.rid)!);
+}
+
 /** One page of the inventory: filtered, sorted and counted in SQL; finding counts for the page's rows only. */
-export function queryInventory(db: Db, q: ParsedQuery, now: Date): InventoryPage {
+/** `tuning` is for tests: a walk from the first match on, in small steps, so the small fixture takes every path. */
+export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walkAbove?: number; walkStep?: number } = {}): InventoryPage {
   const t0 = performance.now();
   inventoryCache(db);
   const asOf = q.asOf ? new Date(instant(q.asOf)) : now;
@@ -152,22 +228,22 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date): InventoryPage
   const ctx = filterContext(db, asOf);
   const cursor = q.cursor ? decodeCursor(q, q.cursor) : null;
   const total = q.withTotal || !cursor ? countMatches(db, q.filter, ctx) : null;
-  const walk = cursor && total === null ? cursor.walk : shouldWalk(q, total ?? 0);
-  const w = keysWhere(q.filter, { ...ctx, walkSortIndex: walk, sortValues: walk ? sortValues(db, q) : undefined });
-  const where = [w.sql];
-  const params = [...w.params];
-  if (cursor) {
-    const after = afterCursor(q.sort.field, q.sort.direction, cursor.values);
-    where.push(`${w.sql ? 'AND' : 'WHERE'} ${after.sql}`);
-    params.push(...after.params);
+  const walk = cursor && total === null ? cursor.walk : shouldWalk(q, total ?? 0, tuning.walkAbove);
+  let rows: KeyRow[] | null = null;
+  if (walk && q.offset === 0) rows = walkPage(db, q, ctx, cursor?.values ?? null, tuning.walkStep);
+  if (rows === null && walk && q.offset === 0) rows = intersectPage(db, q, ctx, cursor?.values ?? null);
+  if (rows === null) {
+    // Few matches, or a deep offset: the filter's index finds the matches, SQLite sorts them.
+    const w = keysWhere(q.filter, ctx);
+    const where = [w.sql];
+    const params = [...w.params];
+    if (cursor) {
+      const after = afterCursor(q.sort.field, q.sort.direction, cursor.values);
+      where.push(`${w.sql ? 'AND' : 'WHERE'} ${after.sql}`);
+      params.push(...after.params);
+    }
+    rows = db.prepare(`SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k ${where.join(' ')} ORDER BY ${orderBy(q.sort.field, q.sort.direction)} LIMIT ? OFFSET ?`).all(...params, q.limit + 1, q.offset) as KeyRow[];
   }
-  const rows = db
-    .prepare(
-      `SELECT k.rowid AS rid, k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.token_serial, k.purpose, k.owner, k.origin, k.created_by,
-              k.created_at, k.due_at, k.due_rule, k.tags, k.fingerprint, k.kcv, ${cursorSelect(q.sort.field)}
-       FROM keys k ${where.join(' ')} ORDER BY ${orderBy(q.sort.field, q.sort.direction)} LIMIT ? OFFSET ?`,
-    )
-    .all(...params, q.limit + 1, q.offset) as KeyRow[];
   const more = rows.length > q.limit;
   if (more) rows.pop();
   const ids = rows.map((r) => r.id);
