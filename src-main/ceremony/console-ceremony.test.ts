@@ -12,6 +12,7 @@ import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { dispatch } from '../ipc/dispatch.js';
 import { buildPkcs11WorkerForTests } from '../pkcs11/test-support.js';
 import { createSoftHsm, type SoftHsmFixture } from '../testing/softhsm.js';
+import { filesUnder, findSecrets } from '../testing/scan.js';
 import { tempDir } from '../testing/temp.js';
 import { UserService } from '../users/user-service.js';
 import { UnlockedVault } from '../vault/vault.js';
@@ -145,6 +146,9 @@ describe('a root CA ceremony run step by step through the console channels', () 
     expect(text).toContain('Ceremony transcript: Root CA key generation');
     expect(text).toContain(c.pgpWords![0]!);
     expect(readFileSync(c.backup!.path!, 'utf8')).not.toContain(carol.share.split(' ')[3]);
+    // No share is anywhere on disk: not in the vault (its WAL included), the exports or the transcript.
+    const needles = [carol, dave, erin].map((x) => ({ label: `share of ${x.custodian}`, bytes: Buffer.from(x.share.split(' ').slice(4, 10).join(' ')) }));
+    expect(findSecrets([...filesUnder(join(dir.path, 'vault')), ...filesUnder(exportDir())], needles)).toEqual([]);
 
     // Recovery: two custodians bring their shares; the restore into a fresh token is dual-controlled.
     const pkgText = readFileSync(c.backup!.path!, 'utf8');
