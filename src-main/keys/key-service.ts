@@ -410,7 +410,10 @@ export class KeyService {
     for (const [mech, granted] of byMechanism) {
       if (k.token) {
         const ref = { serial: k.token.serial, ckaId: k.token.ckaId };
-        const client = this.tokenService().clientForUse(k.token.serial);
+        const serial = k.token.serial;
+        // A failure to reach the token (no token service, token gone) rejects the chunk, which
+        // releases its reservations: a batch never leaves a request unsettled.
+        const client = Promise.resolve().then(() => this.tokenService().clientForUse(serial));
         for (const chunk of tokenChunks(granted)) {
           work.push(this.completeSigns(k, mech, chunk, client.then((c) => c.signMany(ref, mech, chunk.map((r) => r.data)))));
         }

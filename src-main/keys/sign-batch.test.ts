@@ -102,6 +102,9 @@ describe('batched signing keeps one audit event per signature and the usage limi
     expect(failed.refused.map((e) => e.code)).toEqual(Array(5).fill('E_PERMISSION'));
     expect(signRecords(k.id)).toEqual({ success: 0, refused: 0, useCount: 0 });
     await client.login(hsm.serial, hsm.userPin);
+    // A KeyService without tokens cannot reach the token: refused, nothing counted or reserved.
+    const noTokens = await Promise.allSettled([1, 2].map(() => new KeyService(v).sign(k.id, Buffer.from('x'))));
+    expect(noTokens.map((r) => (r.status === 'rejected' ? (r.reason as CustosError).code : 'ok'))).toEqual(['E_UNSUPPORTED', 'E_UNSUPPORTED']);
     expect((await signAtOnce(k.id, 5)).ok).toHaveLength(5);
     expect(signRecords(k.id)).toEqual({ success: 5, refused: 0, useCount: 5 });
   });
