@@ -66,7 +66,7 @@ test('rotate, destroy under dual control and cancel, revoke as compromised, and 
     await page.getByLabel('Passphrase', { exact: true }).fill(LOGIN.alice);
     await page.getByLabel('Confirm passphrase').fill(LOGIN.alice);
     await page.getByRole('button', { name: 'Create vault' }).click();
-    await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+    await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
 
     await nav(page, 'People').click();
     await page.getByRole('button', { name: 'Add person', exact: true }).first().click();

@@ -63,7 +63,7 @@ test('people, dual control, a 2-of-3 quorum unlock and the audit workspace', asy
     await page.getByLabel('Passphrase', { exact: true }).fill(LOGIN.alice);
     await page.getByLabel('Confirm passphrase').fill(LOGIN.alice);
     await page.getByRole('button', { name: 'Create vault' }).click();
-    await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+    await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
   });
 
   await test.step('adding bob runs at once (nobody else could approve yet)', async () => {
@@ -179,7 +179,7 @@ test('people, dual control, a 2-of-3 quorum unlock and the audit workspace', asy
     await page.getByLabel('User name').fill('carol');
     await page.getByLabel('Passphrase', { exact: true }).fill(LOGIN.carol);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+    await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
     await expect(page.getByTestId('session-user')).toContainText('carol');
   });
 
@@ -219,7 +219,7 @@ test('people, dual control, a 2-of-3 quorum unlock and the audit workspace', asy
     await page.getByLabel('User name').fill('dave');
     await page.getByLabel('Passphrase', { exact: true }).fill(LOGIN.dave);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+    await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
 
     await expect(nav(page, 'Generate key')).toHaveCount(0);
     await expect(page.getByTestId('auditor-note')).toHaveText('Auditors can read everything but change nothing.');

@@ -31,7 +31,7 @@ async function createVault(page: Page): Promise<void> {
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Create vault' }).click();
-  await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
 }
 
 test('a SoftHSM token: log in, generate EC P-384 on it, activate, sign and verify a file', async ({ consolePage: page, softHsm }) => {
@@ -263,7 +263,7 @@ test('a SoftHSM token: log in, generate EC P-384 on it, activate, sign and verif
     await snap(page, 'unlock-with-token');
     await page.getByLabel('Token PIN').fill(softHsm.userPin);
     await page.getByLabel('Token PIN').press('Enter');
-    await expect(page.getByRole('heading', { name: 'Key inventory' })).toBeVisible(SLOW);
+    await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible(SLOW);
     await expect(page.getByTestId('session-user')).toContainText(ADMIN);
   });
 
