@@ -8,13 +8,14 @@ import { tempDir } from '../testing/temp.js';
 import { UnlockedVault } from '../vault/vault.js';
 import { directVault, importPaths } from './importer.js';
 import { defaultParser, defaultParseWorker, type FileParser } from './parser.js';
+import type { BenchRow } from '../bench/table.js';
 
 /**
  * Import throughput (issue 7): a folder of `count` PEM certificates, each for its own P-256 key,
  * issued by one CA, imported into a fresh vault (every certificate and key recorded and audited).
  * Figures only; nothing asserts.
  */
-export async function importBench(count: number, parserFactory: () => FileParser = defaultParser): Promise<Array<[string, string, string]>> {
+export async function importBench(count: number, parserFactory: () => FileParser = defaultParser): Promise<BenchRow[]> {
   const dir = tempDir('custos-import-bench-');
   try {
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -49,12 +50,13 @@ export async function importBench(count: number, parserFactory: () => FileParser
       const out = await importPaths(directVault(v), [folder], { parser });
       const took = (performance.now() - t1) / 1000;
       const imported = out.filter((o) => o.outcome === 'imported').length;
-      return [
+      const rows: Array<[string, string, string]> = [
         ['certificates written (setup)', `${count} in ${(made / 1000).toFixed(1)} s`, '—'],
         [`import (parsing in ${parserFactory === defaultParser && defaultParseWorker() ? 'the parse worker' : 'this thread'})`, `${imported} imported in ${took.toFixed(1)} s`, '—'],
         ['certificates per second', (imported / took).toFixed(0), 'figure for the issue (no goal set)'],
         ['resident memory growth', `${((process.memoryUsage().rss - heap0) / 2 ** 20).toFixed(0)} MiB`, '—'],
       ];
+      return rows.map(([what, measured, anchor]) => ({ what, measured, anchor }));
     } finally {
       await parser.close();
       v.close();
