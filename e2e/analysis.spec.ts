@@ -87,6 +87,11 @@ test('a shared-prime pair and a ROCA key appear as findings after pressing Run a
     await expect(page.getByTestId('findings-table')).not.toContainText('clean-rsa');
     await expect(page.getByTestId('summary-error')).toHaveText('3 error');
     await snap(page, 'analysis-findings');
+    await page.getByTestId('analysis-rule-filter').selectOption('rsa-roca');
+    await expect(rows).toHaveCount(1);
+    await expect(rows).toContainText('roca-infineon');
+    await page.getByTestId('analysis-rule-filter').selectOption('');
+    await expect(rows).toHaveCount(3);
   });
 
   await test.step('the ROCA key\'s own page shows its finding', async () => {

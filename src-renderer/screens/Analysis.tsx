@@ -137,6 +137,7 @@ export function Analysis() {
   const [items, setItems] = useState<AnalysisFindingRow[]>([]);
   const [total, setTotal] = useState(0);
   const [severity, setSeverity] = useState<AnalysisSeverity | ''>('');
+  const [rule, setRule] = useState('');
   const [failure, setFailure] = useState<Failure | null>(null);
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<{ label: string; fraction: number } | null>(null);
@@ -148,7 +149,7 @@ export function Analysis() {
 
   useEffect(() => {
     let live = true;
-    Promise.all([api.call('analysis.summary', {}), api.call('analysis.findings', { limit: PAGE, ...(severity ? { severity } : {}) })]).then(
+    Promise.all([api.call('analysis.summary', {}), api.call('analysis.findings', { limit: PAGE, ...(severity ? { severity } : {}), ...(rule ? { rule } : {}) })]).then(
       ([s, f]) => {
         if (!live) return;
         setSummary(s);
@@ -163,12 +164,12 @@ export function Analysis() {
     return () => {
       live = false;
     };
-  }, [severity, reload]);
+  }, [severity, rule, reload]);
 
   useEffect(() => api.on('job.progress', (p) => p.jobId === jobRef.current && setProgress({ label: p.label, fraction: p.fraction })), []);
 
   const more = async () => {
-    const f = await api.call('analysis.findings', { limit: PAGE, offset: items.length, ...(severity ? { severity } : {}) });
+    const f = await api.call('analysis.findings', { limit: PAGE, offset: items.length, ...(severity ? { severity } : {}), ...(rule ? { rule } : {}) });
     setItems((x) => [...x, ...f.items]);
   };
 
@@ -257,16 +258,25 @@ export function Analysis() {
                 </Badge>
               ))}
           </Group>
-          <NativeSelect
-            aria-label="Severity"
-            value={severity}
-            onChange={(e) => setSeverity(e.currentTarget.value as AnalysisSeverity | '')}
-            data={[{ value: '', label: 'All severities' }, ...SEVERITY_ORDER.map((s) => ({ value: s, label: SEVERITY_LABELS[s] }))]}
-          />
+          <Group gap="xs">
+            <NativeSelect
+              aria-label="Rule"
+              value={rule}
+              onChange={(e) => setRule(e.currentTarget.value)}
+              data={[{ value: '', label: 'All rules' }, ...[...new Map((summary?.byRule ?? []).map((r) => [r.rule, r])).values()].map((r) => ({ value: r.rule, label: r.title }))]}
+              data-testid="analysis-rule-filter"
+            />
+            <NativeSelect
+              aria-label="Severity"
+              value={severity}
+              onChange={(e) => setSeverity(e.currentTarget.value as AnalysisSeverity | '')}
+              data={[{ value: '', label: 'All severities' }, ...SEVERITY_ORDER.map((s) => ({ value: s, label: SEVERITY_LABELS[s] }))]}
+            />
+          </Group>
         </Group>
         {items.length === 0 ? (
           <Text size="sm" c="dimmed" data-testid="analysis-empty">
-            No findings{severity ? ` of severity ${severity}` : ''}.
+            No findings{severity ? ` of severity ${severity}` : ''}{rule ? ` for ${rule}` : ''}.
           </Text>
         ) : (
           <FindingsTable items={items} />
