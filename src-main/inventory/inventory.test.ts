@@ -17,6 +17,10 @@ import { forEachFinding } from '../policy/index.js';
 import { SEVERITY_RANK } from '../policy/model.js';
 import { filterContext, queryInventory } from './query.js';
 import { keysWhere } from './filter-sql.js';
+import { refreshDue } from './due.js';
+import { builtinPolicyDir, loadComposition } from '../policy/index.js';
+
+const storedOrDefault = () => loadComposition(join(builtinPolicyDir(), 'compositions', 'default.json'));
 import { inventoryAggregates } from './aggregates.js';
 import { FIXTURE, FIXTURE_NOW, insertFixture } from './test-fixture.js';
 
@@ -114,6 +118,18 @@ describe('inventory filters (known answers on an eleven-key vault)', () => {
     expect(due.get('pre')).toBeNull();
     const tasks = rotationTasks(v.db, now, 365_000);
     expect(new Map(rows.filter((r) => r.dueAt).map((r) => [r.id, r.dueAt]))).toEqual(new Map(tasks.map((t) => [t.keyId, t.dueAt])));
+  });
+
+  it('recomputes every due date after a policy change, and only stale keys otherwise', () => {
+    expect(refreshDue(v.db, now)).toBe(0);
+    v.db.prepare("UPDATE keys SET purpose = purpose WHERE name = 'dek-1'").run();
+    expect(refreshDue(v.db, now)).toBe(1);
+    const composition = v.db.prepare("SELECT v FROM settings WHERE k = 'policy-composition'").pluck().get() as string | undefined;
+    v.db.prepare("INSERT INTO settings (k, v) VALUES ('policy-composition', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v").run(composition ?? JSON.stringify(storedOrDefault()));
+    expect(v.db.prepare('SELECT all_stale FROM inventory_meta').pluck().get()).toBe(1);
+    expect(refreshDue(v.db, now)).toBe(7);
+    if (composition === undefined) v.db.prepare("DELETE FROM settings WHERE k = 'policy-composition'").run();
+    expect(refreshDue(v.db, now)).toBe(composition === undefined ? 7 : 0);
   });
 
   it('returns rows with tags, age, origin and finding counts', () => {

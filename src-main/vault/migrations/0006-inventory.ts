@@ -119,4 +119,7 @@ END;
 CREATE TRIGGER settings_policy_update AFTER UPDATE ON settings WHEN NEW.k = 'policy-composition' BEGIN
   UPDATE inventory_meta SET all_stale = 1;
 END;
+CREATE TRIGGER settings_policy_delete AFTER DELETE ON settings WHEN OLD.k = 'policy-composition' BEGIN
+  UPDATE inventory_meta SET all_stale = 1;
+END;
 `;
