@@ -12,8 +12,37 @@ import { roleLabel } from '../lib/format';
 import { handleSessionError, reportOutcome } from '../state/actions';
 import { ShareHandout } from './CeremonyShares';
 
-type ShareKind = 'mnemonic' | 'component';
-const toShare = (kind: ShareKind, text: string): HeldShareInput => (kind === 'mnemonic' ? { kind, mnemonic: normaliseMnemonic(text) } : { kind, hex: text.replace(/\s+/g, '') });
+type ShareKind = 'mnemonic' | 'component' | 'file';
+/** What the custodian typed or loaded, as the contract wants it (a share file comes with its passphrase). */
+const toShare = (kind: ShareKind, text: string, sharePassphrase = ''): HeldShareInput =>
+  kind === 'mnemonic' ? { kind, mnemonic: normaliseMnemonic(text) } : kind === 'component' ? { kind, hex: text.replace(/\s+/g, '') } : { kind, file: text, passphrase: sharePassphrase };
+const KINDS = [
+  { value: 'mnemonic', label: 'Mnemonic' },
+  { value: 'component', label: 'XOR component' },
+  { value: 'file', label: 'Share file' },
+];
+
+/** The share itself: typed words or hex, or a share file and the passphrase that seals it. */
+function ShareField({ kind, text, onText, sharePassphrase, onSharePassphrase }: { kind: ShareKind; text: string; onText: (t: string) => void; sharePassphrase: string; onSharePassphrase: (p: string) => void }) {
+  if (kind === 'file')
+    return (
+      <>
+        <FileInput label="Share file" accept=".json,application/json" onChange={(f) => void f?.text().then(onText)} />
+        <PasswordInput label="Share file passphrase" autoComplete="off" value={sharePassphrase} onChange={(e) => onSharePassphrase(e.currentTarget.value)} />
+      </>
+    );
+  return (
+    <Textarea
+      label={kind === 'mnemonic' ? 'Your share (the words, in order)' : 'Your component (hex)'}
+      autosize
+      minRows={3}
+      spellCheck={false}
+      autoComplete="off"
+      value={text}
+      onChange={(e) => onText(e.currentTarget.value)}
+    />
+  );
+}
 
 function useLists() {
   const [users, setUsers] = useState<UserInfo[]>([]);
@@ -33,9 +62,47 @@ function useLists() {
   return { users, keys, tokens };
 }
 
+/** One custodian chooses the passphrase that seals their share file (typed twice, out of sight). */
+function SharePassphraseForm({ who, onSave, onCancel }: { who: string; onSave: (p: string) => void; onCancel: () => void }) {
+  const [a, setA] = useState('');
+  const [b, setB] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        const problem = a.length < 10 ? 'At least 10 characters.' : a !== b ? 'The two entries differ.' : null;
+        setError(problem);
+        if (problem) return;
+        setA('');
+        setB('');
+        onSave(a);
+      }}
+      noValidate
+      aria-label={`Share passphrase of ${who}`}
+    >
+      <Stack gap="sm" maw={560}>
+        <Title order={3} fz="lg">
+          {who}, choose the passphrase for your share file
+        </Title>
+        <PasswordInput label={`Share passphrase for ${who}`} autoComplete="off" autoFocus value={a} onChange={(e) => setA(e.currentTarget.value)} error={error} />
+        <PasswordInput label="Type it again" autoComplete="off" value={b} onChange={(e) => setB(e.currentTarget.value)} />
+        <Group justify="space-between">
+          <Button variant="subtle" color="gray" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit">Save and hand on</Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
 function CreateBackup({ users, keys }: { users: UserInfo[]; keys: KeySummary[] }) {
   const [keyId, setKeyId] = useState<string | null>(null);
-  const [scheme, setScheme] = useState<'slip39' | 'xor'>('slip39');
+  const [scheme, setScheme] = useState<'slip39' | 'xor' | 'files'>('slip39');
+  // files: each custodian's share passphrase, collected one at a time, dropped after the one call.
+  const [collecting, setCollecting] = useState<{ index: number; handoff: boolean; passphrases: string[] } | null>(null);
   const [custodians, setCustodians] = useState<string[]>([]);
   const [threshold, setThreshold] = useState(2);
   const [created, setCreated] = useState<BackupSummary | null>(null);
@@ -49,23 +116,51 @@ function CreateBackup({ users, keys }: { users: UserInfo[]; keys: KeySummary[] }
     return () => URL.revokeObjectURL(u);
   }, [created]);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const create = async (sharePassphrases?: string[]) => {
     if (busy || !keyId) return;
     setBusy(true);
     setFailure(null);
     try {
-      setCreated(await api.call('backups.create', { keyId, scheme, threshold: scheme === 'xor' ? custodians.length : threshold, custodians }));
+      setCreated(await api.call('backups.create', { keyId, scheme, threshold: scheme === 'xor' ? custodians.length : threshold, custodians, ...(sharePassphrases ? { sharePassphrases } : {}) }));
     } catch (err) {
       if (!handleSessionError(err)) setFailure(failureOf('The backup was not made', err));
     }
     setBusy(false);
   };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (scheme === 'files') setCollecting({ index: 0, handoff: true, passphrases: [] });
+    else void create();
+  };
+  if (collecting) {
+    const who = custodians[collecting.index]!;
+    if (collecting.handoff)
+      return (
+        <HandoffScreen title={`Pass the keyboard to ${who}`} continueLabel={`I am ${who} — continue`} onContinue={() => setCollecting({ ...collecting, handoff: false })} onCancel={() => setCollecting(null)}>
+          Custodian {collecting.index + 1} of {custodians.length} chooses the passphrase that seals their share file.
+        </HandoffScreen>
+      );
+    return (
+      <SharePassphraseForm
+        key={who}
+        who={who}
+        onCancel={() => setCollecting(null)}
+        onSave={(p) => {
+          const passphrases = [...collecting.passphrases, p];
+          if (passphrases.length < custodians.length) setCollecting({ index: collecting.index + 1, handoff: true, passphrases });
+          else {
+            setCollecting(null);
+            void create(passphrases);
+          }
+        }}
+      />
+    );
+  }
   if (created)
     return (
       <Stack gap="md" data-testid="backup-created">
         <Alert color="green" title={`Backup of ${created.keyName}`}>
-          {created.scheme === 'xor' ? `${created.count} XOR components` : `SLIP-0039, any ${created.threshold} of ${created.count}`} for {created.custodians.join(', ')}.
+          {created.scheme === 'xor' ? `${created.count} XOR components` : `${created.scheme === 'files' ? 'Share files' : 'SLIP-0039'}, any ${created.threshold} of ${created.count}`} for {created.custodians.join(', ')}.
           {created.kekKcv && ` Combined check value ${created.kekKcv}.`} The package (no secret in it) is at <span className="custos-mono" data-testid="backup-path">{created.path}</span>.
         </Alert>
         {pkgUrl && (
@@ -75,7 +170,16 @@ function CreateBackup({ users, keys }: { users: UserInfo[]; keys: KeySummary[] }
             </Button>
           </Group>
         )}
-        <ShareHandout packageId={created.packageId} waiting={created.waiting} onChanged={(w) => setCreated({ ...created, waiting: w })} />
+        {created.shareFiles.length > 0 && (
+          <Paper withBorder p="sm" data-testid="share-files">
+            {created.shareFiles.map((f) => (
+              <Text key={f.path} size="sm">
+                {f.custodian}: <span className="custos-mono">{f.path}</span>
+              </Text>
+            ))}
+          </Paper>
+        )}
+        {created.waiting.length > 0 && <ShareHandout packageId={created.packageId} waiting={created.waiting} onChanged={(w) => setCreated({ ...created, waiting: w })} />}
         <Group justify="flex-end">
           <Button variant="default" onClick={() => setCreated(null)} disabled={created.waiting.length > 0}>
             Done
@@ -90,17 +194,20 @@ function CreateBackup({ users, keys }: { users: UserInfo[]; keys: KeySummary[] }
         <Select label="Key" data={keys.map((k) => ({ value: k.id, label: `${k.name} (${k.algorithm}, ${k.store})` }))} value={keyId} onChange={setKeyId} searchable />
         <SegmentedControl
           value={scheme}
-          onChange={(v) => setScheme(v as 'slip39' | 'xor')}
+          onChange={(v) => setScheme(v as 'slip39' | 'xor' | 'files')}
           data={[
             { value: 'slip39', label: 'SLIP-0039 mnemonics (M of N)' },
             { value: 'xor', label: 'XOR components (all N)' },
+            { value: 'files', label: 'Share files (M of N)' },
           ]}
         />
         <MultiSelect label="Custodians (one share each)" data={users.map((u) => ({ value: u.name, label: `${u.name} (${roleLabel(u.role)})` }))} value={custodians} onChange={setCustodians} searchable />
-        {scheme === 'slip39' && <NumberInput label="Shares needed to recover" min={1} max={Math.max(1, custodians.length)} value={threshold} onChange={(v) => setThreshold(Number(v) || 1)} w={240} />}
-        <Text size="xs" c="dimmed">
-          Share files sealed under each custodian’s passphrase: <code>custos backup create KEY --scheme files</code>.
-        </Text>
+        {scheme !== 'xor' && <NumberInput label="Shares needed to recover" min={1} max={Math.max(1, custodians.length)} value={threshold} onChange={(v) => setThreshold(Number(v) || 1)} w={240} />}
+        {scheme === 'files' && (
+          <Text size="xs" c="dimmed">
+            Each custodian in turn chooses the passphrase that seals their share file; the files go to the export folder.
+          </Text>
+        )}
         {busy && <BusyLine>Making the backup…</BusyLine>}
         <Group justify="flex-end">
           <Button type="submit" loading={busy} disabled={!keyId || custodians.length < 2}>
@@ -116,6 +223,7 @@ function VerifyShare() {
   const [pkg, setPkg] = useState<string | null>(null);
   const [kind, setKind] = useState<ShareKind>('mnemonic');
   const [share, setShare] = useState('');
+  const [sharePass, setSharePass] = useState('');
   const [result, setResult] = useState<string | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
   const submit = async (e: FormEvent) => {
@@ -124,12 +232,13 @@ function VerifyShare() {
     setFailure(null);
     setResult(null);
     try {
-      const r = await api.call('backups.verifyShare', { packageText: pkg, share: toShare(kind, share) });
+      const r = await api.call('backups.verifyShare', { packageText: pkg, share: toShare(kind, share, sharePass) });
       setResult(`Share ${r.index}${r.custodian ? ` (${r.custodian})` : ''} is intact and belongs to the backup of ${r.keyName}.`);
     } catch (err) {
       if (!handleSessionError(err)) setFailure(failureOf('The share does not match', err));
     }
     setShare('');
+    setSharePass('');
   };
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-label="Verify a share">
@@ -144,8 +253,8 @@ function VerifyShare() {
           </Alert>
         )}
         <FileInput label="Backup package" accept=".json,application/json" onChange={(f) => void f?.text().then(setPkg)} />
-        <SegmentedControl value={kind} onChange={(v) => setKind(v as ShareKind)} data={[{ value: 'mnemonic', label: 'Mnemonic' }, { value: 'component', label: 'XOR component' }]} />
-        <Textarea label="Share" autosize minRows={3} spellCheck={false} autoComplete="off" value={share} onChange={(e) => setShare(e.currentTarget.value)} />
+        <SegmentedControl value={kind} onChange={(v) => setKind(v as ShareKind)} data={KINDS} />
+        <ShareField kind={kind} text={share} onText={setShare} sharePassphrase={sharePass} onSharePassphrase={setSharePass} />
         <Group justify="flex-end">
           <Button type="submit" disabled={!pkg || !share.trim()}>
             Verify
@@ -163,14 +272,16 @@ function CustodianEntry({ kind, users, onSave, onCancel }: { kind: ShareKind; us
   const [user, setUser] = useState<string | null>(null);
   const [passphrase, setPassphrase] = useState('');
   const [share, setShare] = useState('');
+  const [sharePass, setSharePass] = useState('');
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        if (!user || !passphrase || !share.trim()) return;
-        const entry = { user, passphrase, share: toShare(kind, share) };
+        if (!user || !passphrase || !share.trim() || (kind === 'file' && !sharePass)) return;
+        const entry = { user, passphrase, share: toShare(kind, share, sharePass) };
         setPassphrase('');
         setShare('');
+        setSharePass('');
         onSave(entry);
       }}
       noValidate
@@ -178,7 +289,7 @@ function CustodianEntry({ kind, users, onSave, onCancel }: { kind: ShareKind; us
     >
       <Stack gap="sm" maw={560}>
         <Select label="Custodian" data={users.map((u) => ({ value: u.name, label: u.name }))} value={user} onChange={setUser} searchable data-autofocus />
-        <Textarea label={kind === 'mnemonic' ? 'Your share (the words, in order)' : 'Your component (hex)'} autosize minRows={3} spellCheck={false} autoComplete="off" value={share} onChange={(e) => setShare(e.currentTarget.value)} />
+        <ShareField kind={kind} text={share} onText={setShare} sharePassphrase={sharePass} onSharePassphrase={setSharePass} />
         <PasswordInput label="Your passphrase" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.currentTarget.value)} />
         <Group justify="space-between">
           <Button variant="subtle" color="gray" onClick={onCancel}>
@@ -253,7 +364,7 @@ function Recover({ users, tokens }: { users: UserInfo[]; tokens: TokenSummary[] 
         </Alert>
       )}
       <FileInput label="Backup package" accept=".json,application/json" onChange={(f) => void f?.text().then(setPkg)} />
-      <SegmentedControl value={kind} onChange={(v) => setKind(v as ShareKind)} data={[{ value: 'mnemonic', label: 'Mnemonics' }, { value: 'component', label: 'XOR components' }]} />
+      <SegmentedControl value={kind} onChange={(v) => setKind(v as ShareKind)} data={KINDS} />
       <Select label="Restore into" data={[{ value: 'vault', label: 'The vault' }, ...tokens.map((t) => ({ value: t.serial, label: `Token ${t.label} (${t.serial})` }))]} value={target} onChange={(v) => setTarget(v ?? 'vault')} />
       <Paper withBorder p="sm">
         <Text size="sm" data-testid="recover-collected">
