@@ -106,3 +106,36 @@ describe('CycloneDX 1.6 CBOM', () => {
     expect(r.components.map((c) => c.outcome)).toEqual(['malformed', 'malformed', 'malformed', 'malformed', 'skipped']);
   });
 });
+
+describe('CBOM import under mutation', () => {
+  it('answers every mutated document with outcomes or E_INPUT, never another error', () => {
+    const base = JSON.stringify(exportCbom(a.db, { now: new Date(), toolVersion: '0.0.0' }));
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const alphabet = '{}[]":,0123456789abcdefABCDEF-+=/ \\\u0000\u00ffnulltrue';
+    let refused = 0;
+    let parsed = 0;
+    for (let i = 0; i < 150; i++) {
+      const chars = [...base];
+      for (let m = 0, count = 1 + rand(6); m < count; m++) {
+        const at = rand(chars.length);
+        const op = rand(3);
+        if (op === 0) chars[at] = alphabet[rand(alphabet.length)]!;
+        else if (op === 1) chars.splice(at, 1 + rand(20));
+        else chars.splice(at, 0, alphabet[rand(alphabet.length)]!);
+      }
+      try {
+        const r = importCbom(b, chars.join(''), `cbom:fuzz-${i}`);
+        for (const c of r.components) expect(['imported', 'duplicate', 'skipped', 'unsupported', 'malformed']).toContain(c.outcome);
+        parsed++;
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('E_INPUT');
+        refused++;
+      }
+    }
+    expect(refused + parsed).toBe(150);
+  });
+});
