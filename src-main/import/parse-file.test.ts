@@ -110,6 +110,13 @@ describe('parseFileContents says why it cannot read a file', () => {
     expect(r.problem?.kind).toBe('malformed');
   });
 
+  it('reasons never quote the file: a broken JSON full of secrets says only where it broke', async () => {
+    const r = await parseFileContents(Buffer.from('{"password": "SECRET-hunter2", oops}'));
+    expect(r.problem).toMatchObject({ kind: 'malformed' });
+    expect(r.problem!.reason).not.toContain('SECRET');
+    expect(r.problem!.reason).toMatch(/character \d+/);
+  });
+
   it('PEM scanning is linear: many unterminated BEGIN lines do not blow up', () => {
     const text = '-----BEGIN CERTIFICATE-----\n'.repeat(40_000);
     expect(pemBlocks(text)).toHaveLength(1);

@@ -52,10 +52,16 @@ class Problem extends Error {
 
 const RANK: Record<ProblemKind, number> = { 'password-needed': 4, 'wrong-password': 3, malformed: 2, unsupported: 1 };
 
-/** Library messages can be long or quote data; keep a short, single-line excerpt. */
+/**
+ * Library messages can be long or quote the input (a file may hold anything, secrets included):
+ * keep a short, single-line excerpt with quoted parts removed.
+ */
 function why(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return m.replace(/\s+/g, ' ').slice(0, 160);
+  return m
+    .replace(/"[^"]*"|'[^']*'|`[^`]*`/g, '…')
+    .replace(/\s+/g, ' ')
+    .slice(0, 160);
 }
 
 function privateItem(key: KeyObject, label: string | null, from: string): ParsedItem {
@@ -405,7 +411,9 @@ export async function parseFileContents(bytes: Uint8Array, passphrase?: string):
         try {
           json = JSON.parse(text);
         } catch (e) {
-          throw new Problem('malformed', `The JSON cannot be parsed (${why(e)}).`);
+          // JSON.parse quotes the text around the error: say only where.
+          const at = /position (\d+)/.exec(e instanceof Error ? e.message : '')?.[1];
+          throw new Problem('malformed', `The JSON cannot be parsed${at ? ` (at character ${at})` : ''}.`);
         }
         const r = jwkItems(json);
         if (!r) throw new Problem('unsupported', 'The JSON is neither a JWK nor a JWK Set.');
