@@ -78,7 +78,7 @@ test('register a smart card for a person (dual control), then sign in with it', 
   await test.step('alice signs out and back in with the card (a wrong PIN first)', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page.getByRole('heading', { name: 'Sign in', exact: true })).toBeVisible(SLOW);
-    await page.getByRole('radiogroup', { name: 'Sign-in method' }).getByText('Smart card', { exact: true }).click();
+    await page.getByRole('radiogroup', { name: 'Sign-in method' }).getByText('With smart card', { exact: true }).click();
     const form = page.getByRole('form', { name: 'Sign in with smart card' });
     await form.getByLabel('User name').fill('alice');
     await form.getByLabel('Card PIN').fill('00000000');

@@ -450,8 +450,9 @@ export function SignIn() {
         value={how}
         onChange={(v) => setHow(v === 'card' ? 'card' : 'passphrase')}
         data={[
-          { value: 'passphrase', label: 'Passphrase' },
-          { value: 'card', label: 'Smart card' },
+          // Not just "Passphrase": that is the label of the passphrase field below.
+          { value: 'passphrase', label: 'With passphrase' },
+          { value: 'card', label: 'With smart card' },
         ]}
         aria-label="Sign-in method"
       />
