@@ -50,6 +50,9 @@ describe('parseFileContents reads every usual format', () => {
     expect(ssh.items).toMatchObject([{ type: 'private-key', from: 'OpenSSH' }]);
     expect(sshPub).toMatchObject({ format: 'OpenSSH public keys', items: [{ type: 'public-key', label: 'deploy@example' }] });
     expect(fps(ssh.items)).toEqual(fps(sshPub.items));
+    const ssh2 = await parseFileContents(file('id_ed25519.ssh2'));
+    expect(ssh2).toMatchObject({ format: 'SSH2 public key (RFC 4716)', problem: null, items: [{ type: 'public-key', from: 'RFC 4716' }] });
+    expect(fps(ssh2.items)).toEqual(fps(sshPub.items));
     const jwks = await parseFileContents(file('keys.jwks'));
     expect(jwks).toMatchObject({ format: 'JWKS', problem: null, items: [{ label: 'signing-2026' }, { label: 'ec384' }] });
   });

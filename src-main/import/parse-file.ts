@@ -348,6 +348,22 @@ function opensshPublicLines(text: string): { items: ParsedItem[]; problem: Probl
   return seen ? { items, problem } : null;
 }
 
+/** RFC 4716 ("---- BEGIN SSH2 PUBLIC KEY ----") blocks, as ssh-keygen -e writes them: read by sshpk. */
+function rfc4716Keys(text: string, note: (p: Problem) => void): ParsedItem[] {
+  const items: ParsedItem[] = [];
+  for (const block of text.split(/(?=---- BEGIN SSH2 PUBLIC KEY ----)/).filter((b) => b.startsWith('---- BEGIN SSH2 PUBLIC KEY ----'))) {
+    try {
+      const key = sshpk.parseKey(block, 'auto');
+      const comment = /^Comment:\s*"?([^"\r\n]*)"?/m.exec(block)?.[1]?.trim() || null;
+      const node = key.type === 'ed25519' ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: (key.part as unknown as Record<string, { data: Buffer }>)['A']!.data.toString('base64url') }, format: 'jwk' }) : createPublicKey(key.toBuffer('pkcs8', {}));
+      items.push(publicItem(node, comment, 'RFC 4716'));
+    } catch (e) {
+      note(new Problem('malformed', `An SSH2 public key block cannot be read (${why(e)}).`));
+    }
+  }
+  return items;
+}
+
 function jwkItems(value: unknown): { format: string; items: ParsedItem[]; problem: Problem | null } | null {
   if (typeof value !== 'object' || value === null) return null;
   const obj = value as Record<string, unknown>;
@@ -420,6 +436,9 @@ export async function parseFileContents(bytes: Uint8Array, passphrase?: string):
         format = r.format;
         items.push(...r.items);
         if (r.problem) note(r.problem);
+      } else if (text.includes('---- BEGIN SSH2 PUBLIC KEY ----')) {
+        format = 'SSH2 public key (RFC 4716)';
+        items.push(...rfc4716Keys(text, note));
       } else {
         const r = opensshPublicLines(text);
         if (!r) throw new Problem('unsupported', 'A text file without PEM blocks, JWKs or OpenSSH public keys.');

@@ -48,6 +48,7 @@ export function buildCorpus(): { files: CorpusFile[]; keys: { rsa: KeyObject; ec
     run('openssl', ['rsa', '-in', 'rsa.pem', '-RSAPublicKey_out', '-out', 'rsa-pkcs1-pub.pem'], dir);
     run('ssh-keygen', ['-t', 'ed25519', '-N', '', '-C', 'deploy@example', '-f', 'id_ed25519', '-q'], dir);
     run('ssh-keygen', ['-t', 'ecdsa', '-b', '384', '-N', PASSPHRASE, '-f', 'id_ecdsa_enc', '-q'], dir);
+    writeFileSync(join(dir, 'id_ed25519.ssh2'), execFileSync('ssh-keygen', ['-e', '-f', join(dir, 'id_ed25519.pub')]));
     const jwks = { keys: [{ ...ed.publicKey.export({ format: 'jwk' }), kid: 'signing-2026' }, { ...ec384.publicKey.export({ format: 'jwk' }), kid: 'ec384' }] };
     const files: CorpusFile[] = [
       { name: 'www.pem', bytes: r('www.pem'), outcome: 'imported' },
@@ -64,6 +65,7 @@ export function buildCorpus(): { files: CorpusFile[]; keys: { rsa: KeyObject; ec
       { name: 'rsa-pkcs1.pem', bytes: r('rsa-pkcs1.pem'), outcome: 'duplicate' },
       { name: 'id_ed25519', bytes: r('id_ed25519'), outcome: 'imported' },
       { name: 'id_ed25519.pub', bytes: r('id_ed25519.pub'), outcome: 'duplicate' },
+      { name: 'id_ed25519.ssh2', bytes: r('id_ed25519.ssh2'), outcome: 'duplicate' },
       { name: 'id_ecdsa_enc', bytes: r('id_ecdsa_enc'), outcome: 'password-needed', passphrase: PASSPHRASE },
       { name: 'keys.jwks', bytes: Buffer.from(JSON.stringify(jwks)), outcome: 'imported' },
       { name: 'short-rsa.pub.pem', bytes: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as Buffer, outcome: 'unsupported' },
@@ -79,7 +81,7 @@ export function buildCorpus(): { files: CorpusFile[]; keys: { rsa: KeyObject; ec
   }
 }
 
-const ORDER = ['www.pem', 'www.der', 'bundle.p7b', 'ca-only.p12', 'www.csr', 'rsa-pkcs1-pub.pem', 'rsa-pkcs1.pem', 'ec-sec1.pem', 'id_ed25519', 'id_ed25519.pub'];
+const ORDER = ['www.pem', 'www.der', 'bundle.p7b', 'ca-only.p12', 'www.csr', 'rsa-pkcs1-pub.pem', 'rsa-pkcs1.pem', 'ec-sec1.pem', 'id_ed25519', 'id_ed25519.pub', 'id_ed25519.ssh2'];
 function order(name: string): number {
   const i = ORDER.indexOf(name);
   return i === -1 ? 100 : i;
