@@ -97,6 +97,31 @@ test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both t
     for (const f of fps) expect(f.startsWith(prefix)).toBe(true);
   });
 
+  await test.step('select three keys, tag them at once, find them by the tag, save the view', async () => {
+    await page.getByLabel('Search keys').fill('');
+    await page.getByRole('button', { name: 'Clear all' }).click();
+    await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', String(KEYS));
+    const boxes = page.getByTestId('key-row').getByRole('checkbox', { name: 'Select this key' });
+    await boxes.nth(0).check();
+    await boxes.nth(2).click({ modifiers: ['Shift'] }); // a range: rows 1 to 3
+    await expect(page.getByTestId('bulk-count')).toHaveText('3 keys selected');
+    await page.getByRole('button', { name: 'Tag…', exact: true }).click();
+    await page.getByRole('dialog').getByLabel(/^Tags/).fill('e2e-batch, audit:2026');
+    await page.getByTestId('bulk-apply').click();
+    await expect(page.getByTestId('notice')).toContainText('Tagged 3 keys');
+    await page.getByLabel('Search keys').fill('e2e-batch');
+    await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', '3');
+    await page.getByTestId('save-view').click();
+    await page.getByRole('dialog').getByLabel('View name').fill('E2E batch');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save view' }).click();
+    await expect(page.getByTestId('notice')).toContainText('View saved');
+    await page.getByRole('button', { name: 'Clear all' }).click();
+    await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', String(KEYS));
+    await page.getByTestId('saved-views').click();
+    await page.getByRole('option', { name: 'E2E batch' }).click();
+    await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', '3');
+  });
+
   await test.step('scrolling the whole inventory: frame rate (printed)', async () => {
     await page.getByRole('button', { name: 'Clear all' }).click();
     await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', String(KEYS));

@@ -271,9 +271,9 @@ export function VirtualTable<T>(props: Props<T>) {
                     {c.label}
                   </Text>
                 ) : (
-                  <UnstyledButton className="custos-sort" onClick={() => props.onSort(c.sort!)} fz="sm">
-                    {c.label}
-                    <IconSort size={14} sortDirection={sorted ? props.sort!.direction : null} />
+                  <UnstyledButton className="custos-sort" onClick={() => props.onSort(c.sort!)} fz="sm" maw="100%" title={c.label}>
+                    <span style={{ overflow: 'hidden', textOverflow: 'ellipsis' }}>{c.label}</span>
+                    <IconSort size={14} sortDirection={sorted ? props.sort!.direction : null} style={{ flexShrink: 0 }} />
                   </UnstyledButton>
                 )}
               </div>

@@ -70,7 +70,7 @@ function columns(labels: ReadonlyMap<string, string>): VirtualColumn<InventoryRo
     {
       id: 'name',
       label: 'Name',
-      width: '2.2fr',
+      width: '2fr',
       sort: 'name',
       render: (r) => (
         <b title={r.name}>
@@ -78,16 +78,16 @@ function columns(labels: ReadonlyMap<string, string>): VirtualColumn<InventoryRo
         </b>
       ),
     },
-    { id: 'algorithm', label: 'Algorithm', width: '1.1fr', sort: 'algorithm', render: (r) => rowAlgorithm(r) },
+    { id: 'algorithm', label: 'Algorithm', width: '1fr', sort: 'algorithm', render: (r) => rowAlgorithm(r) },
     { id: 'size', label: 'Size / curve', width: '0.9fr', sort: 'size', render: (r) => rowSize(r) },
-    { id: 'state', label: 'State', width: '1.1fr', sort: 'state', render: (r) => <LightBadge color={stateColor(r.state)} label={stateLabel(r.state)} testId="key-state" /> },
-    { id: 'store', label: 'Store', width: '1.2fr', sort: 'store', cellTestId: 'key-store-cell', render: (r) => <StoreCell row={r} labels={labels} /> },
-    { id: 'purpose', label: 'Purpose', width: '1.1fr', sort: 'purpose', render: (r) => (r.purpose ? r.purpose : DASH) },
+    { id: 'state', label: 'State', width: '1.3fr', sort: 'state', render: (r) => <LightBadge color={stateColor(r.state)} label={stateLabel(r.state)} testId="key-state" /> },
+    { id: 'store', label: 'Store', width: '1.1fr', sort: 'store', cellTestId: 'key-store-cell', render: (r) => <StoreCell row={r} labels={labels} /> },
+    { id: 'purpose', label: 'Purpose', width: '1fr', sort: 'purpose', render: (r) => (r.purpose ? r.purpose : DASH) },
     { id: 'owner', label: 'Owner', width: '1fr', sort: 'owner', render: (r) => r.owner ?? DASH },
     {
       id: 'findings',
       label: 'Findings',
-      width: '0.9fr',
+      width: '0.8fr',
       render: (r) =>
         r.findings > 0 && r.worstSeverity ? (
           <LightBadge color={severityColor(r.worstSeverity)} label={`${r.findings} · ${severityName(r.worstSeverity)}`} title={`Worst: ${severityName(r.worstSeverity)}`} />
@@ -110,10 +110,10 @@ function columns(labels: ReadonlyMap<string, string>): VirtualColumn<InventoryRo
     {
       id: 'created',
       label: 'Created',
-      width: '1.4fr',
+      width: '1fr',
       sort: 'createdAt',
       render: (r) => (
-        <span title={`${r.createdAt} · ${r.ageDays} days old${r.tags.length ? ` · tags: ${r.tags.join(', ')}` : ''}`}>{formatDateTime(r.createdAt)}</span>
+        <span title={`${formatDateTime(r.createdAt)} · ${r.ageDays} days old${r.tags.length ? ` · tags: ${r.tags.join(', ')}` : ''}`}>{r.createdAt.slice(0, 10)}</span>
       ),
     },
   ];
