@@ -7,17 +7,17 @@
 //   analyzeSnapshot(s, o)  — the checks, yielding to the event loop every 20 ms, cancellable;
 //   persistAnalysis(v, r)  — replaces the stored findings of each source that ran and records
 //                            one audit event, in one transaction.
-import { createPublicKey, X509Certificate, type JsonWebKey } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { certificateFindings, type CertificateFacts, type CertKeyFacts } from '../certs/cert-findings.js';
 import { createTrustEvaluator, type TrustModel } from '../certs/trust.js';
 import type { Db } from '../vault/database.js';
 import type { UnlockedVault } from '../vault/vault.js';
 import { checkBlocklist, type Blocklist } from './blocklist.js';
 import { defaultBatchGcdWorker, findSharedFactors, sharedFactorFinding } from './batch-gcd.js';
-import { checkCurveAllowed, checkEcPublicPoint, checkEd25519PublicKey } from './ec-checks.js';
 import type { AnalysisFinding, Severity } from './findings.js';
 import { replaceFindings, ruleTitle, type FindingSource, type NewFinding } from './findings-store.js';
-import { analyzeRsaPublicKey } from './index.js';
+import { publicKeyChecks, type KeyCheckResult } from './key-checks.js';
+import { checkKeysInWorkers, KEY_CHUNK } from './key-checks-pool.js';
 import { checkSymmetricKey } from './symmetric-checks.js';
 
 export interface SnapshotKey {
@@ -89,33 +89,9 @@ interface Subject {
   spki: Buffer;
 }
 
-const b64u = (s: string) => Buffer.from(s, 'base64url');
-const toBig = (b: Buffer) => BigInt(`0x${b.toString('hex') || '0'}`);
 /** The checks run on the core's thread: give the event loop a turn at least every 20 ms (about 10 RSA keys). */
 const SLICE_MS = 20;
 const tick = () => new Promise<void>((r) => setImmediate(r));
-
-function publicKeyChecks(spki: Buffer): { findings: AnalysisFinding[]; modulus: bigint | null } {
-  let jwk: JsonWebKey;
-  try {
-    jwk = createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
-  } catch {
-    return { findings: [{ check: 'key-unreadable', severity: 'warning', message: 'The stored public key could not be read, so it was not checked.' }], modulus: null };
-  }
-  if (jwk.kty === 'RSA') {
-    const n = toBig(b64u(jwk.n!));
-    return { findings: analyzeRsaPublicKey(n, toBig(b64u(jwk.e!))), modulus: n };
-  }
-  if (jwk.kty === 'EC') {
-    const curve = jwk.crv ?? 'unknown';
-    const allowed = checkCurveAllowed(curve);
-    if (allowed.length) return { findings: allowed, modulus: null };
-    return { findings: checkEcPublicPoint(curve as 'P-256' | 'P-384' | 'P-521', Buffer.concat([Buffer.from([4]), b64u(jwk.x!), b64u(jwk.y!)])), modulus: null };
-  }
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return { findings: checkEd25519PublicKey(b64u(jwk.x!)), modulus: null };
-  if (jwk.kty === 'OKP') return { findings: checkCurveAllowed(jwk.crv ?? 'unknown'), modulus: null };
-  return { findings: [], modulus: null };
-}
 
 const toNew = (s: { keyId: string | null; certificateId: string | null }, f: { check: string; severity: Severity; message: string }): NewFinding => ({
   keyId: s.keyId,
@@ -153,16 +129,37 @@ export async function analyzeSnapshot(snapshot: InventorySnapshot, options: Anal
     if (spki) subjects.push({ keyId: null, certificateId: c.id, spki });
   }
 
+  // Per-key checks: in worker threads when the analysis worker is built and the inventory is
+  // large enough to pay for starting them; otherwise here, in 20 ms slices.
+  const worker = options.workerScript === undefined ? defaultBatchGcdWorker() : options.workerScript;
+  let checked: KeyCheckResult[];
+  if (worker && subjects.length > KEY_CHUNK) {
+    checked = await checkKeysInWorkers(
+      subjects.map((x) => x.spki),
+      { workerScript: worker, signal, onChunk: (done) => progress((0.5 * done) / subjects.length, 'Checking keys') },
+    );
+  } else {
+    checked = [];
+    let slice = performance.now();
+    for (let i = 0; i < subjects.length; i++) {
+      checked.push(publicKeyChecks(subjects[i]!.spki));
+      if (performance.now() - slice > SLICE_MS) {
+        progress((0.5 * (i + 1)) / subjects.length, 'Checking keys');
+        await tick();
+        signal?.throwIfAborted();
+        slice = performance.now();
+      }
+    }
+  }
   const moduli: Array<{ subject: Subject; n: bigint }> = [];
   let sliceStart = performance.now();
   for (let i = 0; i < subjects.length; i++) {
     const s = subjects[i]!;
-    const r = publicKeyChecks(s.spki);
+    const r = checked[i]!;
     for (const f of r.findings) weak.push(toNew(s, f));
     if (r.modulus !== null) moduli.push({ subject: s, n: r.modulus });
     if (options.blocklist) for (const f of safeBlocklist(options.blocklist, s.spki)) blocked.push(toNew(s, f));
     if (performance.now() - sliceStart > SLICE_MS) {
-      progress((0.5 * (i + 1)) / subjects.length, 'Checking keys');
       await tick();
       signal?.throwIfAborted();
       sliceStart = performance.now();
@@ -173,7 +170,6 @@ export async function analyzeSnapshot(snapshot: InventorySnapshot, options: Anal
   // Batch GCD over every RSA modulus (Heninger et al. 2012): factored keys are reported as such.
   let factoredKeys = 0;
   if (moduli.length > 1) {
-    const worker = options.workerScript === undefined ? defaultBatchGcdWorker() : options.workerScript;
     const shared = await findSharedFactors(
       moduli.map((m) => m.n),
       { workerScript: worker ?? undefined, signal, onProgress: (p) => progress(0.5 + (0.4 * p.done) / Math.max(1, p.total), 'Looking for shared primes') },
