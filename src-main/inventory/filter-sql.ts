@@ -215,8 +215,8 @@ export function keysWhere(f: ParsedInventoryFilter, ctx: FilterContext): Clause 
       }
       raw.push(`(${ors.join(' OR ')})`);
     } else {
-      const u = searchRowids(f.search);
-      where.push(`k.rowid IN (${u.sql})`);
+      const u = searchIds(f.search);
+      where.push(`k.id IN (${u.sql})`);
       params.push(...u.params);
     }
   }
@@ -280,14 +280,18 @@ export function findingBranches(finding: NonNullable<ParsedInventoryFilter['find
   return out;
 }
 
-/** The alternatives of a search as rowid queries (name, tag, fingerprint, KCV prefixes), each served by its index. */
-export function searchRowids(search: string): Clause {
+/**
+ * The alternatives of a search as one query of key ids (name, tag, fingerprint, KCV prefixes),
+ * each served by its index: ids, not rowids, because keys_by_name and key_tags hold the id, so the
+ * two big alternatives never touch the table.
+ */
+export function searchIds(search: string): Clause {
   const [lo, hi] = nocaseRange(search);
-  const parts = ['SELECT rowid FROM keys WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ?', 'SELECT k2.rowid FROM key_tags t JOIN keys k2 ON k2.id = t.key_id WHERE t.tag >= ? AND t.tag < ?'];
+  const parts = ['SELECT id FROM keys WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ?', 'SELECT key_id FROM key_tags WHERE tag >= ? AND tag < ?'];
   const params: unknown[] = [lo, hi, lo, hi];
   const hex = hexPrefix(search);
   if (hex) {
-    parts.push('SELECT rowid FROM keys WHERE fingerprint >= ? AND fingerprint < ?', 'SELECT rowid FROM keys WHERE kcv >= ? AND kcv < ?');
+    parts.push('SELECT id FROM keys WHERE fingerprint >= ? AND fingerprint < ?', 'SELECT id FROM keys WHERE kcv >= ? AND kcv < ?');
     params.push(hex, hex + 'g', hex, hex + 'g');
   }
   return { sql: parts.join(' UNION '), params };

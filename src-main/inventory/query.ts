@@ -4,7 +4,7 @@ import type { InventoryPage, InventoryRow, InventorySortField, ParsedInventoryFi
 import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
 import { inventoryPolicy } from './policy-cache.js';
-import { afterCursor, cursorSelect, findingBranches, groupOnly, groupWhere, instant, keysWhere, orderBy, searchRowids, type FilterContext } from './filter-sql.js';
+import { afterCursor, cursorSelect, findingBranches, groupOnly, groupWhere, instant, keysWhere, orderBy, searchIds, type FilterContext } from './filter-sql.js';
 import { policyMatch } from './groups.js';
 import { refreshDue } from './due.js';
 
@@ -71,7 +71,7 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
     return (db.prepare(`SELECT count(*) AS n FROM (SELECT DISTINCT key_id FROM key_tags WHERE tag IN (${filter.tags.map(() => '?').join(',')}))`).get(...filter.tags) as { n: number }).n;
   }
   if (used.length === 1 && filter.search) {
-    const u = searchRowids(filter.search);
+    const u = searchIds(filter.search);
     return (db.prepare(`SELECT count(*) AS n FROM (${u.sql})`).get(...u.params) as { n: number }).n;
   }
   if (used.length === 1 && filter.finding?.present) {
@@ -105,9 +105,24 @@ const CREATED_INDEXED = ['states', 'algorithms', 'sizes', 'stores', 'purposes', 
  * matches; walking in proportion to total/matches × page. SQLite's planner cannot know the
  * count of an arbitrary filter, we can (inventory_groups or one covering count).
  */
+/** The filter each sort's index also serves (a range or equality on its leading column). */
+const SAME_INDEX: Record<InventorySortField, string> = {
+  dueAt: 'due',
+  createdAt: 'ageDays',
+  owner: 'owners',
+  state: 'states',
+  algorithm: 'algorithms',
+  size: 'sizes',
+  store: 'stores',
+  purpose: 'purposes',
+  name: 'search',
+};
+
 function shouldWalk(q: ParsedQuery, matches: number, walkAbove = WALK_ABOVE): boolean {
   if (matches <= walkAbove) return false;
   const used = Object.entries(q.filter).filter(([, v]) => v !== undefined);
+  // Due dates sorted by due date, an age range by creation, …: one range of the same index.
+  if (used.length === 1 && used[0]![0] === SAME_INDEX[q.sort.field] && q.sort.field !== 'name') return false;
   if (q.sort.field === 'createdAt' && used.length === 1) {
     const [name, value] = used[0]!;
     if ((CREATED_INDEXED as readonly string[]).includes(name) && Array.isArray(value) && value.length === 1 && !(name === 'stores' && String(value[0]).startsWith('token:'))) return false;
