@@ -4,6 +4,11 @@ import type { InventoryFilter } from '../../src-shared/contract-inventory';
 import { BUCKET_COLORS, type HistogramRow } from '../lib/dashboard';
 import { useChartColors } from './ChartKit';
 
+/** Rule titles are sentences; the axis shows their start (the tooltip has the whole title). */
+function shortTitle(title: string): string {
+  return title.length > 30 ? `${title.slice(0, 29)}…` : title;
+}
+
 /**
  * Active keys per cryptoperiod rule, stacked by how much of the period has elapsed (fresh → overdue).
  * A segment opens the inventory on those keys.
@@ -22,7 +27,7 @@ export function ChartHistogram({
   testId: string;
 }) {
   const colors = useChartColors();
-  const height = Math.max(120, rows.length * 34 + 60);
+  const height = Math.max(120, rows.length * 30 + 70);
   const summary = rows.map((r) => `${r.title}: ${buckets.map((b, i) => `${b} ${r[`b${i}`] ?? 0}`).join(', ')}`).join('; ');
   return (
     <Box role="img" aria-label={`Age against cryptoperiod. ${summary}`} h={height} data-testid={`${testId}-chart`}>
@@ -30,7 +35,7 @@ export function ChartHistogram({
         <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 8, bottom: 0, left: 8 }}>
           <CartesianGrid horizontal={false} stroke={colors.grid} />
           <XAxis type="number" allowDecimals={false} tick={{ fill: colors.ink, fontSize: 11 }} stroke={colors.grid} />
-          <YAxis type="category" dataKey="title" width={150} tick={{ fill: colors.ink, fontSize: 11 }} stroke={colors.grid} />
+          <YAxis type="category" dataKey="title" width={190} tick={{ fill: colors.ink, fontSize: 11 }} tickFormatter={shortTitle} stroke={colors.grid} />
           <Tooltip
             cursor={{ fill: colors.cursor }}
             contentStyle={{ background: colors.surface, borderColor: colors.grid, borderRadius: 6, fontSize: 12 }}
