@@ -116,4 +116,12 @@ describe('inventory channels', () => {
     expect(report.compliance.judged).toBe(report.inventory.total);
     expect((await call('audit.list', { operation: 'report.compliance' })).items[0]!.details).toMatchObject({ asOf: '2031-01-01', format: 'json' });
   });
+
+  it('writes the evidence pack through the core (PDF by the host printer)', async () => {
+    await call('keys.generate', { name: 'data', algorithm: 'aes-256', purpose: 'data-encryption' });
+    const r = await call('report.evidence', { asOf: '2026-06-01' });
+    expect(r.dir.startsWith(join(root, 'exports'))).toBe(true);
+    expect(r.files.map((f) => f.name)).toEqual(['compliance-report.json', 'compliance-report.pdf', 'policy.json', 'cbom.json', 'audit-bundle.tar', 'manifest.json']);
+    expect(readFileSync(join(r.dir, 'compliance-report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
+  });
 });
