@@ -96,6 +96,16 @@ test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both t
     expect(total).toBeLessThan(algorithmCount);
     const fps = await page.getByTestId('key-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-fingerprint') ?? ''));
     for (const f of fps) expect(f.startsWith(prefix)).toBe(true);
+
+    // The command palette finds the same key by its fingerprint prefix, and Enter opens it.
+    await page.keyboard.press('Control+k');
+    const palette = page.getByRole('dialog', { name: 'Go to a screen or a key' });
+    await palette.getByRole('combobox').fill(prefix);
+    await expect(palette.getByTestId('palette-key').first()).toContainText(prefix);
+    await palette.getByRole('combobox').press('Enter');
+    await expect(page.getByTestId('key-fingerprint')).toHaveText(fingerprint);
+    await page.getByRole('button', { name: 'Back to inventory' }).click();
+    await expect(page.getByTestId('filter-chip').first()).toContainText(prefix);
   });
 
   await test.step('select three keys, tag them at once, find them by the tag, save the view', async () => {

@@ -1,9 +1,9 @@
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Badge, Group, Kbd, Loader, Modal, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import type { KeySummary } from '../../src-shared/keys';
+import type { InventoryRow } from '../../src-shared/contract-inventory';
 import { api } from '../api/client';
-import { algorithmLabel } from '../lib/format';
+import { algorithmName } from '../lib/inventory';
 import { isPaletteShortcut, keySearchText, looksLikeFingerprint, matchScreens, moveHighlight, type PaletteScreen } from '../lib/palette';
 import { handleSessionError } from '../state/actions';
 import { IconKey, IconSearch } from './icons';
@@ -16,7 +16,7 @@ export function openPalette(): void {
   window.dispatchEvent(new Event(OPEN_EVENT));
 }
 
-type Entry<V> = { kind: 'screen'; screen: PaletteScreen<V> & { icon?: ReactNode } } | { kind: 'key'; key: KeySummary };
+type Entry<V> = { kind: 'screen'; screen: PaletteScreen<V> & { icon?: ReactNode } } | { kind: 'key'; key: InventoryRow };
 
 /**
  * Ctrl+K / Cmd+K anywhere in the console: type to jump to a screen, or to a key by name,
@@ -34,7 +34,7 @@ export function CommandPalette<V>({
   const [opened, setOpened] = useState(false);
   const [text, setText] = useState('');
   const [debounced] = useDebouncedValue(text, 150);
-  const [keys, setKeys] = useState<KeySummary[]>([]);
+  const [keys, setKeys] = useState<InventoryRow[]>([]);
   const [searching, setSearching] = useState(false);
   const [highlight, setHighlight] = useState(0);
   const listId = useId();
@@ -64,10 +64,11 @@ export function CommandPalette<V>({
     }
     let live = true;
     setSearching(true);
-    api.call('keys.list', { offset: 0, limit: KEY_RESULTS, sort: 'name', direction: 'asc', search }).then(
+    // The inventory's indexed prefix search (name, tag, fingerprint, KCV); no count needed.
+    api.call('inventory.query', { filter: { search }, sort: { field: 'name', direction: 'asc' }, limit: KEY_RESULTS, withTotal: false }).then(
       (r) => {
         if (!live) return;
-        setKeys(r.items);
+        setKeys(r.rows);
         setSearching(false);
       },
       (err: unknown) => {
@@ -184,7 +185,7 @@ export function CommandPalette<V>({
                         {entry.key.name}
                       </Text>
                       <Text size="xs" c="dimmed" className="custos-mono" truncate="end">
-                        {algorithmLabel(entry.key.algorithm)} · {entry.key.fingerprint ?? entry.key.kcv ?? entry.key.id}
+                        {algorithmName(entry.key.algorithm)} · {entry.key.fingerprint ?? entry.key.kcv ?? entry.key.id}
                       </Text>
                     </Stack>
                     <Badge size="xs" variant="default" ml="auto">
