@@ -2,6 +2,7 @@ import { ApprovalService } from '../approvals/approval-service.js';
 import { OPERATIONS } from '../approvals/all-operations.js';
 import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { allowWrappableCaKeys } from './ca-backup-policy.js';
+import { KeyService } from '../keys/key-service.js';
 import { UserService } from '../users/user-service.js';
 import { UnlockedVault } from '../vault/vault.js';
 
@@ -11,7 +12,7 @@ import { UnlockedVault } from '../vault/vault.js';
  * wrappable CA keys), made at the test KDF cost before the
  * browser host opens it. Adding custodians needs a second person's approval; bob gives it.
  */
-export async function seedCeremonyVault(dir: string, pass: (user: string) => string): Promise<void> {
+export async function seedCeremonyVault(dir: string, pass: (user: string) => string, options: { vaultKey?: string } = {}): Promise<void> {
   const v = await UnlockedVault.create(dir, { adminName: 'alice', passphrase: pass('alice'), kdfCost: MINIMUM_KDF_COST });
   try {
     const users = new UserService(v);
@@ -22,6 +23,7 @@ export async function seedCeremonyVault(dir: string, pass: (user: string) => str
     }
     // The organisation's decision that lets its root CA key be wrappable for the ceremony's backup.
     allowWrappableCaKeys(v, await v.authenticate('bob', pass('bob'), 'approval'));
+    if (options.vaultKey) await new KeyService(v).generate({ name: options.vaultKey, algorithm: 'ec-p256' });
   } finally {
     v.close();
   }
