@@ -8,7 +8,8 @@ import { SLOW, snap } from './steps';
 // Issue 7, import in the console against the real core: a folder of mixed key and certificate
 // files (made by openssl, ssh-keygen and Node in this test) is imported by path; every file shows
 // its outcome and reason; an encrypted PKCS#12 opens with its passphrase from the row's prompt;
-// a key's page lists its linked certificate, which opens decoded with its PEM.
+// a key's page lists its linked certificate, which opens decoded with its PEM; a file sent from
+// the browser asks for its passphrase, refuses a wrong one and imports with the right one.
 
 const PASS = 'alice login passphrase';
 
@@ -80,5 +81,24 @@ test('import a folder of mixed files, see each outcome, open the linked certific
     await test.info().attach('import-certificate-view', { path: shot, contentType: 'image/png' });
     await page.keyboard.press('Escape');
     await snap(page, 'import-key-with-certificate');
+  });
+
+  await test.step('files sent from the browser: an encrypted OpenSSH key asks for its passphrase, then imports', async () => {
+    await nav(page, 'Import').click();
+    const enc = files.find((f) => f.name === 'id_ecdsa_enc')!;
+    await page.getByTestId('import-file-input').setInputFiles([{ name: 'id_ecdsa_enc', mimeType: 'application/octet-stream', buffer: enc.bytes }]);
+    const uploaded = page.locator('[data-testid="import-row"][data-path="id_ecdsa_enc"]');
+    await expect(uploaded).toHaveAttribute('data-outcome', 'password-needed', SLOW);
+    await uploaded.getByTestId('import-enter-passphrase').click();
+    await page.getByTestId('import-passphrase').fill('not it');
+    await page.getByTestId('import-passphrase-submit').click();
+    await expect(uploaded).toHaveAttribute('data-outcome', 'wrong-password', SLOW);
+    await uploaded.getByTestId('import-enter-passphrase').click();
+    await page.getByTestId('import-passphrase').fill(PASSPHRASE);
+    await page.getByTestId('import-passphrase-submit').click();
+    await expect(uploaded).toHaveAttribute('data-outcome', 'imported', SLOW);
+    // Private import was not asked for on this visit: the public part only, and the row says so.
+    await expect(uploaded).toContainText('public key (new)');
+    await expect(uploaded.getByTestId('import-reason')).toContainText('only its public part was recorded');
   });
 });

@@ -83,7 +83,8 @@ describe('passphrases and private keys', () => {
       { name: 'b.pem', bytes: enc.bytes, passphrase: 'wrong' },
     ], { parser });
     expect(r.map((o) => o.outcome)).toEqual(['duplicate', 'wrong-password']);
-    expect(r[0]!.items.find((i) => i.type === 'private-key')?.note).toContain('public part only');
+    expect(r[0]!.items.find((i) => i.type === 'public-key')?.note).toContain('only its public part was recorded');
+    expect(r[0]!.items.some((i) => i.type === 'private-key')).toBe(false);
   });
 
   it('imports private material sealed into the vault only when asked, moving an external key to the vault', async () => {

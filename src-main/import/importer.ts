@@ -118,7 +118,8 @@ function recordItems(v: UnlockedVault, items: ParsedItem[], path: string, option
         }
       } else {
         const k = recordPublicKey(v, { spki: item.spki, name: item.label ?? fileName, origin: 'imported', source: path });
-        out.push({ type: item.type, result: k.created ? 'new' : 'existing', keyId: k.keyId, certificateId: null, fingerprint: k.fingerprint, label: k.name, note: item.type === 'private-key' ? 'public part only (private import not asked)' : null });
+        // What entered the inventory is a public key, whatever the file held; the note says the private part stayed out.
+        out.push({ type: 'public-key', result: k.created ? 'new' : 'existing', keyId: k.keyId, certificateId: null, fingerprint: k.fingerprint, label: k.name, note: item.type === 'private-key' ? 'The file holds a private key; only its public part was recorded (private import not asked for).' : null });
       }
     } catch (e) {
       if (!(e instanceof CustosError) || (e.code !== 'E_UNSUPPORTED' && e.code !== 'E_INPUT')) throw e;
@@ -133,7 +134,7 @@ export function fileOutcome(path: string, parsed: Pick<ParseResult, 'format' | '
   const base = { path, format: parsed.format === 'unknown' ? null : parsed.format, items };
   if (parsed.problem) return { ...base, outcome: parsed.problem.kind, reason: parsed.problem.reason };
   if (items.some((i) => i.result === 'new')) {
-    const notes = items.filter((i) => i.note && i.result !== 'new' && i.result !== 'existing').map((i) => i.note!);
+    const notes = [...new Set(items.filter((i) => i.note).map((i) => i.note!))];
     return { ...base, outcome: 'imported', reason: notes.length ? notes.join(' ') : null };
   }
   if (items.length > 0 && items.every((i) => i.result === 'existing')) return { ...base, outcome: 'duplicate', reason: 'Everything in it is already in the inventory.' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_BASE64_CHARS } from '../../src-shared/contract-discovery';
-import { base64Chars, itemsText, mergeResults, needsPassphrase, parsePathList, summarize, uploadBatches } from './import-view';
+import { base64Chars, itemsText, mergeResults, needsPassphrase, parsePathList, summarize, uploadBatches, uploadName } from './import-view';
 
 describe('import view', () => {
   it('cuts uploads into calls under the bridge limit and sets aside files too large to send', () => {
@@ -34,5 +34,11 @@ describe('import view', () => {
     expect(needsPassphrase({ outcome: 'wrong-password' })).toBe(true);
     expect(needsPassphrase({ outcome: 'malformed' })).toBe(false);
     expect(itemsText({ path: 'x', outcome: 'imported', reason: null, format: null, items: [{ type: 'certificate', result: 'new', keyId: null, certificateId: null, fingerprint: null, label: null, note: null }, { type: 'private-key', result: 'refused', keyId: null, certificateId: null, fingerprint: null, label: null, note: null }] })).toBe('certificate (new), private key (refused)');
+  });
+
+  it('names files picked from a folder by their path inside it, in a form the contract accepts', () => {
+    expect(uploadName('certs/web/www.pem')).toBe('certs › web › www.pem');
+    expect(uploadName('a\\b\u0007.pem')).toBe('a › b.pem');
+    expect(uploadName('x/'.repeat(200) + 'k.pem').length).toBe(255);
   });
 });

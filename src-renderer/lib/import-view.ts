@@ -88,3 +88,10 @@ export function itemsText(o: FileOutcomeView): string {
   const results = { new: 'new', existing: 'known', unsupported: 'not held', refused: 'refused' } as const;
   return o.items.map((i) => `${names[i.type]} (${results[i.result]})`).join(', ');
 }
+
+/** An uploaded file's name as the contract accepts it: folders joined with › (no / or \\), no control characters, at most 255 characters. */
+export function uploadName(relativePath: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  const clean = relativePath.replace(/[\u0000-\u001f\u007f]/g, '').split(/[\\/]+/).filter(Boolean).join(' › ').trim();
+  return (clean || 'file').slice(-255);
+}

@@ -5,7 +5,7 @@ import { api, errorMessage } from '../api/client';
 import { ErrorAlert, PageTitle } from '../components/common';
 import { GatedButton } from '../components/GatedButton';
 import { bytesToBase64 } from '../lib/files';
-import { itemsText, mergeResults, needsPassphrase, OUTCOME_COLORS, OUTCOME_LABELS, parsePathList, summarize, uploadBatches } from '../lib/import-view';
+import { itemsText, mergeResults, needsPassphrase, OUTCOME_COLORS, OUTCOME_LABELS, parsePathList, summarize, uploadBatches, uploadName } from '../lib/import-view';
 import { deniedReason } from '../lib/permissions';
 import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
@@ -119,6 +119,7 @@ export function Import() {
   /** Uploaded files by name, kept so a passphrase retry can send the same bytes again. */
   const uploaded = useRef(new Map<string, File>());
   const fileInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
   const jobId = useRef('');
   const denied = deniedReason(role, 'keys.generate', 'import keys');
 
@@ -162,8 +163,10 @@ export function Import() {
   };
 
   const chooseFiles = (list: FileList | null) => {
-    const files = [...(list ?? [])];
+    // Files picked from a folder carry their path inside it: keep it (with › for /, which a name may not hold).
+    const files = [...(list ?? [])].map((f) => (f.webkitRelativePath ? new File([f], uploadName(f.webkitRelativePath), { type: f.type }) : f));
     if (fileInput.current) fileInput.current.value = '';
+    if (folderInput.current) folderInput.current.value = '';
     if (files.length === 0) return;
     uploaded.current = new Map(files.map((f) => [f.name, f]));
     const { calls, tooLarge } = uploadCalls(files);
@@ -215,8 +218,12 @@ export function Import() {
           {source === 'upload' ? (
             <Group>
               <input ref={fileInput} type="file" multiple hidden onChange={(e) => chooseFiles(e.currentTarget.files)} data-testid="import-file-input" />
+              <input ref={folderInput} type="file" multiple hidden onChange={(e) => chooseFiles(e.currentTarget.files)} data-testid="import-folder-input" {...{ webkitdirectory: '' }} />
               <GatedButton reason={denied} onClick={() => fileInput.current?.click()} loading={busy} testId="import-choose-files">
                 Choose files…
+              </GatedButton>
+              <GatedButton reason={denied} onClick={() => folderInput.current?.click()} loading={busy} variant="default" testId="import-choose-folder">
+                Choose a folder…
               </GatedButton>
             </Group>
           ) : (
