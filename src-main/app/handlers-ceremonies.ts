@@ -33,7 +33,15 @@ export function ceremoniesHandlers(ctx: CoreContext): HandlersFor<typeof ceremon
   let live: LiveCeremony | null = null;
   const deps = (v: UnlockedVault): SessionDeps => ({ keys: ctx.keys(v), tokens: ctx.tokenService, custody, exportDir: ctx.exportDir });
 
+  /** A lock ends the session: what the previous session left here is dropped at the next call. */
+  function sync(v: UnlockedVault): UnlockedVault {
+    if (live && live.vault !== v) live = null;
+    custody.dropStale(v);
+    return v;
+  }
+
   function ceremony(v: UnlockedVault, id: string): LiveCeremony {
+    sync(v);
     if (!live || live.vault !== v || live.state.ceremonyId !== id) throw new CustosError('E_NOT_FOUND', `Ceremony ${id} is not open in this session (a lock ends a ceremony in progress).`);
     return live;
   }
@@ -60,14 +68,15 @@ export function ceremoniesHandlers(ctx: CoreContext): HandlersFor<typeof ceremon
       ctx.run((v) =>
         guarded(v, 'start', null, async () => {
           requirePermission(v.user.role, 'keys.lifecycle');
-          if (live && live.vault === v && live.state.status === 'running') throw new CustosError('E_CONFLICT', `Ceremony ${live.state.ceremonyId} (${live.state.template.title}) is still running; finish or abort it first.`);
+          sync(v);
+          if (live && live.state.status === 'running') throw new CustosError('E_CONFLICT', `Ceremony ${live.state.ceremonyId} (${live.state.template.title}) is still running; finish or abort it first.`);
           const t = templates().find((x) => x.id === input.templateId);
           if (!t) throw new CustosError('E_NOT_FOUND', `No ceremony template ${input.templateId}.`);
           live = await startLive(v, t, input, deps(v));
           return viewOf(live, custody);
         }),
       ),
-    'ceremonies.current': () => ctx.run((v) => (live && live.vault === v ? viewOf(live, custody) : null)),
+    'ceremonies.current': () => ctx.run((v) => (live && live.vault === sync(v) ? viewOf(live, custody) : null)),
     'ceremonies.attest': (input) =>
       ctx.run((v) =>
         guarded(v, 'attest', input.ceremonyId, async () => {
@@ -149,6 +158,7 @@ export function ceremoniesHandlers(ctx: CoreContext): HandlersFor<typeof ceremon
       }),
     'backups.revealShare': (input) =>
       ctx.run(async (v) => {
+        sync(v);
         const u = await v.authenticate(input.person.user, input.person.passphrase, 'approval');
         try {
           return await custody.handOut(v, input.packageId, u.name, async (handed) => {

@@ -84,7 +84,8 @@ export class ShareCustody {
     return n;
   }
 
-  private dropStale(vault: UnlockedVault): void {
+  /** Drops whatever an earlier vault session left (sealed under a key that is gone anyway). */
+  dropStale(vault: UnlockedVault): void {
     for (const [id, e] of this.held) if (e.vault !== vault) this.held.delete(id);
   }
 }

@@ -194,6 +194,13 @@ describe('a root CA ceremony run step by step through the console channels', () 
     expect((await refused('ceremonies.attest', { ceremonyId: c.ceremonyId, stepId: 'room-ready', person: me('alice') })).code).toBe('E_CONFLICT');
     const x = await call('ceremonies.export', { ceremonyId: c.ceremonyId });
     expect(verifyBundle(await readBundle(x.path), x.publicKeyFingerprint)).toMatchObject({ ok: true });
+
+    // A lock ends a ceremony in progress: after the next unlock it is gone, not resumable.
+    const d = await call('ceremonies.start', { templateId: 'root-ca-key-generation', participants: CAST, administrator: me('alice'), tokenSerial: hsm.serial });
+    await call('vault.lock', {});
+    await call('vault.unlock', me('alice'));
+    expect(await call('ceremonies.current', {})).toBeNull();
+    expect((await refused('ceremonies.attest', { ceremonyId: d.ceremonyId, stepId: 'room-ready', person: me('alice') })).code).toBe('E_NOT_FOUND');
   });
 });
 
