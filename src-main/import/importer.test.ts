@@ -66,6 +66,13 @@ describe('importing a folder of mixed files', () => {
     expect(new KeyRepository(v.db).get(www.keyId!)).toMatchObject({ name: 'www.example.org', store: 'external', origin: 'imported' });
   });
 
+  it('audits the import as a whole, with what came of it', () => {
+    const ev = v.db.prepare("SELECT actor, details FROM audit_events WHERE operation = 'import.files' ORDER BY seq DESC LIMIT 1").get() as { actor: string; details: string };
+    expect(ev.actor).toBe('alice');
+    expect(JSON.parse(ev.details)).toMatchObject({ files: corpus.length, importPrivate: false, imported: corpus.filter((f) => f.outcome === 'imported').length });
+    expect(v.audit.verify().ok).toBe(true);
+  });
+
   it('importing the same folder again gives duplicates and adds nothing', async () => {
     const keysBefore = count('SELECT count(*) AS n FROM keys');
     const again = await importPaths(directVault(v), [join(dir.path, 'mixed')], { parser });

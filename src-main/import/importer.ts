@@ -207,6 +207,15 @@ class Recorder {
   }
 }
 
+/** One audit record per import call: what was asked and what came of it (each change has its own event too). */
+async function recordRun(withVault: WithVault, source: string, out: FileOutcome[], importPrivate: boolean): Promise<void> {
+  const counts: Record<string, number> = {};
+  for (const o of out) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
+  await withVault((v) =>
+    v.record({ actor: v.user.name, operation: 'import.files', outcome: 'success', details: { source: source.slice(0, 1000), files: out.length, importPrivate, ...counts } }),
+  );
+}
+
 function checkPermission(withVault: WithVault): Promise<void> {
   return withVault((v) => requirePermission(v.user.role, 'keys.generate'));
 }
@@ -243,6 +252,7 @@ export async function importPaths(withVault: WithVault, paths: readonly string[]
     recorder.discard();
     if (!options.parser) await parser.close();
   }
+  await recordRun(withVault, paths.join(', '), out, options.importPrivate === true);
   return out;
 }
 
@@ -270,5 +280,6 @@ export async function importContents(withVault: WithVault, files: ReadonlyArray<
     recorder.discard();
     if (!options.parser) await parser.close();
   }
+  await recordRun(withVault, `upload: ${files.map((f) => f.name).join(', ')}`, out, options.importPrivate === true);
   return out;
 }
