@@ -11,10 +11,12 @@ import type { ComposedPolicy } from '../policy/index.js';
  * writes no audit event. Triggers of migration 0006 mark what went stale.
  */
 
-const POLICY_COLUMNS = `k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.extractable, k.usage_mask, k.purpose,
+const POLICY_COLUMNS = `k.due_at AS cur_due, k.due_rule AS cur_rule, k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.extractable, k.usage_mask, k.purpose,
   v.generated_at, v.activation_at, v.protect_stop_at, v.process_stop_at`;
 
 interface Row {
+  cur_due: string | null;
+  cur_rule: string | null;
   id: string;
   name: string;
   algorithm: string;
@@ -71,27 +73,39 @@ export function refreshDue(db: Db, now: Date): number {
   const all = meta?.all_stale === 1;
   if (!all && !db.prepare('SELECT 1 FROM inventory_stale LIMIT 1').get()) return 0;
   const policy = inventoryPolicy(db);
-  const update = db.prepare('UPDATE keys SET due_at = ?, due_rule = ? WHERE id = ? AND (due_at IS NOT ? OR due_rule IS NOT ?)');
+  const update = db.prepare('UPDATE keys SET due_at = ?, due_rule = ? WHERE id = ?');
   let done = 0;
+  const apply = (rows: Row[]) => {
+    const due = computeDue(rows.map(toPolicyKey), policy, now);
+    for (const r of rows) {
+      const d = due.get(r.id);
+      // Written only when it changed: after a policy change most keys keep their date.
+      if ((d?.dueAt ?? null) !== r.cur_due || (d?.rule ?? null) !== r.cur_rule) update.run(d?.dueAt ?? null, d?.rule ?? null, r.id);
+    }
+    done += rows.length;
+  };
   db.transaction(() => {
-    let ids: string[];
     if (all) {
       db.prepare("UPDATE keys SET due_at = NULL, due_rule = NULL WHERE due_at IS NOT NULL AND state <> 'active'").run();
-      ids = (db.prepare("SELECT id FROM keys WHERE state = 'active'").pluck().all() as string[]);
-    } else {
-      ids = db.prepare('SELECT key_id FROM inventory_stale').pluck().all() as string[];
-    }
-    const select = (n: number) =>
-      db.prepare(`SELECT ${POLICY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE k.id IN (${new Array(n).fill('?').join(',')})`);
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      const rows = (select(chunk.length).all(...chunk) as Row[]).map(toPolicyKey);
-      const due = computeDue(rows, policy, now);
-      for (const k of rows) {
-        const d = due.get(k.id);
-        update.run(d?.dueAt ?? null, d?.rule ?? null, k.id, d?.dueAt ?? null, d?.rule ?? null);
+      // In rowid order, a chunk at a time: the table and key_versions are read front to back.
+      const page = db.prepare(
+        `SELECT k.rowid AS rid, ${POLICY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version
+         WHERE k.rowid > ? AND +k.state = 'active' ORDER BY k.rowid LIMIT ?`,
+      );
+      for (let after = 0; ; ) {
+        const rows = page.all(after, CHUNK) as Array<Row & { rid: number }>;
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]!.rid;
+        apply(rows);
       }
-      done += rows.length;
+    } else {
+      const ids = db.prepare('SELECT key_id FROM inventory_stale').pluck().all() as string[];
+      const select = (n: number) =>
+        db.prepare(`SELECT ${POLICY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE k.id IN (${new Array(n).fill('?').join(',')})`);
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const chunk = ids.slice(i, i + CHUNK);
+        apply(select(chunk.length).all(...chunk) as Row[]);
+      }
     }
     db.prepare('DELETE FROM inventory_stale').run();
     db.prepare('UPDATE inventory_meta SET all_stale = 0 WHERE id = 1').run();
