@@ -94,6 +94,13 @@ describe('passphrases and private keys', () => {
     expect(r[0]!.items.some((i) => i.type === 'private-key')).toBe(false);
   });
 
+  it('a legacy PKCS#12 is read as far as it can be, and its row says what was left out', async () => {
+    const legacy = corpus.find((f) => f.name === 'legacy.p12')!;
+    const [o] = await importContents(directVault(v), [{ name: 'legacy.p12', bytes: legacy.bytes, passphrase: PASSPHRASE }], { parser });
+    expect(o).toMatchObject({ outcome: 'duplicate', format: 'PKCS#12' });
+    expect(o!.reason).toContain('legacy RC2');
+  });
+
   it('imports private material sealed into the vault only when asked, moving an external key to the vault', async () => {
     const p12 = corpus.find((f) => f.name === 'www.p12')!;
     const rsaFp = spkiFingerprint(keys.rsa.export({ type: 'spki', format: 'der' }));

@@ -130,14 +130,14 @@ function recordItems(v: UnlockedVault, items: ParsedItem[], path: string, option
 }
 
 /** The file's outcome from its parse problem and what recording its items gave. */
-export function fileOutcome(path: string, parsed: Pick<ParseResult, 'format' | 'problem'>, items: ImportedItem[]): FileOutcome {
+export function fileOutcome(path: string, parsed: Pick<ParseResult, 'format' | 'problem' | 'notes'>, items: ImportedItem[]): FileOutcome {
   const base = { path, format: parsed.format === 'unknown' ? null : parsed.format, items };
   if (parsed.problem) return { ...base, outcome: parsed.problem.kind, reason: parsed.problem.reason };
   if (items.some((i) => i.result === 'new')) {
-    const notes = [...new Set(items.filter((i) => i.note).map((i) => i.note!))];
+    const notes = [...new Set([...(parsed.notes ?? []), ...items.filter((i) => i.note).map((i) => i.note!)])];
     return { ...base, outcome: 'imported', reason: notes.length ? notes.join(' ') : null };
   }
-  if (items.length > 0 && items.every((i) => i.result === 'existing')) return { ...base, outcome: 'duplicate', reason: 'Everything in it is already in the inventory.' };
+  if (items.length > 0 && items.every((i) => i.result === 'existing')) return { ...base, outcome: 'duplicate', reason: ['Everything in it is already in the inventory.', ...(parsed.notes ?? [])].join(' ') };
   const why = items.find((i) => i.note)?.note;
   if (items.some((i) => i.result === 'existing') && !items.some((i) => i.result === 'unsupported')) return { ...base, outcome: 'duplicate', reason: why ?? null };
   return { ...base, outcome: 'unsupported', reason: why ?? 'Nothing in it could be imported.' };

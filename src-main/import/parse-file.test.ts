@@ -76,8 +76,12 @@ describe('parseFileContents reads every usual format', () => {
     expect(await parseFileContents(file('ca-only.p12'))).toMatchObject({ format: 'PKCS#12', problem: null, items: [{ type: 'certificate' }] });
   });
 
-  it('a legacy (RC2/3DES) PKCS#12 is unsupported with the way out', async () => {
-    expect((await parseFileContents(file('legacy.p12'), PASSPHRASE)).problem).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('re-export') });
+  it('a legacy PKCS#12 gives its 3DES-protected key, and says its RC2 part (the certificates) was not read', async () => {
+    const r = await parseFileContents(file('legacy.p12'), PASSPHRASE);
+    expect(r.problem).toBeNull();
+    expect(r.items).toMatchObject([{ type: 'private-key', from: 'PKCS#12' }]);
+    expect(fps(r.items)).toEqual([rsaFp]);
+    expect(r.notes?.[0]).toContain('re-export');
   });
 
   it('private items carry the public key that matches the private one', async () => {

@@ -28,6 +28,8 @@ export interface ParseResult {
   items: ParsedItem[];
   /** The most pressing problem found (a password first, then damage, then unsupported content). */
   problem: { kind: ProblemKind; reason: string } | null;
+  /** What was left out of a file that was otherwise read (a legacy part of a PKCS#12). */
+  notes?: string[];
 }
 
 /** PBKDF2 iterations above this are refused before any work (a crafted file could ask for billions). */
@@ -144,7 +146,7 @@ function cnOf(subject: string): string | null {
   return m ? m[1]!.trim() : null;
 }
 
-async function pkcs12(der: Uint8Array, passphrase: string | undefined): Promise<ParsedItem[]> {
+async function pkcs12(der: Uint8Array, passphrase: string | undefined, notes: string[]): Promise<ParsedItem[]> {
   ensurePkijsEngine();
   let pfx: pkijs.PFX;
   try {
@@ -165,19 +167,29 @@ async function pkcs12(der: Uint8Array, passphrase: string | undefined): Promise<
   }
   const safe = pfx.parsedValue?.authenticatedSafe;
   if (!safe) throw new Problem('unsupported', 'The PKCS#12 file uses public-key integrity or privacy mode, which Custos does not read.');
-  try {
-    await safe.parseInternalValues({ safeContents: safe.safeContents.map((ci) => (ci.contentType === '1.2.840.113549.1.7.6' ? { password } : {})) });
-  } catch (e) {
-    if (e instanceof Problem) throw e;
-    const m = why(e);
-    if (/Unknown "contentEncryptionAlgorithm"|1\.2\.840\.113549\.1\.12\.1/.test(m)) {
-      throw new Problem('unsupported', 'The PKCS#12 file uses legacy encryption (RC2/3DES, pbeWithSHAAnd…); re-export it with AES (OpenSSL 3 `openssl pkcs12 -export` does by default).');
+  // Each part separately: a legacy RC2 part (OpenSSL 1.x and Windows put certificates there)
+  // does not stop the others — a 3DES key bag is still opened by OpenSSL below.
+  const parts: NonNullable<pkijs.AuthenticatedSafe['parsedValue']>['safeContents'] = [];
+  let legacyParts = 0;
+  for (const ci of safe.safeContents) {
+    const one = new pkijs.AuthenticatedSafe({ safeContents: [ci] });
+    try {
+      await one.parseInternalValues({ safeContents: [ci.contentType === '1.2.840.113549.1.7.6' ? { password } : {}] });
+      parts.push(...(one.parsedValue?.safeContents ?? []));
+    } catch (e) {
+      if (e instanceof Problem) throw e;
+      const m = why(e);
+      if (/contentEncryptionAlgorithm|1\.2\.840\.113549\.1\.12\.1/.test(m)) {
+        legacyParts++;
+        continue;
+      }
+      throw passphrase === undefined ? new Problem('password-needed', 'The PKCS#12 contents are encrypted: a password is needed.') : new Problem('wrong-password', `The PKCS#12 contents cannot be decrypted with this password (${m}).`);
     }
-    throw passphrase === undefined ? new Problem('password-needed', 'The PKCS#12 contents are encrypted: a password is needed.') : new Problem('wrong-password', `The PKCS#12 contents cannot be decrypted with this password (${m}).`);
   }
+  if (legacyParts > 0) notes.push('Part of this PKCS#12 file (usually its certificates) uses legacy RC2 encryption, which is not read; re-export it with AES (OpenSSL 3 `openssl pkcs12 -export` does by default) to import that part.');
   const items: ParsedItem[] = [];
   const certs: CertificateFacts[] = [];
-  for (const sc of safe.parsedValue?.safeContents ?? []) {
+  for (const sc of parts) {
     for (const bag of sc.value.safeBags) {
       const value = bag.bagValue;
       if (value instanceof pkijs.CertBag) {
@@ -195,11 +207,13 @@ async function pkcs12(der: Uint8Array, passphrase: string | undefined): Promise<
       }
     }
   }
-  return [...certificateItems(certs), ...items];
+  const all = [...certificateItems(certs), ...items];
+  if (all.length === 0 && legacyParts > 0) throw new Problem('unsupported', notes.pop()!);
+  return all;
 }
 
 /** One DER object whose type is not labelled: tried as each structure in turn. */
-async function derObject(der: Uint8Array, passphrase: string | undefined, seen: (format: string) => void): Promise<{ format: string; items: ParsedItem[] }> {
+async function derObject(der: Uint8Array, passphrase: string | undefined, seen: (format: string) => void, notes: string[]): Promise<{ format: string; items: ParsedItem[] }> {
   const parsed = asn1js.fromBER(new Uint8Array(der));
   if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) throw new Problem('malformed', `The DER does not decode (${parsed.result.error || 'not a SEQUENCE'}).`);
   const tryIt = <T>(f: () => T): T | undefined => {
@@ -215,7 +229,7 @@ async function derObject(der: Uint8Array, passphrase: string | undefined, seen: 
   const pfx = tryIt(() => pkijs.PFX.fromBER(new Uint8Array(der).buffer));
   if (pfx) {
     seen('PKCS#12');
-    return { format: 'PKCS#12', items: await pkcs12(der, passphrase) };
+    return { format: 'PKCS#12', items: await pkcs12(der, passphrase, notes) };
   }
   const ci = tryIt(() => pkijs.ContentInfo.fromBER(new Uint8Array(der).buffer));
   if (ci?.contentType === '1.2.840.113549.1.7.2') {
@@ -401,6 +415,7 @@ function isText(bytes: Uint8Array): boolean {
 /** Parses one file's bytes. `passphrase` opens encrypted keys and PKCS#12 files. */
 export async function parseFileContents(bytes: Uint8Array, passphrase?: string): Promise<ParseResult> {
   const items: ParsedItem[] = [];
+  const notes: string[] = [];
   let problem: Problem | null = null;
   const note = (p: Problem) => {
     if (!problem || RANK[p.kind] > RANK[problem.kind]) problem = p;
@@ -447,7 +462,7 @@ export async function parseFileContents(bytes: Uint8Array, passphrase?: string):
         if (r.problem) note(r.problem);
       }
     } else if (bytes[0] === 0x30) {
-      const r = await derObject(bytes, passphrase, (f) => (format = f));
+      const r = await derObject(bytes, passphrase, (f) => (format = f), notes);
       format = r.format;
       items.push(...r.items);
     } else {
@@ -458,5 +473,5 @@ export async function parseFileContents(bytes: Uint8Array, passphrase?: string):
   }
   if (items.length === 0 && !problem && format === 'PEM') note(new Problem('unsupported', 'The PEM file holds no keys or certificates.'));
   const p = problem as Problem | null;
-  return { format, items, problem: p ? { kind: p.kind, reason: p.message } : null };
+  return { format, items, problem: p ? { kind: p.kind, reason: p.message } : null, ...(notes.length ? { notes } : {}) };
 }
