@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance as perf, type EventLoopUtilization } from 'node:perf_hooks';
@@ -36,9 +36,11 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
     const data = Buffer.from('benchmark data to sign, the same for both sides');
     // Busy time per signature on each thread (event-loop utilisation), for where the time goes.
     let busy: { main: number; worker: number } = { main: 0, worker: 0 };
+    let cpu = null as { main: number; others: number } | null;
     const timed = async (inFlight: number, one: () => Promise<unknown>): Promise<number> => {
       const worker0 = clientRef?.threadUtilization() ?? null;
       const main0 = perf.eventLoopUtilization();
+      const cpu0 = threadCpu();
       const start = performance.now();
       const deadline = start + options.seconds * 1000;
       let n = 0;
@@ -53,6 +55,8 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
       const main = perf.eventLoopUtilization(main0);
       const worker = worker0 ? (clientRef!.threadUtilization() as EventLoopUtilization) : null;
       busy = { main: (main.active * 1000) / n, worker: worker && worker0 ? ((worker.active - worker0.active) * 1000) / n : 0 };
+      const cpu1 = threadCpu();
+      cpu = cpu0 && cpu1 ? { main: (cpu1.main - cpu0.main) / n, others: (cpu1.others - cpu0.others) / n } : null;
       return (n * 1000) / (performance.now() - start);
     };
     let clientRef: Awaited<ReturnType<typeof tokens.clientForToken>> | null = null;
@@ -65,10 +69,15 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
       const ref = { serial: token.serial, ckaId: k.token!.ckaId };
       const client = await tokens.clientForToken(token.serial);
       clientRef = client;
+      const rawCpu: number[] = [];
+      const cpuMain: number[] = [];
+      const cpuOthers: number[] = [];
       const rawOnce = (): number => {
         const raw = spawnSync(process.execPath, [options.rawChild, hsm.modulePath, token.serial, token.userPin, k.token!.ckaId, mech, String(options.seconds)], { env: hsm.env, encoding: 'utf8' });
         if (raw.status !== 0) throw new Error(`raw pkcs11js benchmark failed: ${raw.stderr}`);
-        return (JSON.parse(raw.stdout.trim()) as { perSecond: number }).perSecond;
+        const r = JSON.parse(raw.stdout.trim()) as { perSecond: number; cpuMicrosPerSignature: number };
+        rawCpu.push(r.cpuMicrosPerSignature);
+        return r.perSecond;
       };
       const cases: Array<{ what: string; run: () => Promise<number> }> = [
         { what: 'the token worker alone (no checks, no audit), 32 callers', run: () => timed(32, () => client.sign(ref, mech === 'ecdsa' ? 'ecdsa-sha256' : 'rsa-pkcs1-sha256', data)) },
@@ -92,6 +101,10 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
             // The last case is Custos with 32 callers.
             busyMain.push(busy.main);
             busyWorker.push(busy.worker);
+            if (cpu) {
+              cpuMain.push(cpu.main);
+              cpuOthers.push(cpu.others);
+            }
           }
           const after = rawOnce();
           raws.push(after);
@@ -116,6 +129,14 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
         measured: `main thread ${us(median(busyMain))}, token worker ${us(median(busyWorker))}`,
         anchor: `raw: ${us(1e6 / median(raws))} on one thread`,
       });
+      if (cpuMain.length) {
+        const total = median(cpuMain) + median(cpuOthers);
+        rows.push({
+          what: `${label}: CPU time per signature (load-independent)`,
+          measured: `raw ${us(median(rawCpu))}; Custos, 32 callers ${us(total)} = main thread ${us(median(cpuMain))} + worker and other threads ${us(median(cpuOthers))}`,
+          anchor: `raw / Custos: ${(median(rawCpu) / total).toFixed(2)}`,
+        });
+      }
     }
     v.close();
   } finally {
@@ -124,6 +145,29 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
     rmSync(root, { recursive: true, force: true });
   }
   return rows;
+}
+
+/**
+ * CPU time so far of this process's main thread and of all its other threads (the token worker,
+ * GC helpers), in µs, from /proc (Linux); null elsewhere. Unlike rates, CPU time per signature
+ * hardly depends on how busy the rest of the machine is.
+ */
+function threadCpu(): { main: number; others: number } | null {
+  const tick = 1e6 / 100; // USER_HZ is 100 on Linux
+  try {
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const micros = (Number(fields[11]) + Number(fields[12])) * tick;
+      if (tid === String(process.pid)) main += micros;
+      else others += micros;
+    }
+    return { main, others };
+  } catch {
+    return null;
+  }
 }
 
 function median(xs: number[]): number {

@@ -414,8 +414,17 @@ export class KeyService {
         // A failure to reach the token (no token service, token gone) rejects the chunk, which
         // releases its reservations: a batch never leaves a request unsettled.
         const client = Promise.resolve().then(() => this.tokenService().clientForUse(serial));
-        for (const chunk of tokenChunks(granted)) {
-          work.push(this.completeSigns(k, mech, chunk, client.then((c) => c.signMany(ref, mech, chunk.map((r) => r.data)))));
+        const inFlight = signing.inFlight;
+        for (const chunk of tokenChunks(granted, (inFlight.get(id) ?? 0) > 0)) {
+          inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+          const answered = () => {
+            const left = (inFlight.get(id) ?? 1) - 1;
+            if (left > 0) inFlight.set(id, left);
+            else inFlight.delete(id);
+          };
+          const signatures = client.then((c) => c.signMany(ref, mech, chunk.map((r) => r.data)));
+          signatures.then(answered, answered);
+          work.push(this.completeSigns(k, mech, chunk, signatures));
         }
       } else {
         work.push(this.completeSigns(k, mech, granted, Promise.resolve().then(() => this.softwareSignMany(k, mech, granted))));

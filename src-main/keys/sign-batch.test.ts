@@ -109,10 +109,12 @@ describe('batched signing keeps one audit event per signature and the usage limi
     expect(signRecords(k.id)).toEqual({ success: 5, refused: 0, useCount: 5 });
   });
 
-  it('splits a batch into at least two token requests so the threads overlap', () => {
+  it('splits a batch in two for an idle token (so the threads overlap), keeps it whole for a busy one', () => {
     expect(tokenChunks([1])).toEqual([[1]]);
     expect(tokenChunks([1, 2, 3, 4, 5]).map((c) => c.length)).toEqual([3, 2]);
+    expect(tokenChunks([1, 2, 3, 4, 5], true).map((c) => c.length)).toEqual([5]);
     expect(tokenChunks(Array.from({ length: 100 }, (_, i) => i)).map((c) => c.length)).toEqual([16, 16, 16, 16, 16, 16, 4]);
+    expect(tokenChunks(Array.from({ length: 20 }, (_, i) => i), true).map((c) => c.length)).toEqual([16, 4]);
   });
 
   it('appendMany writes the same chain as appending one by one, checkpoints included', () => {

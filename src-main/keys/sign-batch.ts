@@ -23,6 +23,8 @@ export interface SignRequest {
 export interface VaultSigning {
   queues: Map<string, SignRequest[]>;
   reserved: Map<string, number>;
+  /** Token requests (chunks) sent and not yet answered, per key. */
+  inFlight: Map<string, number>;
 }
 
 const perVault = new WeakMap<UnlockedVault, VaultSigning>();
@@ -30,7 +32,7 @@ const perVault = new WeakMap<UnlockedVault, VaultSigning>();
 export function vaultSigning(vault: UnlockedVault): VaultSigning {
   let s = perVault.get(vault);
   if (!s) {
-    s = { queues: new Map(), reserved: new Map() };
+    s = { queues: new Map(), reserved: new Map(), inFlight: new Map() };
     perVault.set(vault, s);
   }
   return s;
@@ -40,13 +42,16 @@ export function vaultSigning(vault: UnlockedVault): VaultSigning {
 export const MAX_TOKEN_BATCH = 16;
 
 /**
- * Splits granted signatures into token requests. Two or more requests for a batch let the token
- * work on the next one while the main thread records the last one (hashes, MACs, commits), so the
- * two threads overlap instead of taking turns.
+ * Splits granted signatures into token requests of at most MAX_TOKEN_BATCH. When the token has
+ * nothing else of this key to do, a batch goes as two requests (or more), so the token signs the
+ * second while the main thread records the first (hashes, MACs, commits) and the two threads
+ * overlap instead of taking turns. When requests are still in flight the token is busy anyway,
+ * and the batch stays whole: splitting every time would halve the batches round after round
+ * until every signature paid for its own commit.
  */
-export function tokenChunks<T>(items: readonly T[]): T[][] {
+export function tokenChunks<T>(items: readonly T[], tokenBusy = false): T[][] {
   if (items.length <= 1) return [items.slice()];
-  const size = Math.min(MAX_TOKEN_BATCH, Math.ceil(items.length / 2));
+  const size = Math.min(MAX_TOKEN_BATCH, tokenBusy ? items.length : Math.ceil(items.length / 2));
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
