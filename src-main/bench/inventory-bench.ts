@@ -64,14 +64,16 @@ export async function inventoryBench(size: number, runs = 5): Promise<BenchRow[]
     const dir = join(root, 'v');
     const v = await UnlockedVault.create(dir, { adminName: 'alice', passphrase: 'bench passphrase long', kdfCost: MINIMUM_KDF_COST });
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const seeded = seedDemo(v, { keys: size, actor: 'alice' });
     const tSeed = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     v.db.pragma('wal_checkpoint(TRUNCATE)');
     const bytes = statSync(join(dir, 'vault.db')).size;
     const million = size === 1_000_000;
     const goal = (g: string) => (million ? g : '');
     const rows: BenchRow[] = [
-      { what: `demo seed of ${size.toLocaleString('en')} keys (${seeded.certificates.toLocaleString('en')} certificates, ${seeded.auditEvents} audit events)`, measured: ms(tSeed), anchor: goal('< 2 min') },
+      { what: `demo seed of ${size.toLocaleString('en')} keys (${seeded.certificates.toLocaleString('en')} certificates, ${seeded.auditEvents} audit events)`, measured: `${ms(tSeed)} (CPU ${ms((cpu.user + cpu.system) / 1000)})`, anchor: goal('< 2 min') },
       { what: 'vault file per key', measured: `${(bytes / size).toFixed(0)} bytes`, anchor: '< 1.5 KB' },
     ];
     const now = new Date();
@@ -98,7 +100,8 @@ export async function inventoryBench(size: number, runs = 5): Promise<BenchRow[]
     }
     const tAgg = timeIt(() => inventoryAggregates(v.db, { now, compareAsOf: '2031-01-01' }), runs);
     rows.push({ what: 'all dashboard aggregates (with a second compliance date)', measured: ms(tAgg), anchor: goal('< 300 ms') });
-    rows.push({ what: 'process memory (RSS) after the queries', measured: `${Math.round(process.memoryUsage().rss / 1_048_576)} MB`, anchor: goal('main process < 400 MB') });
+    // This process also seeded (128 MiB page cache while seeding); the console does not seed.
+    rows.push({ what: 'RSS of this process (it also seeded the vault)', measured: `${Math.round(process.memoryUsage().rss / 1_048_576)} MB`, anchor: goal('console main process < 400 MB') });
     v.close();
     return rows;
   } finally {
