@@ -1,15 +1,19 @@
 import { createPublicKey, generatePrimeSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:tls';
 import type { Locator, Page } from '@playwright/test';
+import { makeCa, makeIssued } from '../src-main/certs/openssl-chain.test-support';
 import { test, expect } from './fixtures';
 import { SLOW, snap } from './steps';
 
 // Issue 7 in the console, against the real core: keys enter the vault through a CycloneDX CBOM
 // (the import channel), one button runs the analysis over the whole inventory, and a pair of RSA
 // keys sharing a prime and a ROCA key (from ../shared/vectors/roca) show up as findings — in the
-// findings table and on the key's own page.
+// findings table and on the key's own page. A TLS endpoint on 127.0.0.1 (an openssl chain with a
+// SHA-1 signed leaf) is scanned from the same page and its certificate findings appear too.
 
 const PASS = 'alice login passphrase';
 const ROCA_MODULUS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'vectors', 'roca', 'mod03.txt');
@@ -92,6 +96,31 @@ test('a shared-prime pair and a ROCA key appear as findings after pressing Run a
     await expect(rows).toContainText('roca-infineon');
     await page.getByTestId('analysis-rule-filter').selectOption('');
     await expect(rows).toHaveCount(3);
+  });
+
+  await test.step('scan a TLS endpoint on 127.0.0.1: its chain is recorded and analysed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-e2e-tls-'));
+    const ca = makeCa(dir, 'e2e-ca');
+    const leaf = makeIssued(dir, 'e2e-leaf', ca, { md: 'sha1' });
+    // OpenSSL refuses to serve a SHA-1 signed certificate at its default security level.
+    const server = createServer({ key: leaf.keyPem, cert: leaf.pem + ca.pem, ciphers: 'DEFAULT@SECLEVEL=0' }, (s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      await page.getByTestId('tls-targets').fill(`127.0.0.1:${port}`);
+      await page.getByTestId('tls-scan-button').click();
+      await expect(page.getByTestId('tls-results')).toContainText('recorded', SLOW);
+      await expect(page.getByTestId('tls-results')).toContainText('CN=e2e-leaf');
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await page.getByTestId('analysis-run-button').click();
+    // Keys: the four imported, the leaf's (now in the inventory) and the CA certificate's (judged, not held).
+    await expect(page.getByTestId('analysis-result')).toContainText('6 keys and 2 certificates analysed', SLOW);
+    await expect(page.locator('[data-testid="finding-row"][data-rule="cert-weak-signature"]')).toContainText('e2e-leaf');
+    // openssl's default leaf has keyEncipherment, which an EC key cannot do: a usage finding.
+    await expect(page.locator('[data-testid="finding-row"][data-rule="cert-key-usage"]')).toContainText('keyEncipherment');
   });
 
   await test.step('the ROCA key\'s own page shows its finding', async () => {
