@@ -52,7 +52,11 @@ export function analysisHandlers(ctx: CoreContext): HandlersFor<typeof analysisC
           },
         });
         controller.signal.throwIfAborted();
-        return await ctx.run((v) => persistAnalysis(v, result, v.user.name, blocklist ? { blocklistRecords: blocklist.records } : {}));
+        // Whoever is logged in when the results are written must still be allowed to write them.
+        return await ctx.run((v) => {
+          requirePermission(v.user.role, 'keys.generate');
+          return persistAnalysis(v, result, v.user.name, blocklist ? { blocklistRecords: blocklist.records } : {});
+        });
       } catch (e) {
         if (isAbort(e)) {
           await ctx.run((v) => v.record({ actor: v.sessionUser?.name ?? null, operation: 'inventory.analyze', outcome: 'failed', details: { reason: 'cancelled' } })).catch(() => undefined);
