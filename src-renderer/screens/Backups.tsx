@@ -5,7 +5,9 @@ import type { TokenSummary } from '../../src-shared/contract';
 import type { KeySummary } from '../../src-shared/keys';
 import type { UserInfo } from '../../src-shared/people';
 import { api } from '../api/client';
-import { BusyLine, ErrorAlert, failureOf, PageTitle, type Failure } from '../components/common';
+import { BusyLine, DeniedButton, ErrorAlert, failureOf, PageTitle, type Failure } from '../components/common';
+import { deniedReason } from '../lib/permissions';
+import { useApp } from '../state/store';
 import { HandoffScreen } from '../components/Handoff';
 import { normaliseMnemonic } from '../lib/ceremony';
 import { roleLabel } from '../lib/format';
@@ -109,6 +111,7 @@ function CreateBackup({ users, keys }: { users: UserInfo[]; keys: KeySummary[] }
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
   const [pkgUrl, setPkgUrl] = useState<string | null>(null);
+  const denied = deniedReason(useApp((st) => st.status?.user?.role ?? null), 'keys.lifecycle', 'back up keys');
   useEffect(() => {
     if (!created) return;
     const u = URL.createObjectURL(new Blob([created.packageText], { type: 'application/json' }));
@@ -210,9 +213,13 @@ function CreateBackup({ users, keys }: { users: UserInfo[]; keys: KeySummary[] }
         )}
         {busy && <BusyLine>Making the backup…</BusyLine>}
         <Group justify="flex-end">
-          <Button type="submit" loading={busy} disabled={!keyId || custodians.length < 2}>
-            Back up the key
-          </Button>
+          {denied ? (
+            <DeniedButton reason={denied}>Back up the key</DeniedButton>
+          ) : (
+            <Button type="submit" loading={busy} disabled={!keyId || custodians.length < 2}>
+              Back up the key
+            </Button>
+          )}
         </Group>
       </Stack>
     </form>
@@ -316,6 +323,7 @@ function Recover({ users, tokens }: { users: UserInfo[]; tokens: TokenSummary[] 
   const [failure, setFailure] = useState<Failure | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const denied = deniedReason(useApp((st) => st.status?.user?.role ?? null), 'approvals.decide', 'request a recovery');
   const reset = () => {
     setEntries([]);
     setPhase('form');
@@ -381,9 +389,13 @@ function Recover({ users, tokens }: { users: UserInfo[]; tokens: TokenSummary[] 
         <Button variant="light" onClick={() => setPhase('handoff')} disabled={!pkg}>
           Next custodian…
         </Button>
-        <Button onClick={() => void recover()} disabled={!pkg || entries.length === 0} loading={busy}>
-          Recover the key
-        </Button>
+        {denied ? (
+          <DeniedButton reason={denied}>Recover the key</DeniedButton>
+        ) : (
+          <Button onClick={() => void recover()} disabled={!pkg || entries.length === 0} loading={busy}>
+            Recover the key
+          </Button>
+        )}
       </Group>
     </Stack>
   );

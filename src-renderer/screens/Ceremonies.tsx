@@ -5,7 +5,9 @@ import type { TokenSummary } from '../../src-shared/contract';
 import type { UserInfo } from '../../src-shared/people';
 import type { KeySummary } from '../../src-shared/keys';
 import { api } from '../api/client';
-import { ErrorAlert, failureOf, PageTitle, type Failure, BusyLine } from '../components/common';
+import { BusyLine, DeniedButton, ErrorAlert, failureOf, PageTitle, type Failure } from '../components/common';
+import { deniedReason } from '../lib/permissions';
+import { useApp } from '../state/store';
 import { CEREMONY_ROLE_LABEL, castProblem, castSlots, needsKey } from '../lib/ceremony';
 import { roleLabel } from '../lib/format';
 import { handleSessionError } from '../state/actions';
@@ -135,6 +137,9 @@ export function Ceremonies() {
   const [current, setCurrent] = useState<CeremonyView | null>(null);
   const [starting, setStarting] = useState<CeremonyTemplateInfo | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
+  const role = useApp((s) => s.status?.user?.role ?? null);
+  // The core refuses a start without lifecycle rights; the console says so before anyone tries.
+  const denied = deniedReason(role, 'keys.lifecycle', 'run a key ceremony');
 
   useEffect(() => {
     void (async () => {
@@ -189,9 +194,15 @@ export function Ceremonies() {
                 {t.needsToken ? ' · generates on a token' : ''}
               </Text>
               <Group justify="flex-end">
-                <Button size="xs" onClick={() => setStarting(t)} aria-label={`Start ${t.title}`}>
-                  Start…
-                </Button>
+                {denied ? (
+                  <DeniedButton size="xs" reason={denied} aria-label={`Start ${t.title}`}>
+                    Start…
+                  </DeniedButton>
+                ) : (
+                  <Button size="xs" onClick={() => setStarting(t)} aria-label={`Start ${t.title}`}>
+                    Start…
+                  </Button>
+                )}
               </Group>
             </Stack>
           </Card>
