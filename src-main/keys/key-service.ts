@@ -514,22 +514,40 @@ export class KeyService {
     this.permit('keys.sign', 'key.encrypt', id);
     const k = this.forUse(id);
     const mech = this.cipherMechanism(k, options.mechanism);
-    this.checkUse(k, 'encrypt', 'key.encrypt');
-    let out: { ciphertext: Buffer; iv: Buffer | null };
-    if (k.family === 'rsa' && k.spki) out = { ciphertext: rsaOaepEncrypt(k.spki, plaintext, mech), iv: null };
-    else if (k.token) {
-      const r = await (await this.tokenService().clientForUse(k.token.serial)).encrypt({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, plaintext, { aad: options.aad });
-      out = { ciphertext: Buffer.from(r.ciphertext), iv: r.iv ? Buffer.from(r.iv) : null };
-    } else {
-      const { material } = this.vault.openMaterial(id, k.version);
-      try {
-        out = aesGcmEncrypt(material, plaintext, options.aad ?? null);
-      } finally {
-        wipe(material);
+    // Like a signature, an encryption in flight counts against the usage limit until it is committed.
+    const signing = vaultSigning(this.vault);
+    this.checkUse(k, 'encrypt', 'key.encrypt', signing.reserved.get(id) ?? 0);
+    signing.reserved.set(id, (signing.reserved.get(id) ?? 0) + 1);
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      const left = (signing.reserved.get(id) ?? 1) - 1;
+      if (left > 0) signing.reserved.set(id, left);
+      else signing.reserved.delete(id);
+    };
+    try {
+      let out: { ciphertext: Buffer; iv: Buffer | null };
+      if (k.family === 'rsa' && k.spki) out = { ciphertext: rsaOaepEncrypt(k.spki, plaintext, mech), iv: null };
+      else if (k.token) {
+        const r = await (await this.tokenService().clientForUse(k.token.serial)).encrypt({ serial: k.token.serial, ckaId: k.token.ckaId }, mech, plaintext, { aad: options.aad });
+        out = { ciphertext: Buffer.from(r.ciphertext), iv: r.iv ? Buffer.from(r.iv) : null };
+      } else {
+        const { material } = this.vault.openMaterial(id, k.version);
+        try {
+          out = aesGcmEncrypt(material, plaintext, options.aad ?? null);
+        } finally {
+          wipe(material);
+        }
       }
+      await this.vault.recordUse({ actor: this.vault.user.name, operation: 'key.encrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: plaintext.length } }, () => {
+        this.repo.countUse(id);
+        release();
+      });
+      return { ...out, mechanism: mech };
+    } finally {
+      release();
     }
-    await this.vault.recordUse({ actor: this.vault.user.name, operation: 'key.encrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: plaintext.length } }, () => this.repo.countUse(id));
-    return { ...out, mechanism: mech };
   }
 
   async decrypt(id: string, ciphertext: Buffer, options: { iv?: Buffer; aad?: Buffer; mechanism?: CipherMechanismId } = {}): Promise<{ plaintext: Buffer; mechanism: CipherMechanismId }> {

@@ -109,6 +109,18 @@ describe('batched signing keeps one audit event per signature and the usage limi
     expect(signRecords(k.id)).toEqual({ success: 5, refused: 0, useCount: 5 });
   });
 
+  it('holds the usage limit for concurrent encryptions too: 20 at once under maxUses 10 give exactly 10', async () => {
+    const keys = new KeyService(v, tokens);
+    const k = await keys.generate({ name: 'batch-aes', algorithm: 'aes-256' });
+    keys.transition(k.id, 'activate');
+    keys.schedule(k.id, { maxUses: 10 });
+    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => new KeyService(v, tokens).encrypt(k.id, Buffer.from('payroll'))));
+    expect(settled.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+    const uses = v.db.prepare("SELECT count(*) AS n FROM audit_events WHERE key_id = ? AND operation = 'key.encrypt' AND outcome = 'success'").get(k.id) as { n: number };
+    expect(uses.n).toBe(10);
+    expect((v.db.prepare('SELECT use_count AS c FROM keys WHERE id = ?').get(k.id) as { c: number }).c).toBe(10);
+  });
+
   it('splits a batch in two for an idle token (so the threads overlap), keeps it whole for a busy one', () => {
     expect(tokenChunks([1])).toEqual([[1]]);
     expect(tokenChunks([1, 2, 3, 4, 5]).map((c) => c.length)).toEqual([3, 2]);
