@@ -50,6 +50,10 @@ test('import a folder of mixed files, see each outcome, open the linked certific
     await expect(row(page, 'short-rsa.pub.pem').getByTestId('import-reason')).toContainText('RSA 1024-bit');
     await expect(row(page, 'broken.pem').getByTestId('import-reason')).toContainText('damaged');
     await expect(row(page, 'notes.txt').getByTestId('import-reason')).toContainText('text file');
+    // A bundle's row opens each of its certificates.
+    await row(page, 'bundle.p7b').getByTestId('import-certificate-link').nth(1).click();
+    await expect(page.getByRole('dialog', { name: 'Certificate' }).getByTestId('certificate-profile')).toHaveText('Certificate authority');
+    await page.keyboard.press('Escape');
     await snap(page, 'import-outcomes');
   });
 

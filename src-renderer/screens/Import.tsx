@@ -3,6 +3,7 @@ import { Anchor, Badge, Button, Checkbox, Group, Modal, Paper, PasswordInput, Pr
 import type { FileOutcomeView, ImportResultView } from '../../src-shared/contract-discovery';
 import { api, errorMessage } from '../api/client';
 import { ErrorAlert, PageTitle } from '../components/common';
+import { CertificateView } from '../components/CertificateView';
 import { GatedButton } from '../components/GatedButton';
 import { bytesToBase64 } from '../lib/files';
 import { itemsText, mergeResults, needsPassphrase, OUTCOME_COLORS, OUTCOME_LABELS, parsePathList, summarize, uploadBatches, uploadName } from '../lib/import-view';
@@ -52,9 +53,10 @@ function PassphraseDialog({ path, onSubmit, onClose }: { path: string | null; on
   );
 }
 
-function OutcomeRow({ o, onPassphrase }: { o: FileOutcomeView; onPassphrase: (path: string) => void }) {
+function OutcomeRow({ o, onPassphrase, onCertificate }: { o: FileOutcomeView; onPassphrase: (path: string) => void; onCertificate: (id: string) => void }) {
   const navigate = useApp((s) => s.navigate);
   const keyIds = [...new Set(o.items.map((i) => i.keyId).filter((k): k is string => k !== null))];
+  const certificates = o.items.filter((i) => i.certificateId !== null);
   return (
     <Table.Tr data-testid="import-row" data-outcome={o.outcome} data-path={o.path}>
       <Table.Td style={{ wordBreak: 'break-all' }}>
@@ -71,8 +73,13 @@ function OutcomeRow({ o, onPassphrase }: { o: FileOutcomeView; onPassphrase: (pa
       <Table.Td>
         <Stack gap={2}>
           <Text size="sm">{itemsText(o) || '—'}</Text>
-          {keyIds.length > 0 && (
+          {(keyIds.length > 0 || certificates.length > 0) && (
             <Group gap={6}>
+              {certificates.map((c) => (
+                <Anchor key={c.certificateId} size="xs" component="button" type="button" onClick={() => onCertificate(c.certificateId!)} data-testid="import-certificate-link" title={c.label ?? undefined}>
+                  certificate {c.label?.replace(/^CN=/, '').slice(0, 24) ?? c.certificateId!.slice(0, 8)}
+                </Anchor>
+              ))}
               {keyIds.map((id) => (
                 <Anchor key={id} size="xs" component="button" type="button" onClick={() => navigate({ name: 'key', id })} data-testid="import-key-link">
                   key {id.slice(0, 8)}
@@ -116,6 +123,7 @@ export function Import() {
   const [result, setResult] = useState<ImportResultView | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [askFor, setAskFor] = useState<string | null>(null);
+  const [showCertificate, setShowCertificate] = useState<string | null>(null);
   /** Uploaded files by name, kept so a passphrase retry can send the same bytes again. */
   const uploaded = useRef(new Map<string, File>());
   const fileInput = useRef<HTMLInputElement>(null);
@@ -269,7 +277,7 @@ export function Import() {
               </Table.Thead>
               <Table.Tbody>
                 {result.files.map((o) => (
-                  <OutcomeRow key={o.path} o={o} onPassphrase={setAskFor} />
+                  <OutcomeRow key={o.path} o={o} onPassphrase={setAskFor} onCertificate={setShowCertificate} />
                 ))}
               </Table.Tbody>
             </Table>
@@ -277,6 +285,7 @@ export function Import() {
         </Stack>
       )}
       <PassphraseDialog path={askFor} onSubmit={retryWithPassphrase} onClose={() => setAskFor(null)} />
+      <CertificateView id={showCertificate} onClose={() => setShowCertificate(null)} />
     </Stack>
   );
 }
