@@ -60,7 +60,17 @@ function decodeCursor(q: ParsedQuery, cursor: string): { values: unknown[]; walk
 }
 
 export function filterContext(db: Db, now: Date): FilterContext {
-  return { now, policyMatch: (finding) => policyMatch(db, inventoryPolicy(db), now, finding) };
+  // One judgement of the groups per query, however many statements (count, walk, page) use it.
+  const memo = new Map<string, ReturnType<typeof policyMatch>>();
+  return {
+    now,
+    policyMatch: (finding) => {
+      const key = JSON.stringify(finding);
+      let m = memo.get(key);
+      if (!m) memo.set(key, (m = policyMatch(db, inventoryPolicy(db), now, finding)));
+      return m;
+    },
+  };
 }
 
 /** How many keys match a filter: from inventory_groups when the filter allows, else one indexed count. */
