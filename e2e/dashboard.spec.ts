@@ -37,6 +37,9 @@ test.setTimeout(120_000);
 
 test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both themes', async ({ consolePage: page }) => {
   await page.emulateMedia({ colorScheme: 'light' });
+  let algorithmCount = 0;
+  let activeCount = 0;
+
   await test.step('unlock and land on the dashboard (first paint is measured)', async () => {
     await expect(page.getByRole('heading', { name: 'Unlock the vault' })).toBeVisible(SLOW);
     await page.getByLabel('User name').fill(ADMIN);
@@ -55,6 +58,8 @@ test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both t
         `(${tPainted - t0} ms after Enter, Argon2id included); aggregates took ${Math.round(Number(coreMs))} ms in the core`,
     );
     await expect(page.getByTestId('kpi-total-value')).toHaveText(KEYS.toLocaleString('en'));
+    activeCount = Number(await page.locator('[data-testid="chart-state-item"][data-id="active"]').getAttribute('data-count'));
+    expect(activeCount).toBeGreaterThan(0);
   });
 
   await test.step('screenshots in light and dark themes', async () => {
@@ -66,7 +71,6 @@ test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both t
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
   });
 
-  let algorithmCount = 0;
   await test.step('an algorithm slice opens the inventory filtered to exactly its keys', async () => {
     const first = page.getByTestId('chart-algorithm-item').first();
     const label = (await first.getAttribute('data-label')) ?? '';
@@ -133,6 +137,19 @@ test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both t
     await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', '3');
   });
 
+  await test.step('the filter panel: state Active gives the count the dashboard showed', async () => {
+    await page.getByRole('button', { name: 'Clear all' }).click();
+    await page.getByTestId('toggle-filters').click();
+    const panel = page.getByTestId('inventory-filters');
+    await panel.getByRole('combobox', { name: 'State', exact: true }).click({ force: true, timeout: 5_000 });
+    await page.getByRole('option', { name: 'Active', exact: true }).click();
+    await page.keyboard.press('Escape');
+    await panel.getByTestId('apply-filters').click();
+    await expect(page.getByTestId('filter-chip')).toHaveText('State: Active');
+    await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', String(activeCount));
+    await expect(page.getByTestId('key-row').first().getByTestId('key-state')).toHaveText(/^active$/i);
+  });
+
   await test.step('scrolling the whole inventory: frame rate (printed)', async () => {
     await page.getByRole('button', { name: 'Clear all' }).click();
     await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', String(KEYS));
@@ -160,6 +177,8 @@ test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both t
       `custos e2e dashboard: scrolling ${KEYS} rows: ${wheel.fps.toFixed(1)} frames/s at 3 rows a frame (worst gap ${wheel.worst.toFixed(0)} ms), ` +
         `${fling.fps.toFixed(1)} frames/s flinging (worst gap ${fling.worst.toFixed(0)} ms, reached ${Math.round(fling.top)} px)`,
     );
+    const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
+    if (heap) console.log(`custos e2e dashboard: renderer JS heap after scrolling: ${(heap / 1024 / 1024).toFixed(0)} MiB`);
     // The rows where the fling stopped arrive (pages are fetched as the table scrolls).
     await expect(page.getByTestId('row-loading')).toHaveCount(0, SLOW);
     const first = await page.getByTestId('key-row').first().getAttribute('aria-rowindex');
