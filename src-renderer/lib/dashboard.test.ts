@@ -23,7 +23,10 @@ describe('dashboard chart data', () => {
   it('merges single-field filters into one, and refuses mixed shapes', () => {
     expect(mergeFilters([{ algorithms: ['a'] }, { algorithms: ['b', 'a'] }])).toEqual({ algorithms: ['a', 'b'] });
     expect(mergeFilters([{ algorithms: ['a'] }, { states: ['active'] }])).toBeNull();
-    expect(mergeFilters([{ algorithms: ['a'], states: ['active'] }])).toBeNull();
+    // The algorithm chart's elements narrow algorithm and size together: each list is united.
+    expect(mergeFilters([{ algorithms: ['rsa-2048'], sizes: [2048] }, { sizes: [256], algorithms: ['ec-p256'] }])).toEqual({ algorithms: ['rsa-2048', 'ec-p256'], sizes: [2048, 256] });
+    expect(mergeFilters([{ algorithms: ['a'], sizes: [1] }, { algorithms: ['b'] }])).toBeNull();
+    expect(mergeFilters([{ due: { to: '2027-01-01' } }, { due: { to: '2028-01-01' } }])).toBeNull();
     expect(mergeFilters([])).toBeNull();
   });
 

@@ -23,24 +23,29 @@ export interface Datum {
 export const MAX_SLICES = 8;
 
 /**
- * The union of filters that each narrow the same single list field (e.g. several `algorithms`),
- * or null when they differ in shape (then "Other" cannot be drilled into).
+ * One filter for several chart elements (the "Other" slice): the union of each list field, when
+ * every filter narrows the same list fields (e.g. `algorithms` and `sizes`); null otherwise. With
+ * two fields the union can in principle admit a pairing none of the elements had (an algorithm of
+ * one with the size of another); algorithm ids carry their size, so for the algorithm chart it is
+ * exact.
  */
 export function mergeFilters(filters: readonly InventoryFilter[]): InventoryFilter | null {
   if (filters.length === 0) return null;
-  const keys = Object.keys(filters[0]!);
-  if (keys.length !== 1) return null;
-  const field = keys[0] as keyof InventoryFilter;
-  const merged: unknown[] = [];
+  const fields = Object.keys(filters[0]!).sort();
+  if (fields.length === 0) return null;
+  const merged: Record<string, unknown[]> = Object.fromEntries(fields.map((f) => [f, []]));
   for (const f of filters) {
-    const fk = Object.keys(f);
-    const v = f[field];
-    if (fk.length !== 1 || fk[0] !== field || !Array.isArray(v)) return null;
-    for (const x of v as unknown[]) if (!merged.includes(x)) merged.push(x);
+    const keys = Object.keys(f).sort();
+    if (keys.join() !== fields.join()) return null;
+    for (const field of fields) {
+      const v = (f as Record<string, unknown>)[field];
+      if (!Array.isArray(v)) return null;
+      for (const x of v as unknown[]) if (!merged[field]!.includes(x)) merged[field]!.push(x);
+    }
   }
   // The contract caps lists at 50 entries.
-  if (merged.length > 50) return null;
-  return { [field]: merged } as InventoryFilter;
+  if (Object.values(merged).some((v) => v.length > 50)) return null;
+  return merged as InventoryFilter;
 }
 
 /** Largest first, zero counts dropped, the tail folded into "Other". */
