@@ -4,7 +4,7 @@ import { useDebouncedValue, useViewportSize } from '@mantine/hooks';
 import type { InventoryRow, SavedView } from '../../src-shared/contract-inventory';
 import { api, errorMessage } from '../api/client';
 import { DeniedButton, ErrorAlert, PageTitle } from '../components/common';
-import { IconKey, IconPlus, IconSearch } from '../components/icons';
+import { IconKey, IconPlus, IconRefresh, IconSearch } from '../components/icons';
 import { VirtualTable, type VirtualColumn } from '../components/VirtualTable';
 import { formatDateTime, stateColor, stateLabel, storeLabel } from '../lib/format';
 import {
@@ -430,7 +430,7 @@ export function Inventory() {
             </Text>
             <Tooltip label="Read the inventory again">
               <ActionIcon variant="subtle" aria-label="Reload the inventory" onClick={() => setReload((n) => n + 1)}>
-                ↻
+                <IconRefresh size={16} />
               </ActionIcon>
             </Tooltip>
           </Group>

@@ -39,6 +39,17 @@ export function useInventoryPages(filter: InventoryFilter, sort: Sort, reload: n
   const [failure, setFailure] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const queryRef = useRef({ filter: cleanFilter(filter), sort });
+  /** The rows the table last reported in view (also before the count is known). */
+  const lastRange = useRef<[number, number]>([0, 0]);
+
+  /** The rows in view first, then one page either side. */
+  const want = useCallback((first: number, last: number) => {
+    const count = totalRef.current;
+    if (count === null) return;
+    const inView = pagesFor(first, last, PAGE_SIZE, count);
+    const around = pagesFor(first - PAGE_SIZE, last + PAGE_SIZE, PAGE_SIZE, count).filter((p) => !inView.includes(p));
+    wanted.current = [...inView, ...around];
+  }, []);
 
   const pump = useCallback(() => {
     const gen = generation.current;
@@ -89,6 +100,8 @@ export function useInventoryPages(filter: InventoryFilter, sort: Sort, reload: n
         setTookMs(r.tookMs);
         setLoading(false);
         setVersion((v) => v + 1);
+        // The table may have reported its rows before the count was known.
+        want(...lastRange.current);
         pump();
       },
       (err: unknown) => {
@@ -100,19 +113,15 @@ export function useInventoryPages(filter: InventoryFilter, sort: Sort, reload: n
       },
     );
     // The filter object changes identity on every render of the owner; its content is the key.
-  }, [JSON.stringify(cleanFilter(filter)), sort.field, sort.direction, reload, pump]);
+  }, [JSON.stringify(cleanFilter(filter)), sort.field, sort.direction, reload, pump, want]);
 
   const onRange = useCallback(
     (first: number, last: number) => {
-      const count = totalRef.current;
-      if (count === null) return;
-      // The rows in view first, then one page either side.
-      const inView = pagesFor(first, last, PAGE_SIZE, count);
-      const around = pagesFor(first - PAGE_SIZE, last + PAGE_SIZE, PAGE_SIZE, count).filter((p) => !inView.includes(p));
-      wanted.current = [...inView, ...around];
+      lastRange.current = [first, last];
+      want(first, last);
       pump();
     },
-    [pump],
+    [pump, want],
   );
 
   const rowAt = useCallback((index: number) => cache.current.row(index, PAGE_SIZE), []);
