@@ -144,29 +144,77 @@ const REMEDIATION: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Which stored findings count as policy findings: those on a key (findings on certificates carry
+ * the key of the certificate when the inventory holds it), and only for keys the policy engine
+ * judges by default (pre-active, active, suspended, deactivated: a compromised or destroyed key
+ * has already been dealt with). One WHERE for the counts and the list, so totals and pages agree.
+ */
+function policyWhere(keyId: string | undefined): { sql: string; params: unknown[] } {
+  return {
+    sql: `WHERE f.key_id IS NOT NULL AND k.state IN ('pre-active', 'active', 'suspended', 'deactivated')${keyId ? ' AND f.key_id = ?' : ''}`,
+    params: keyId ? [keyId] : [],
+  };
+}
+
+const POLICY_PACK = 'custos-analysis';
+const POLICY_CITATION = 'Custos weak-key and certificate analysis (src-main/analysis/README.md)';
+
+/**
  * The stored findings on keys in the shape of the policy engine's findings (src-main/policy
  * model `Finding`), so that a caller listing policy findings can merge them: pack
- * `custos-analysis`, rule `analysis.<rule>`, enforcement 'warn' (analysis reports, it does not
- * block), appliesFrom = when it was found. Findings on certificates without a key are left out
- * (a policy finding is about a key).
+ * `custos-analysis`, rule `analysis.<rule>`, kind `analysis`, enforcement 'warn' (analysis
+ * reports, it does not block), appliesFrom = when it was found. Most severe first, then by rule
+ * and key (the policy engine's order), at most `limit`.
  */
 export function analysisFindingsAsPolicyFindings(db: Db, filter: { keyId?: string; limit?: number } = {}) {
-  return listFindings(db, { keyId: filter.keyId, limit: filter.limit ?? 500 })
-    .items.filter((f) => f.keyId !== null)
-    .map((f) => ({
-      ruleId: `analysis.${f.rule}`,
-      packId: 'custos-analysis',
-      keyId: f.keyId!,
-      keyName: f.keyName ?? f.keyId!,
-      kind: 'analysis',
-      severity: f.severity,
-      title: f.title,
-      explanation: f.detail ?? f.title,
-      remediation: REMEDIATION[f.rule] ?? 'Review the key and replace it if the finding holds.',
-      appliesFrom: f.foundAt,
-      enforcement: 'warn' as const,
-      status: null,
-      detail: f.detail,
-      citation: 'Custos weak-key and certificate analysis (src-main/analysis/README.md)',
-    }));
+  const w = policyWhere(filter.keyId);
+  const rows = db
+    .prepare(
+      `SELECT f.key_id AS keyId, k.name AS keyName, f.rule, f.severity, f.title, f.detail, f.found_at AS foundAt
+       FROM analysis_findings f JOIN keys k ON k.id = f.key_id ${w.sql}
+       ORDER BY ${SEVERITY_ORDER}, f.rule, f.key_id, f.id LIMIT ?`,
+    )
+    .all(...w.params, filter.limit ?? 500) as Array<{ keyId: string; keyName: string; rule: string; severity: Severity; title: string; detail: string | null; foundAt: string }>;
+  return rows.map((f) => ({
+    ruleId: `analysis.${f.rule}`,
+    packId: POLICY_PACK,
+    keyId: f.keyId,
+    keyName: f.keyName,
+    kind: 'analysis',
+    severity: f.severity,
+    title: f.title,
+    explanation: ruleTitle(f.rule),
+    remediation: REMEDIATION[f.rule] ?? 'Review the key and replace it if the finding holds.',
+    appliesFrom: f.foundAt,
+    enforcement: 'warn' as const,
+    status: null,
+    detail: f.detail,
+    citation: POLICY_CITATION,
+  }));
+}
+
+/**
+ * Counts of the same findings (one grouped query) in the policy summary's shape: per severity, and
+ * per rule. A rule reported with several severities (rsa-exponent: error or warning) is one row
+ * with its most severe severity, so a rule id names one row, as for the policy engine's rules.
+ */
+export function analysisPolicyCounts(db: Db, filter: { keyId?: string } = {}) {
+  const w = policyWhere(filter.keyId);
+  const groups = db
+    .prepare(`SELECT f.rule, f.severity, COUNT(*) AS count FROM analysis_findings f JOIN keys k ON k.id = f.key_id ${w.sql} GROUP BY f.rule, f.severity`)
+    .all(...w.params) as Array<{ rule: string; severity: Severity; count: number }>;
+  const bySeverity = { critical: 0, error: 0, warning: 0, info: 0 } as Record<Severity, number>;
+  const byRule = new Map<string, { ruleId: string; packId: string; kind: string; title: string; severity: Severity; count: number }>();
+  let total = 0;
+  for (const g of groups) {
+    total += g.count;
+    bySeverity[g.severity] += g.count;
+    const r = byRule.get(g.rule);
+    if (!r) byRule.set(g.rule, { ruleId: `analysis.${g.rule}`, packId: POLICY_PACK, kind: 'analysis', title: ruleTitle(g.rule), severity: g.severity, count: g.count });
+    else {
+      r.count += g.count;
+      if (SEVERITIES.indexOf(g.severity) < SEVERITIES.indexOf(r.severity)) r.severity = g.severity;
+    }
+  }
+  return { total, bySeverity, byRule: [...byRule.values()] };
 }

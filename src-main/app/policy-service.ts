@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { KeyState, KeyStore } from '../../src-shared/keys.js';
+import { analysisFindingsAsPolicyFindings, analysisPolicyCounts } from '../analysis/findings-store.js';
 import type { Operation } from '../approvals/operations.js';
 import { CustosError } from '../errors.js';
 import {
@@ -110,7 +111,13 @@ export interface EvaluationResult {
   findings: Finding[];
 }
 
-/** Findings for the whole inventory as of a date: counts for all, the first `limit` in full. */
+/**
+ * Findings for the whole inventory as of a date: counts for all, the first `limit` in full.
+ * The stored findings of the last analysis run (src-main/analysis: shared primes, ROCA, blocklist,
+ * certificates…) are policy findings too (pack `custos-analysis`), whatever the date: a factored
+ * key stays factored. They are counted with one grouped query and merged into the same totals,
+ * rules and page, with the same key filter.
+ */
 export function evaluateInventory(db: Db, asOf: Date, options: { limit: number; keyId?: string }): EvaluationResult {
   const policy = activePolicy(db);
   const summary = new FindingSummaryBuilder();
@@ -121,14 +128,23 @@ export function evaluateInventory(db: Db, asOf: Date, options: { limit: number; 
     if (kept.length < options.limit * 4) kept.push(f);
   });
   const s = summary.result();
+  const analysis = analysisPolicyCounts(db, { keyId: options.keyId });
+  kept.push(...(analysisFindingsAsPolicyFindings(db, { keyId: options.keyId, limit: options.limit }) as Finding[]));
+  const bySeverity: Record<string, number> = { ...s.bySeverity };
+  for (const [severity, n] of Object.entries(analysis.bySeverity)) bySeverity[severity] = (bySeverity[severity] ?? 0) + n;
+  const byRule = [...s.byRule, ...analysis.byRule].sort(
+    (a, b) => SEVERITY_RANK_DESC.indexOf(a.severity) - SEVERITY_RANK_DESC.indexOf(b.severity) || b.count - a.count || (a.ruleId < b.ruleId ? -1 : 1),
+  );
   return {
     asOf: asOf.toISOString(),
-    total: s.total,
-    bySeverity: s.bySeverity,
-    byRule: s.byRule.map((r) => ({ ruleId: r.ruleId, packId: r.packId, title: r.title, severity: r.severity, count: r.count })),
+    total: s.total + analysis.total,
+    bySeverity,
+    byRule: byRule.map((r) => ({ ruleId: r.ruleId, packId: r.packId, title: r.title, severity: r.severity, count: r.count })),
     findings: kept.sort(compareFindings).slice(0, options.limit),
   };
 }
+
+const SEVERITY_RANK_DESC = ['critical', 'error', 'warning', 'info'];
 
 /** The gate at generation: blocking findings refuse, warnings are returned for the audit event. */
 export function gateGeneration(db: Db, candidate: GenerationCandidate, asOf: Date): string[] {

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src-shared/contract';
 import {
+  ANALYSIS_PACK,
   KNOWN_PACKS,
+  appliesFromLabel,
   compositionRequest,
   firedRules,
   groupBySeverity,
   isIsoDate,
+  kindLabel,
   packChoices,
   packOfRule,
   packTitle,
@@ -96,5 +99,14 @@ describe('policy view helpers', () => {
       dropped: ['ir8547.notice.112-bit'],
     });
     expect(compositionRequest([], packChoices([]), []).ok).toBe(false);
+  });
+});
+
+describe('analysis findings on the Policies page', () => {
+  it('name their pack and date them from the run that found them', () => {
+    expect(packTitle(ANALYSIS_PACK, [])).toMatch(/analysis/i);
+    expect(appliesFromLabel({ kind: 'analysis' })).toBe('found');
+    expect(appliesFromLabel({ kind: 'cryptoperiod' })).toBe('applies from');
+    expect(kindLabel('analysis')).toBe('Weak-key analysis');
   });
 });

@@ -21,6 +21,9 @@ export const KNOWN_PACK_TITLES: Record<(typeof KNOWN_PACKS)[number], string> = {
   'custos-baseline': 'Custos baseline — usage, storage, strength, dual control',
 };
 
+/** The pack id under which the findings of the weak-key analysis appear (src-main/analysis). */
+export const ANALYSIS_PACK = 'custos-analysis';
+
 /** Rule ids carry their pack's prefix (src-main/policy/README.md). */
 const RULE_PREFIXES: Record<(typeof KNOWN_PACKS)[number], string> = {
   'nist-sp800-57-cryptoperiods': 'sp800-57.',
@@ -65,7 +68,13 @@ export const KIND_LABELS: Record<string, string> = {
   storage: 'Storage',
   usage: 'Usage',
   'dual-control': 'Dual control',
+  analysis: 'Weak-key analysis',
 };
+
+/** Analysis findings (pack custos-analysis) date from the run that found them, not from a rule's effective date. */
+export function appliesFromLabel(f: Pick<Finding, 'kind'>): string {
+  return f.kind === 'analysis' ? 'found' : 'applies from';
+}
 
 export function kindLabel(kind: string): string {
   return KIND_LABELS[kind] ?? kind;
@@ -139,6 +148,7 @@ export function packChoices(active: readonly { id: string }[]): string[] {
 }
 
 export function packTitle(id: string, active: readonly { id: string; title: string }[]): string {
+  if (id === ANALYSIS_PACK) return 'Weak-key and certificate analysis (last run)';
   return active.find((p) => p.id === id)?.title ?? (KNOWN_PACK_TITLES as Record<string, string>)[id] ?? id;
 }
 

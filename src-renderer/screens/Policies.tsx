@@ -29,6 +29,7 @@ import { GatedButton } from '../components/GatedButton';
 import { IconChevron } from '../components/icons';
 import { deniedReason } from '../lib/permissions';
 import {
+  appliesFromLabel,
   AS_OF_PRESETS,
   compositionRequest,
   dateOf,
@@ -147,7 +148,7 @@ function FindingRow({ f }: { f: Finding }) {
           </Badge>
         )}
         <Text size="xs" c="dimmed">
-          applies from {dateOf(f.appliesFrom)}
+          {appliesFromLabel(f)} {dateOf(f.appliesFrom)}
         </Text>
       </Group>
       {f.detail && <Text size="sm">{f.detail}</Text>}
@@ -248,8 +249,8 @@ function FiredRulesTable({ rules, evaluation }: { rules: FiredRule[]; evaluation
                     <Table.Tr>
                       <Table.Td />
                       <Table.Td colSpan={3} data-testid="fired-rule-findings">
-                        {r.findings.map((f) => (
-                          <FindingRow key={`${f.keyId}:${f.ruleId}`} f={f} />
+                        {r.findings.map((f, i) => (
+                          <FindingRow key={`${f.keyId}:${f.ruleId}:${i}`} f={f} />
                         ))}
                         {r.findings.length < r.count && (
                           <Text size="xs" c="dimmed" pt={4}>
