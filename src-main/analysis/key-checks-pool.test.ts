@@ -46,6 +46,9 @@ describe('per-key checks in worker threads', () => {
     expect(summary(inWorkers)).toEqual(expect.arrayContaining([`${'1'.padStart(32, '0')}:rsa-shared-prime`, `${'2'.padStart(32, '0')}:rsa-shared-prime`, `${'3'.padStart(32, '0')}:rsa-roca`, `${'4'.padStart(32, '0')}:rsa-small-factor`]));
     expect(fractions.some((f) => f > 0 && f < 0.5)).toBe(true);
     expect(fractions.at(-1)).toBe(1);
+    // Streamed one key per chunk through the same pool: keys 1 and 2 (the shared prime) are in different chunks.
+    const oneByOne = await analyzeSnapshot(snapshot, { now: new Date(), workerScript: worker, chunkSize: 1 });
+    expect(summary(oneByOne)).toEqual(summary(inThread));
   });
 
   it('stops the workers when cancelled', async () => {

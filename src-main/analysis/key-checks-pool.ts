@@ -32,6 +32,59 @@ function call(w: Worker, req: KeyChecksRequest): Promise<KeyCheckResult[]> {
   });
 }
 
+export interface KeyChecksPool {
+  /** Checks `spkis` (KEY_CHUNK per message, spread over the workers), keeping input order. */
+  check(spkis: readonly Uint8Array[], onChunk?: (done: number) => void): Promise<KeyCheckResult[]>;
+  /** Terminates the workers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Worker threads (the analysis worker bundle) kept for a whole run, so that a run streaming the
+ * inventory chunk by chunk starts them once. On abort the workers are terminated, and a pending or
+ * later `check` throws the signal's reason.
+ */
+export function openKeyChecksPool(options: { workerScript: string; workers?: number; signal?: AbortSignal }): KeyChecksPool {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const count = Math.max(1, options.workers ?? availableParallelism());
+  const workers = Array.from({ length: count }, () => new Worker(options.workerScript));
+  const onAbort = () => void Promise.all(workers.map((w) => w.terminate()));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let id = 1;
+  return {
+    async check(spkis, onChunk) {
+      signal?.throwIfAborted();
+      const chunks: Uint8Array[][] = [];
+      for (let i = 0; i < spkis.length; i += KEY_CHUNK) chunks.push(spkis.slice(i, i + KEY_CHUNK));
+      const results: KeyCheckResult[][] = new Array<KeyCheckResult[]>(chunks.length);
+      let next = 0;
+      let done = 0;
+      try {
+        await Promise.all(
+          workers.slice(0, Math.max(1, Math.min(workers.length, chunks.length))).map(async (w) => {
+            while (next < chunks.length) {
+              signal?.throwIfAborted();
+              const i = next++;
+              results[i] = await call(w, { id: id++, kind: 'keys', spkis: chunks[i]! });
+              done += chunks[i]!.length;
+              onChunk?.(done);
+            }
+          }),
+        );
+      } catch (e) {
+        signal?.throwIfAborted();
+        throw e;
+      }
+      return results.flat();
+    },
+    async close() {
+      signal?.removeEventListener('abort', onAbort);
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
 /**
  * Runs the per-key checks for `spkis` in worker threads (the analysis worker bundle), a chunk at a
  * time per worker, keeping input order. The core's thread only waits. On abort the workers are
@@ -41,36 +94,10 @@ export async function checkKeysInWorkers(
   spkis: readonly Uint8Array[],
   options: { workerScript: string; workers?: number; signal?: AbortSignal; onChunk?: (done: number) => void },
 ): Promise<KeyCheckResult[]> {
-  const { signal } = options;
-  signal?.throwIfAborted();
-  const chunks: Uint8Array[][] = [];
-  for (let i = 0; i < spkis.length; i += KEY_CHUNK) chunks.push(spkis.slice(i, i + KEY_CHUNK));
-  const count = Math.max(1, Math.min(options.workers ?? availableParallelism(), chunks.length));
-  const workers = Array.from({ length: count }, () => new Worker(options.workerScript));
-  const onAbort = () => void Promise.all(workers.map((w) => w.terminate()));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const results: KeyCheckResult[][] = new Array<KeyCheckResult[]>(chunks.length);
-  let next = 0;
-  let id = 1;
-  let done = 0;
+  const pool = openKeyChecksPool({ ...options, workers: Math.min(options.workers ?? availableParallelism(), Math.ceil(spkis.length / KEY_CHUNK)) });
   try {
-    await Promise.all(
-      workers.map(async (w) => {
-        while (next < chunks.length) {
-          signal?.throwIfAborted();
-          const i = next++;
-          results[i] = await call(w, { id: id++, kind: 'keys', spkis: chunks[i]! });
-          done += chunks[i]!.length;
-          options.onChunk?.(done);
-        }
-      }),
-    );
-  } catch (e) {
-    signal?.throwIfAborted();
-    throw e;
+    return await pool.check(spkis, options.onChunk);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
   }
-  return results.flat();
 }

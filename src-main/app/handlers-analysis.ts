@@ -4,7 +4,7 @@ import type { analysisChannels } from '../../src-shared/contract-analysis.js';
 import type { Blocklist } from '../analysis/blocklist.js';
 import { readBlocklistFile } from '../analysis/blocklist-file.js';
 import { findingsBySeverityAndRule, listFindings } from '../analysis/findings-store.js';
-import { analyzeSnapshot, matchBlocklist, persistAnalysis, snapshotInventory } from '../analysis/inventory-run.js';
+import { analyzeInventory, inventorySource, matchBlocklist, persistAnalysis, snapshotInventory } from '../analysis/inventory-run.js';
 import { exportCbom } from '../cbom/export.js';
 import { importCbom } from '../cbom/import.js';
 import { CustosError } from '../errors.js';
@@ -33,12 +33,17 @@ export function analysisHandlers(ctx: CoreContext): HandlersFor<typeof analysisC
       running = controller;
       const jobId = input.jobId ?? `analysis-${Date.now()}`;
       try {
-        const snapshot = await ctx.run((v) => {
-          requirePermission(v.user.role, 'keys.generate');
-          return snapshotInventory(v.db);
-        });
+        // The inventory is read a chunk at a time, each chunk one short turn of the serial queue
+        // (with the permission of whoever is logged in re-checked), so a million keys are never
+        // held at once and the console answers between chunks.
+        const source = inventorySource((read) =>
+          ctx.run((v) => {
+            requirePermission(v.user.role, 'keys.generate');
+            return read(v.db);
+          }),
+        );
         let last = -1;
-        const result = await analyzeSnapshot(snapshot, {
+        const result = await analyzeInventory(source, {
           now: now(),
           blocklist,
           expiryHorizonDays: input.expiryHorizonDays,

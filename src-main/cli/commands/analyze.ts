@@ -1,6 +1,6 @@
 import { readBlocklistFile } from '../../analysis/blocklist-file.js';
 import { listFindings } from '../../analysis/findings-store.js';
-import { analyzeSnapshot, persistAnalysis, snapshotInventory } from '../../analysis/inventory-run.js';
+import { analyzeInventory, inventorySource, persistAnalysis } from '../../analysis/inventory-run.js';
 import { requirePermission } from '../../users/permissions.js';
 import { only, print, UsageError, withVault, type Cli } from '../context.js';
 import { table } from '../format.js';
@@ -17,7 +17,7 @@ export async function analyze(cli: Cli): Promise<number> {
   const blocklist = cli.values.blocklist ? readBlocklistFile(cli.values.blocklist) : null;
   const out = await withVault(cli, async (v) => {
     requirePermission(v.user.role, 'keys.generate');
-    const result = await analyzeSnapshot(snapshotInventory(v.db), {
+    const result = await analyzeInventory(inventorySource((read) => read(v.db)), {
       now: v.now(),
       blocklist,
       expiryHorizonDays: days,
