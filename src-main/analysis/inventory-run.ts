@@ -354,22 +354,35 @@ export function persistAnalysis(v: UnlockedVault, result: AnalysisRunResult, act
   return { keysAnalyzed: result.keysAnalyzed, certificatesAnalyzed: result.certificatesAnalyzed, findings: all.length, bySeverity, sources, foundAt };
 }
 
-/** Only the blocklist, over every public key of the snapshot (when an officer loads a new list). */
-export function matchBlocklist(snapshot: InventorySnapshot, blocklist: Blocklist): AnalysisRunResult {
+/**
+ * The inventory with its keys as a lazy sequence (one row at a time from SQLite), for a pass that
+ * needs each key once and nothing across keys (matchBlocklist): a million keys never in memory.
+ * Iterate it before writing to the database.
+ */
+export function streamedInventory(db: Db): { keys: Iterable<SnapshotKey>; certificates: CertificateFacts[] } {
+  return { keys: db.prepare(`SELECT ${KEY_COLUMNS} ${LIVE_KEYS}`).iterate() as Iterable<SnapshotKey>, certificates: snapshotCertificates(db) };
+}
+
+/** Only the blocklist, over every public key of the inventory (when an officer loads a new list). */
+export function matchBlocklist(snapshot: { keys: Iterable<SnapshotKey>; certificates: CertificateFacts[] }, blocklist: Blocklist): AnalysisRunResult {
   const blocked: NewFinding[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<string>(snapshot.certificates.map((c) => c.spkiFingerprint));
+  const linked = new Set<string>();
+  let keys = 0;
   for (const k of snapshot.keys) {
+    keys++;
     if (!k.spki) continue;
-    if (k.fingerprint) seen.add(k.fingerprint);
+    if (k.fingerprint && seen.has(k.fingerprint)) linked.add(k.fingerprint);
     for (const f of safeBlocklist(blocklist, k.spki)) blocked.push(toNew({ keyId: k.id, certificateId: null }, f));
   }
+  const done = new Set<string>(linked);
   for (const c of snapshot.certificates) {
-    if (seen.has(c.spkiFingerprint)) continue;
-    seen.add(c.spkiFingerprint);
+    if (done.has(c.spkiFingerprint)) continue;
+    done.add(c.spkiFingerprint);
     const spki = certificateSpki(c.der);
     if (spki) for (const f of safeBlocklist(blocklist, spki)) blocked.push(toNew({ keyId: null, certificateId: c.id }, f));
   }
-  return { findings: { blocklist: blocked }, trust: [], keysAnalyzed: snapshot.keys.length, certificatesAnalyzed: snapshot.certificates.length, factoredKeys: 0 };
+  return { findings: { blocklist: blocked }, trust: [], keysAnalyzed: keys, certificatesAnalyzed: snapshot.certificates.length, factoredKeys: 0 };
 }
 
 function safeBlocklist(list: Blocklist, spki: Buffer): AnalysisFinding[] {

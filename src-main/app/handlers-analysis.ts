@@ -4,7 +4,7 @@ import type { analysisChannels } from '../../src-shared/contract-analysis.js';
 import type { Blocklist } from '../analysis/blocklist.js';
 import { readBlocklistFile } from '../analysis/blocklist-file.js';
 import { findingsBySeverityAndRule, listFindings } from '../analysis/findings-store.js';
-import { analyzeInventory, inventorySource, matchBlocklist, persistAnalysis, snapshotInventory } from '../analysis/inventory-run.js';
+import { analyzeInventory, inventorySource, matchBlocklist, persistAnalysis, streamedInventory } from '../analysis/inventory-run.js';
 import { exportCbom } from '../cbom/export.js';
 import { importCbom } from '../cbom/import.js';
 import { CustosError } from '../errors.js';
@@ -121,7 +121,7 @@ export function analysisHandlers(ctx: CoreContext): HandlersFor<typeof analysisC
       const list = readBlocklistFile(input.path, input.metadataPath);
       return ctx.run((v) => {
         requirePermission(v.user.role, 'keys.generate');
-        const result = matchBlocklist(snapshotInventory(v.db), list);
+        const result = matchBlocklist(streamedInventory(v.db), list);
         persistAnalysis(v, result, v.user.name, { blocklistRecords: list.records });
         blocklist = list;
         return { records: list.records, matches: result.findings.blocklist!.length };
