@@ -4,7 +4,9 @@ import {
   ageHistogram,
   byAlgorithm,
   byState,
+  certificatesWithin,
   chartSummary,
+  dueWithinMonths,
   complianceRules,
   findingsBySeverity,
   mergeFilters,
@@ -111,5 +113,18 @@ describe('dashboard chart data', () => {
       ],
     });
     expect(rules.map((r) => r.id)).toEqual(['c', 'w']);
+  });
+});
+
+describe('dashboard numbers that drill down', () => {
+  it('spans the rotation months and the certificate window', () => {
+    const months = ['2026-12', '2027-01'].map((month, i) => ({
+      month,
+      count: i,
+      filter: { due: { from: i ? '2027-01-01' : '2026-12-01', to: i ? '2027-02-01' : '2027-01-01' } },
+    }));
+    expect(dueWithinMonths({ rotationsDue: { overdue: { count: 0, filter: {} }, months } })).toEqual({ due: { from: '2026-12-01', to: '2027-02-01' } });
+    expect(dueWithinMonths({ rotationsDue: { overdue: { count: 0, filter: {} }, months: [] } })).toBeNull();
+    expect(certificatesWithin('2026-11-28T00:00:00Z', 30)).toEqual({ certificateNotAfter: { from: '2026-11-28', to: '2026-12-28' } });
   });
 });

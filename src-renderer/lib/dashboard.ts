@@ -181,3 +181,18 @@ export function complianceRules(c: Pick<ComplianceScore, 'byRule'>): Datum[] {
 export function chartSummary(data: readonly Datum[]): string {
   return data.map((d) => `${d.label} ${d.count.toLocaleString('en')}`).join(', ') || 'nothing';
 }
+
+/** The keys due over the months shown: from the first month's start to the last month's end. */
+export function dueWithinMonths(a: Pick<InventoryAggregates, 'rotationsDue'>): InventoryFilter | null {
+  const months = a.rotationsDue.months;
+  const from = months[0]?.filter.due?.from;
+  const to = months[months.length - 1]?.filter.due?.to;
+  return from && to ? { due: { from, to } } : null;
+}
+
+/** Keys with a certificate expiring within `days` of the dashboard's date (UTC days). */
+export function certificatesWithin(asOf: string, days: number): InventoryFilter {
+  const from = asOf.slice(0, 10);
+  const to = new Date(Date.parse(`${from}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  return { certificateNotAfter: { from, to } };
+}

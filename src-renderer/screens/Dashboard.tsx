@@ -15,7 +15,9 @@ import {
   byState,
   byStore,
   certificateMonths,
+  certificatesWithin,
   complianceRules,
+  dueWithinMonths,
   findingRules,
   findingsBySeverity,
   rotationsDue,
@@ -326,8 +328,8 @@ export function Dashboard() {
           testId="kpi-compliance"
         />
         <Kpi label="Rotations overdue" value={data.rotationsDue.overdue.count.toLocaleString('en')} color={data.rotationsDue.overdue.count ? 'red' : undefined} filter={data.rotationsDue.overdue.filter} testId="kpi-overdue" />
-        <Kpi label="Rotations in 12 months" value={dueNext.toLocaleString('en')} testId="kpi-due" />
-        <Kpi label="Certificates ≤ 30 days" value={data.certificates.within30Days.toLocaleString('en')} hint={`${data.certificates.expired.toLocaleString('en')} expired · ${data.certificates.total.toLocaleString('en')} in all`} testId="kpi-certs" />
+        <Kpi label="Rotations in 12 months" value={dueNext.toLocaleString('en')} filter={dueWithinMonths(data)} testId="kpi-due" />
+        <Kpi label="Certificates ≤ 30 days" value={data.certificates.within30Days.toLocaleString('en')} hint={`${data.certificates.expired.toLocaleString('en')} expired · ${data.certificates.total.toLocaleString('en')} in all`} filter={certificatesWithin(data.asOf, 30)} testId="kpi-certs" />
         <Kpi label="Findings" value={data.findings.total.toLocaleString('en')} filter={data.findings.total ? { finding: { present: true } } : null} testId="kpi-findings" />
       </SimpleGrid>
 
