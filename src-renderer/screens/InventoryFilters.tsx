@@ -126,12 +126,12 @@ export function InventoryFilters({ filter, onApply, onClose, tokenLabels }: { fi
           <NumberInput label="to (days)" min={0} value={ageMax} onChange={setAgeMax} />
         </Group>
         <Group grow gap="xs" align="flex-start">
-          <TextInput type="date" label="Rotation due" description="UTC, from" value={dueFrom} onChange={(e) => setDueFrom(e.currentTarget.value)} />
-          <TextInput type="date" label="to" description="before" value={dueTo} onChange={(e) => setDueTo(e.currentTarget.value)} />
+          <TextInput type="date" label="Due from" value={dueFrom} onChange={(e) => setDueFrom(e.currentTarget.value)} />
+          <TextInput type="date" label="Due before" value={dueTo} onChange={(e) => setDueTo(e.currentTarget.value)} />
         </Group>
         <Group grow gap="xs" align="flex-start">
-          <TextInput type="date" label="Cert. expires" description="UTC, from" value={certFrom} onChange={(e) => setCertFrom(e.currentTarget.value)} />
-          <TextInput type="date" label="to" description="before" value={certTo} onChange={(e) => setCertTo(e.currentTarget.value)} />
+          <TextInput type="date" label="Cert. expires from" value={certFrom} onChange={(e) => setCertFrom(e.currentTarget.value)} />
+          <TextInput type="date" label="Cert. before" value={certTo} onChange={(e) => setCertTo(e.currentTarget.value)} />
         </Group>
       </SimpleGrid>
       <Group justify="space-between" mt="md">
