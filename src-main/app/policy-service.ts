@@ -73,15 +73,15 @@ interface Row {
   process_stop_at: string | null;
 }
 
-/** The inventory as policy records, streamed from one indexed query (a million keys fit). */
-export function* policyKeys(db: Db): Generator<PolicyKey> {
+/** The inventory (or one key of it) as policy records, streamed from one indexed query (a million keys fit). */
+export function* policyKeys(db: Db, keyId?: string): Generator<PolicyKey> {
   const rows = db
     .prepare(
       `SELECT k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.extractable, k.usage_mask, k.purpose,
               v.generated_at, v.activation_at, v.protect_stop_at, v.process_stop_at
-       FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version`,
+       FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version${keyId === undefined ? '' : ' WHERE k.id = ?'}`,
     )
-    .iterate() as Iterable<Row>;
+    .iterate(...(keyId === undefined ? [] : [keyId])) as Iterable<Row>;
   for (const r of rows) {
     yield {
       id: r.id,
@@ -122,7 +122,8 @@ export function evaluateInventory(db: Db, asOf: Date, options: { limit: number; 
   const policy = activePolicy(db);
   const summary = new FindingSummaryBuilder();
   const kept: Finding[] = [];
-  const keys = options.keyId ? [...policyKeys(db)].filter((k) => k.id === options.keyId) : policyKeys(db);
+  // One key's page reads that key only (by primary key), not the whole inventory.
+  const keys = policyKeys(db, options.keyId || undefined);
   forEachFinding(keys, policy, asOf, (f) => {
     summary.add(f);
     if (kept.length < options.limit * 4) kept.push(f);
