@@ -64,20 +64,52 @@ export interface JudgedGroup {
   worst: Severity | null;
 }
 
-/** The date-independent findings of each group as of `asOf`. */
+/**
+ * Verdicts per group, per policy and per set of rules in force: a group's date-independent
+ * findings depend on its attributes and on which rules are in force at `asOf`, nothing else (the
+ * engine filters rules by date first, see rulesInForce in policy/evaluate.ts). Judging ~2,000
+ * groups costs ~20 ms at a million keys, on every finding filter; the cache makes that once per
+ * policy and rule set. Bounded: a new policy object starts a new cache (WeakMap), and at most
+ * a few rule sets (today, the compared date) are kept per policy.
+ */
+const verdicts = new WeakMap<ComposedPolicy, Map<string, Map<string, { findings: Finding[]; worst: Severity | null }>>>();
+const MAX_RULE_SETS = 8;
+
+function verdictCache(policy: ComposedPolicy, at: number): Map<string, { findings: Finding[]; worst: Severity | null }> {
+  const inForce = policy.rules.map((r, i) => (r.from <= at && at < r.until ? i : -1)).filter((i) => i >= 0).join(',');
+  let byRules = verdicts.get(policy);
+  if (!byRules) verdicts.set(policy, (byRules = new Map()));
+  let cache = byRules.get(inForce);
+  if (!cache) {
+    if (byRules.size >= MAX_RULE_SETS) byRules.clear();
+    byRules.set(inForce, (cache = new Map()));
+  }
+  return cache;
+}
+
+/** The date-independent findings of each group as of `asOf` (findings' keyId is meaningless here: a group is many keys). */
 export function judgeGroups(groups: readonly GroupRow[], policy: ComposedPolicy, asOf: Date): JudgedGroup[] {
-  const out: JudgedGroup[] = groups.map((group) => ({ group, findings: [], worst: null }));
-  forEachFinding(
-    groups.map((g, i) => asPolicyKey(g, i)),
-    policy,
-    asOf,
-    (f) => {
-      const j = out[Number(f.keyId)]!;
-      j.findings.push(f);
-      if (!j.worst || SEVERITY_RANK[f.severity] > SEVERITY_RANK[j.worst]) j.worst = f.severity;
-    },
-  );
-  return out;
+  const cache = verdictCache(policy, asOf.getTime());
+  const keys = groups.map((g) => groupKey(groupTuple(g)));
+  const missing = groups.filter((_, i) => !cache.has(keys[i]!));
+  if (missing.length) {
+    const fresh = missing.map(() => ({ findings: [] as Finding[], worst: null as Severity | null }));
+    forEachFinding(
+      missing.map((g, i) => asPolicyKey(g, i)),
+      policy,
+      asOf,
+      (f) => {
+        const j = fresh[Number(f.keyId)]!;
+        j.findings.push(f);
+        if (!j.worst || SEVERITY_RANK[f.severity] > SEVERITY_RANK[j.worst]) j.worst = f.severity;
+      },
+    );
+    missing.forEach((g, i) => cache.set(groupKey(groupTuple(g)), fresh[i]!));
+  }
+  return groups.map((group, i) => {
+    const v = cache.get(keys[i]!)!;
+    return { group, findings: v.findings, worst: v.worst };
+  });
 }
 
 /** Which groups and cryptoperiod rules a finding filter selects under the policy, as of `now`. */
@@ -86,12 +118,16 @@ export function policyMatch(db: Db, policy: ComposedPolicy, now: Date, finding: 
   const severities = finding.severities ? new Set(finding.severities) : null;
   const fits = (f: { ruleId: string; severity: string }) => (!rules || rules.has(f.ruleId)) && (!severities || severities.has(f.severity));
   const groups: GroupTuple[] = [];
+  let keys = 0;
   for (const j of judgeGroups(loadGroups(db), policy, now)) {
-    if (j.findings.some(fits)) groups.push(groupTuple(j.group));
+    if (j.findings.some(fits)) {
+      groups.push(groupTuple(j.group));
+      keys += j.group.n;
+    }
   }
   const at = now.getTime();
   const cryptoperiodRules = policy.rules
     .filter((r) => r.rule.kind === 'cryptoperiod' && r.from <= at && at < r.until && fits({ ruleId: r.rule.id, severity: r.rule.severity }))
     .map((r) => r.rule.id);
-  return { groups, cryptoperiodRules };
+  return { groups, keys, cryptoperiodRules };
 }

@@ -4,7 +4,7 @@ import type { InventoryPage, InventoryRow, InventorySortField, ParsedInventoryFi
 import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
 import { inventoryPolicy } from './policy-cache.js';
-import { afterCursor, cursorSelect, findingBranches, groupOnly, groupWhere, instant, keysWhere, orderBy, searchIds, type FilterContext } from './filter-sql.js';
+import { afterCursor, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, orderBy, searchIds, type FilterContext } from './filter-sql.js';
 import { policyMatch } from './groups.js';
 import { refreshDue } from './due.js';
 
@@ -45,14 +45,18 @@ function queryHash(q: ParsedQuery): string {
 }
 
 /** A cursor: the last row's sort values, and the plan the first page chose (so later pages need no count). */
-function encodeCursor(q: ParsedQuery, values: unknown[], walk: boolean): string {
-  return Buffer.from(JSON.stringify({ h: queryHash(q), v: values, w: walk ? 1 : 0 })).toString('base64url');
+/** How a page is found: the filter's index and a sort, a walk of the sort's index, or the intersection of both (see README). */
+type Plan = 'sort' | 'walk' | 'intersect';
+const PLAN_CODE: Record<Plan, number> = { sort: 0, walk: 1, intersect: 2 };
+
+function encodeCursor(q: ParsedQuery, values: unknown[], plan: Plan): string {
+  return Buffer.from(JSON.stringify({ h: queryHash(q), v: values, w: PLAN_CODE[plan] })).toString('base64url');
 }
 
-function decodeCursor(q: ParsedQuery, cursor: string): { values: unknown[]; walk: boolean } {
+function decodeCursor(q: ParsedQuery, cursor: string): { values: unknown[]; plan: Plan } {
   try {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { h?: unknown; v?: unknown; w?: unknown };
-    if (c.h === queryHash(q) && Array.isArray(c.v) && c.v.length >= 2 && c.v.length <= 3 && c.v.every((x) => typeof x === 'string' || typeof x === 'number')) return { values: c.v, walk: c.w === 1 };
+    if (c.h === queryHash(q) && Array.isArray(c.v) && c.v.length >= 2 && c.v.length <= 3 && c.v.every((x) => typeof x === 'string' || typeof x === 'number')) return { values: c.v, plan: c.w === 2 ? 'intersect' : c.w === 1 ? 'walk' : 'sort' };
   } catch {
     // fall through
   }
@@ -86,8 +90,20 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
   }
   if (used.length === 1 && filter.finding?.present) {
     // Each alternative through its own index, rowids merged: no row is fetched to re-check the OR.
-    const b = findingBranches(filter.finding, ctx);
-    return (db.prepare(`SELECT count(*) AS n FROM (${b.map((x) => `SELECT k.rowid FROM keys k WHERE ${x.sql}`).join(' UNION ')})`).get(...b.flatMap((x) => x.params)) as { n: number }).n;
+    const branches = findingBranches(filter.finding, ctx);
+    const policy = branches.find((b) => b.keys !== undefined);
+    if (!policy) {
+      const u = findingRowids(branches);
+      return (db.prepare(`SELECT count(*) AS n FROM (${u.sql})`).get(...u.params) as { n: number }).n;
+    }
+    // The policy's keys are counted by group (inventory_groups): 700,000 keys with an info
+    // finding need no union of 700,000 rowids. Only the other alternatives' keys are read, to
+    // add those outside the policy's groups.
+    const rest = branches.filter((b) => b !== policy);
+    if (rest.length === 0) return policy.keys!;
+    const u = findingRowids(rest);
+    const outside = db.prepare(`SELECT count(*) AS n FROM keys k WHERE k.rowid IN (${u.sql}) AND NOT ${policy.sql}`).get(...u.params, ...policy.params) as { n: number };
+    return policy.keys! + outside.n;
   }
   if (groupOnly(filter)) {
     const w = groupWhere(filter);
@@ -133,6 +149,8 @@ function shouldWalk(q: ParsedQuery, matches: number, walkAbove = WALK_ABOVE): bo
   const used = Object.entries(q.filter).filter(([, v]) => v !== undefined);
   // Due dates sorted by due date, an age range by creation, …: one range of the same index.
   if (used.length === 1 && used[0]![0] === SAME_INDEX[q.sort.field] && q.sort.field !== 'name') return false;
+  // One owner by name: keys_by_owner_name (migration 0009) holds that owner's keys in name order.
+  if (q.sort.field === 'name' && used.length === 1 && used[0]![0] === 'owners' && Array.isArray(used[0]![1]) && used[0]![1].length === 1) return false;
   if (q.sort.field === 'createdAt' && used.length === 1) {
     const [name, value] = used[0]!;
     if ((CREATED_INDEXED as readonly string[]).includes(name) && Array.isArray(value) && value.length === 1 && !(name === 'stores' && String(value[0]).startsWith('token:'))) return false;
@@ -253,10 +271,19 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walk
   const ctx = filterContext(db, asOf);
   const cursor = q.cursor ? decodeCursor(q, q.cursor) : null;
   const total = q.withTotal || !cursor ? countMatches(db, q.filter, ctx) : null;
-  const walk = cursor && total === null ? cursor.walk : shouldWalk(q, total ?? 0, tuning.walkAbove);
+  let plan: Plan;
+  if (cursor && total === null) plan = cursor.plan;
+  else if (!shouldWalk(q, total ?? 0, tuning.walkAbove)) plan = 'sort';
+  else {
+    // A walk meets about matches/keys of its candidates: when its budget cannot fill a page
+    // (10,000 critical keys in a million), go to the intersection at once instead of walking first.
+    const keys = (db.prepare('SELECT coalesce(sum(n), 0) FROM inventory_groups').pluck().get() as number) || 1;
+    plan = ((total ?? 0) / keys) * WALK_BUDGET < q.limit + 1 && !tuning.walkStep ? 'intersect' : 'walk';
+  }
   let rows: KeyRow[] | null = null;
-  if (walk && q.offset === 0) rows = walkPage(db, q, ctx, cursor?.values ?? null, tuning.walkStep);
-  if (rows === null && walk && q.offset === 0) rows = intersectPage(db, q, ctx, cursor?.values ?? null);
+  if (plan === 'walk' && q.offset === 0) rows = walkPage(db, q, ctx, cursor?.values ?? null, tuning.walkStep);
+  if (rows === null && plan === 'walk' && q.offset === 0) plan = 'intersect';
+  if (plan === 'intersect' && q.offset === 0) rows = intersectPage(db, q, ctx, cursor?.values ?? null);
   if (rows === null) {
     // Few matches, or a deep offset: the filter's index finds the matches, SQLite sorts them.
     const w = keysWhere(q.filter, ctx);
@@ -308,6 +335,6 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walk
     };
   });
   const last = rows[rows.length - 1];
-  const nextCursor = more && last ? encodeCursor(q, last.c2 === undefined ? [last.c0, last.c1] : [last.c0, last.c1, last.c2], walk) : null;
+  const nextCursor = more && last ? encodeCursor(q, last.c2 === undefined ? [last.c0, last.c1] : [last.c0, last.c1, last.c2], plan) : null;
   return { rows: out, total: q.withTotal ? total : null, nextCursor, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
 }
