@@ -47,7 +47,7 @@ test('import a folder of mixed files, see each outcome, open the linked certific
     await expect(page.getByTestId('import-summary')).toContainText(`${files.length} files`, SLOW);
     await expect(page.getByTestId('import-row')).toHaveCount(files.length);
     for (const f of files) await expect(row(page, f.name), f.name).toHaveAttribute('data-outcome', f.outcome);
-    await expect(row(page, 'short-rsa.pub.pem').getByTestId('import-reason')).toContainText('RSA 1024-bit');
+    await expect(row(page, 'dh.pub.pem').getByTestId('import-reason')).toContainText('DH keys cannot be held');
     await expect(row(page, 'broken.pem').getByTestId('import-reason')).toContainText('damaged');
     await expect(row(page, 'notes.txt').getByTestId('import-reason')).toContainText('text file');
     // A bundle's row opens each of its certificates.

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** Algorithms Custos can generate. The id is what the CLI and the contract speak. */
+/**
+ * Algorithms Custos can generate (and use). The id is what the CLI and the contract speak;
+ * keys.generate, token generation and ceremony templates accept these only.
+ */
 export const ALGORITHM_IDS = [
   'ec-p256',
   'ec-p384',
@@ -16,7 +19,30 @@ export const ALGORITHM_IDS = [
 export const algorithmIdSchema = z.enum(ALGORITHM_IDS);
 export type AlgorithmId = z.infer<typeof algorithmIdSchema>;
 
+/**
+ * Algorithms the inventory holds but Custos never generates nor uses: public keys found on disk,
+ * on TLS endpoints, in a CBOM or behind certificates, recorded so the weak-key analysis and the
+ * policy engine can judge them (officers cannot protect keys they do not know about). They are
+ * store 'external', public only. `rsa-other` carries the real modulus size in `size`; `ec-other`
+ * the curve's name (or OID for an unnamed one) in `curve` and its field size in `size`.
+ */
+export const INVENTORY_ONLY_ALGORITHM_IDS = ['rsa-1024', 'rsa-other', 'ec-secp256k1', 'ec-other', 'dsa', 'x25519', 'x448', 'ed448'] as const;
+export type InventoryOnlyAlgorithmId = (typeof INVENTORY_ONLY_ALGORITHM_IDS)[number];
+
+/** Every algorithm a key in the inventory can have: the generated ones and the inventory-only ones. */
+export const INVENTORY_ALGORITHM_IDS = [...ALGORITHM_IDS, ...INVENTORY_ONLY_ALGORITHM_IDS] as const;
+export const inventoryAlgorithmIdSchema = z.enum(INVENTORY_ALGORITHM_IDS);
+export type InventoryAlgorithmId = z.infer<typeof inventoryAlgorithmIdSchema>;
+
+/** Whether keys of this algorithm can be generated and used by Custos (false for inventory-only ones). */
+export function isGeneratedAlgorithm(id: string): id is AlgorithmId {
+  return (ALGORITHM_IDS as readonly string[]).includes(id);
+}
+
 export type KeyFamily = 'ec' | 'eddsa' | 'rsa' | 'aes' | 'hmac';
+/** Families of inventory keys: those of KeyFamily plus DSA and X25519/X448 (XDH), inventory-only. */
+export const INVENTORY_KEY_FAMILIES = ['ec', 'eddsa', 'rsa', 'aes', 'hmac', 'dsa', 'xdh'] as const;
+export type InventoryKeyFamily = (typeof INVENTORY_KEY_FAMILIES)[number];
 
 export interface AlgorithmInfo {
   id: AlgorithmId;
@@ -42,13 +68,41 @@ export const ALGORITHMS: Record<AlgorithmId, AlgorithmInfo> = {
   'hmac-sha256': { id: 'hmac-sha256', family: 'hmac', size: 256, curve: null, symmetric: true, label: 'HMAC-SHA256 key' },
 };
 
+export interface InventoryOnlyAlgorithmInfo {
+  id: InventoryOnlyAlgorithmId;
+  family: InventoryKeyFamily;
+  /** Fixed size, or null when it is the key's own (rsa-other, ec-other, dsa). */
+  size: number | null;
+  curve: string | null;
+  symmetric: false;
+  label: string;
+}
+
+export const INVENTORY_ONLY_ALGORITHMS: Record<InventoryOnlyAlgorithmId, InventoryOnlyAlgorithmInfo> = {
+  'rsa-1024': { id: 'rsa-1024', family: 'rsa', size: 1024, curve: null, symmetric: false, label: 'RSA 1024' },
+  'rsa-other': { id: 'rsa-other', family: 'rsa', size: null, curve: null, symmetric: false, label: 'RSA (other size)' },
+  'ec-secp256k1': { id: 'ec-secp256k1', family: 'ec', size: 256, curve: 'secp256k1', symmetric: false, label: 'EC secp256k1' },
+  'ec-other': { id: 'ec-other', family: 'ec', size: null, curve: null, symmetric: false, label: 'EC (other curve)' },
+  dsa: { id: 'dsa', family: 'dsa', size: null, curve: null, symmetric: false, label: 'DSA' },
+  x25519: { id: 'x25519', family: 'xdh', size: 255, curve: 'X25519', symmetric: false, label: 'X25519' },
+  x448: { id: 'x448', family: 'xdh', size: 448, curve: 'X448', symmetric: false, label: 'X448' },
+  ed448: { id: 'ed448', family: 'eddsa', size: 448, curve: 'Ed448', symmetric: false, label: 'Ed448' },
+};
+
+/** The label of any inventory algorithm id ("RSA 1024", "EC P-256"); an unknown id as it is. */
+export function inventoryAlgorithmLabel(id: string): string {
+  return (ALGORITHMS as Record<string, AlgorithmInfo | undefined>)[id]?.label ?? (INVENTORY_ONLY_ALGORITHMS as Record<string, InventoryOnlyAlgorithmInfo | undefined>)[id]?.label ?? id;
+}
+
 /** The KMIP usages each family can have at all; a requested mask outside this is refused. */
-export const FAMILY_USAGE: Readonly<Record<KeyFamily, number>> = {
+export const FAMILY_USAGE: Readonly<Record<InventoryKeyFamily, number>> = {
   ec: 0x1 | 0x2 | 0x200 | 0x800 | 0x1000 | 0x2000 | 0x40,
   eddsa: 0x1 | 0x2 | 0x1000 | 0x2000 | 0x40,
   rsa: 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x1000 | 0x2000 | 0x40,
   aes: 0x4 | 0x8 | 0x10 | 0x20 | 0x80 | 0x100 | 0x200 | 0x40,
   hmac: 0x80 | 0x100 | 0x200 | 0x40,
+  dsa: 0x1 | 0x2 | 0x1000 | 0x2000 | 0x40,
+  xdh: 0x200 | 0x800 | 0x40,
 };
 
 /** The usage mask a key gets when nobody says otherwise (KMIP bits, see lifecycle.ts). */
@@ -96,8 +150,9 @@ export const keyIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'A key id is 32 lo
 export const keySummarySchema = z.object({
   id: keyIdSchema,
   name: z.string(),
-  algorithm: algorithmIdSchema,
-  family: z.enum(['ec', 'eddsa', 'rsa', 'aes', 'hmac']),
+  /** Any inventory algorithm: the generated ones and the inventory-only ones of imported keys. */
+  algorithm: inventoryAlgorithmIdSchema,
+  family: z.enum(INVENTORY_KEY_FAMILIES),
   size: z.number().int().positive(),
   curve: z.string().nullable(),
   state: keyStateSchema,

@@ -1,8 +1,8 @@
 import type { SignMechanismId } from './contract.js';
-import type { AlgorithmId, KeyFamily } from './keys.js';
+import type { InventoryAlgorithmId, KeyFamily } from './keys.js';
 
-/** The signature mechanism a key uses when none is named (what openssl checks by default); null for keys that do not sign. */
-export function defaultSignMechanism(algorithm: AlgorithmId): SignMechanismId | null {
+/** The signature mechanism a key uses when none is named (what openssl checks by default); null for keys that do not sign (or that Custos does not use: inventory-only algorithms). */
+export function defaultSignMechanism(algorithm: InventoryAlgorithmId): SignMechanismId | null {
   switch (algorithm) {
     case 'ec-p256':
       return 'ecdsa-sha256';

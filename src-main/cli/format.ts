@@ -1,4 +1,4 @@
-import { ALGORITHMS, type KeyDetail, type KeySummary } from '../../src-shared/keys.js';
+import { inventoryAlgorithmLabel, type KeyDetail, type KeySummary } from '../../src-shared/keys.js';
 
 /** The JSON form of a key that scripts read: stable field names, no material. */
 export function keyJson(k: KeySummary | KeyDetail): Record<string, unknown> {
@@ -19,7 +19,7 @@ export function table(headers: string[], rows: string[][]): string {
 export function keyTable(keys: KeySummary[]): string {
   return table(
     ['ID', 'NAME', 'ALGORITHM', 'STATE', 'STORE', 'CREATED', 'FINGERPRINT/KCV'],
-    keys.map((k) => [k.id, k.name, ALGORITHMS[k.algorithm].label, k.state, k.store, k.createdAt, k.fingerprint ? k.fingerprint.slice(0, 16) + '…' : (k.kcv ?? '')]),
+    keys.map((k) => [k.id, k.name, inventoryAlgorithmLabel(k.algorithm), k.state, k.store, k.createdAt, k.fingerprint ? k.fingerprint.slice(0, 16) + '…' : (k.kcv ?? '')]),
   );
 }
 
@@ -27,7 +27,7 @@ export function keyText(k: KeyDetail | KeySummary): string {
   const rows: Array<[string, string]> = [
     ['id', k.id],
     ['name', k.name],
-    ['algorithm', ALGORITHMS[k.algorithm].label],
+    ['algorithm', inventoryAlgorithmLabel(k.algorithm)],
     ['size', String(k.size)],
     ['curve', k.curve ?? '-'],
     ['state', k.state],

@@ -50,7 +50,8 @@ describe('importing a folder of mixed files', () => {
       expect(outcomes[f.name]?.outcome, f.name).toBe(f.outcome);
       if (f.outcome !== 'imported' && f.outcome !== 'duplicate') expect(outcomes[f.name]!.reason, f.name).toBeTruthy();
     }
-    expect(outcomes['short-rsa.pub.pem']!.reason).toContain('RSA 1024-bit');
+    expect(outcomes['dh.pub.pem']!.reason).toContain('DH keys cannot be held');
+    expect(outcomes['short-rsa.pub.pem']!.items).toMatchObject([{ type: 'public-key', result: 'new' }]);
   });
 
   it('records each key once, public parts only, and links certificates to them by SPKI', () => {

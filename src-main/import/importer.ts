@@ -5,6 +5,7 @@ import { gateGeneration } from '../app/policy-service.js';
 import { wipe } from '../crypto/wipe.js';
 import { CustosError } from '../errors.js';
 import { spkiFingerprint } from '../keys/identity.js';
+import { inventoryOnlyError, isUsableKey } from '../keys/inventory-only.js';
 import { KeyRepository } from '../keys/repository.js';
 import { requirePermission } from '../users/permissions.js';
 import type { UnlockedVault } from '../vault/vault.js';
@@ -68,6 +69,9 @@ export function directVault(v: UnlockedVault): WithVault {
  */
 function importPrivate(v: UnlockedVault, item: Extract<ParsedItem, { type: 'private-key' }>, name: string, source: string): ImportedItem {
   const facts = spkiFacts(item.spki);
+  // Inventory-only algorithms (RSA-1024, DSA, X25519, …) are recorded by their public part only:
+  // Custos never holds material it would not generate (the caller records the public key instead).
+  if (!isUsableKey(facts)) throw inventoryOnlyError(facts, 'hold its private key in the vault');
   const fingerprint = spkiFingerprint(facts.spki);
   const repo = new KeyRepository(v.db);
   const existing = repo.findByFingerprint(fingerprint);
@@ -111,7 +115,9 @@ function recordItems(v: UnlockedVault, items: ParsedItem[], path: string, option
         try {
           out.push(importPrivate(v, item, item.label ?? fileName, path));
         } catch (e) {
-          if (!(e instanceof CustosError) || e.code !== 'E_PERMISSION') throw e;
+          // Refused by the policy (E_PERMISSION) or of an inventory-only algorithm (E_UNSUPPORTED):
+          // the public part is recorded all the same (or, for a key the inventory cannot hold, the outer catch says so).
+          if (!(e instanceof CustosError) || (e.code !== 'E_PERMISSION' && e.code !== 'E_UNSUPPORTED')) throw e;
           const k = recordPublicKey(v, { spki: item.spki, name: item.label ?? fileName, origin: 'imported', source: path });
           out.push({ type: 'public-key', result: k.created ? 'new' : 'existing', keyId: k.keyId, certificateId: null, fingerprint: k.fingerprint, label: k.name, note: null });
           out.push({ type: 'private-key', result: 'refused', keyId: k.keyId, certificateId: null, fingerprint: k.fingerprint, label: k.name, note: `Private key not imported: ${e.message}` });

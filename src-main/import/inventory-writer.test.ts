@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,12 @@ function cert(keyPem: string, subject: string, exts: string[]): Buffer {
   writeFileSync(join(dir.path, `${name}.cnf`), `[req]\ndistinguished_name=dn\n[dn]\n[ext]\n${exts.join('\n')}\n`);
   execFileSync('openssl', ['req', '-x509', '-new', '-key', join(dir.path, `${name}.key`), '-subj', subject, '-days', '30', '-config', join(dir.path, `${name}.cnf`), '-extensions', 'ext', '-outform', 'DER', '-out', join(dir.path, `${name}.der`)], { stdio: 'pipe' });
   return readFileSync(join(dir.path, `${name}.der`));
+}
+
+/** A finite-field DH public key (named group ffdhe2048, made by openssl), PEM: outside even the inventory-only algorithms. */
+function dhPublicPem(): Buffer {
+  const priv = execFileSync('openssl', ['genpkey', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048'], { stdio: 'pipe' });
+  return execFileSync('openssl', ['pkey', '-pubout'], { input: priv, stdio: 'pipe' });
 }
 
 beforeAll(async () => {
@@ -63,9 +69,9 @@ describe('recordPublicKey', () => {
   });
 
   it('refuses algorithms the inventory does not hold with E_UNSUPPORTED, and unreadable SPKI with E_INPUT', () => {
-    const spki = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' });
+    const spki = createPublicKey(dhPublicPem()).export({ type: 'spki', format: 'der' });
     const keys = count('keys');
-    expect(() => recordPublicKey(v, { spki, name: 'x', origin: 'imported', source: 'x' })).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED', message: expect.stringContaining('RSA 1024-bit') }));
+    expect(() => recordPublicKey(v, { spki, name: 'x', origin: 'imported', source: 'x' })).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED', message: expect.stringContaining('DH keys cannot be held') }));
     expect(() => recordPublicKey(v, { spki: Buffer.from('3000', 'hex'), name: 'x', origin: 'imported', source: 'x' })).toThrow(expect.objectContaining({ code: 'E_INPUT' }));
     expect(count('keys')).toBe(keys);
   });
@@ -116,11 +122,24 @@ describe('recordCertificate', () => {
     expect(count('keys')).toBe(keys);
   });
 
-  it('stores a certificate whose key the inventory cannot hold, unlinked, and says why', () => {
+  it('creates an inventory-only key (rsa-1024) for an RSA-1024 certificate, with the usages of its KeyUsage', () => {
     const pair = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    const r = recordCertificate(v, cert(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, '/CN=legacy', []), { kind: 'file', location: '/l.pem' }, { createKey: { origin: 'discovered' } });
+    const r = recordCertificate(v, cert(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, '/CN=legacy', ['keyUsage=digitalSignature']), { kind: 'file', location: '/l.pem' }, { createKey: { origin: 'discovered' } });
+    expect(r).toMatchObject({ keyCreated: true, keyUnsupported: null });
+    expect(new KeyRepository(v.db).get(r.keyId!)).toMatchObject({ name: 'legacy', algorithm: 'rsa-1024', family: 'rsa', size: 1024, store: 'external', usageMask: KMIP_USAGE.Sign | KMIP_USAGE.Verify });
+  });
+
+  it('stores a certificate whose key the inventory cannot hold (DH), unlinked, and says why', () => {
+    const ecKey = join(dir.path, 'dh-signer.pem');
+    const dhPub = join(dir.path, 'dh.pub.pem');
+    writeFileSync(ecKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(dhPub, dhPublicPem());
+    execFileSync('openssl', ['x509', '-new', '-subj', '/CN=dh-peer', '-key', ecKey, '-force_pubkey', dhPub, '-days', '30', '-outform', 'DER', '-out', join(dir.path, 'dh.der')], { stdio: 'pipe' });
+    const keys = count('keys');
+    const r = recordCertificate(v, readFileSync(join(dir.path, 'dh.der')), { kind: 'file', location: '/dh.pem' }, { createKey: { origin: 'discovered' } });
     expect(r.keyId).toBeNull();
-    expect(r.keyUnsupported).toContain('RSA 1024-bit');
+    expect(r.keyUnsupported).toContain('DH keys cannot be held');
+    expect(count('keys')).toBe(keys);
     expect(v.db.prepare('SELECT 1 AS y FROM certificates WHERE id = ?').get(r.certificateId)).toEqual({ y: 1 });
   });
 

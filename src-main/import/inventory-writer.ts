@@ -1,5 +1,5 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
-import { FAMILY_USAGE, type AlgorithmId, type KeyFamily } from '../../src-shared/keys.js';
+import { FAMILY_USAGE, type InventoryAlgorithmId, type InventoryKeyFamily } from '../../src-shared/keys.js';
 import { KMIP_USAGE } from '../../src-shared/lifecycle.js';
 import { CustosError } from '../errors.js';
 import { spkiFingerprint } from '../keys/identity.js';
@@ -35,7 +35,7 @@ export interface RecordedKey {
   /** false: a key with this SPKI fingerprint was already in the inventory (nothing changed). */
   created: boolean;
   fingerprint: string;
-  algorithm: AlgorithmId;
+  algorithm: InventoryAlgorithmId;
   name: string;
 }
 
@@ -65,8 +65,9 @@ export interface RecordedCertificate {
   keyId: string | null;
   keyCreated: boolean;
   /**
-   * Set when createKey was asked but the key's algorithm is outside the inventory's (RSA-1024, …):
-   * the certificate is stored all the same, unlinked.
+   * Set when createKey was asked but the key cannot be held (an algorithm outside even the
+   * inventory-only ones, e.g. DH, or an unreadable SPKI): the certificate is stored all the same, unlinked.
+   * RSA-1024, DSA, other curves, X25519, … are held (inventory-only algorithms, src-shared/keys.ts).
    */
   keyUnsupported: string | null;
 }
@@ -78,7 +79,7 @@ export function sanitizeName(name: string, fallback: string): string {
 }
 
 /** KMIP usages a certificate's KeyUsage grants the key (RFC 5280 §4.2.1.3 → KMIP), limited to the family. */
-export function usageFromKeyUsage(keyUsage: number | null, family: KeyFamily): number {
+export function usageFromKeyUsage(keyUsage: number | null, family: InventoryKeyFamily): number {
   if (keyUsage === null) return 0;
   let m = 0;
   if (keyUsage & (KU.digitalSignature | KU.nonRepudiation)) m |= KMIP_USAGE.Sign | KMIP_USAGE.Verify;
@@ -102,8 +103,9 @@ export function canonicalSpkiFingerprint(spki: Uint8Array): string {
 /**
  * Records a public key, or returns the inventory key that already has its SPKI fingerprint.
  * New entries: store 'external', state 'active' (the key is in use somewhere; the vault holds no
- * material, so nothing here can use it), no material. Throws E_UNSUPPORTED for algorithms the
- * inventory does not hold, E_INPUT for unreadable SPKI.
+ * material, so nothing here can use it), no material. Keys of inventory-only algorithms (RSA-1024,
+ * secp256k1, DSA, X25519, …) are recorded like any other: that is how the analysis and the policy
+ * see them. Throws E_UNSUPPORTED for algorithms not even the inventory holds (DH, …), E_INPUT for unreadable SPKI.
  */
 export function recordPublicKey(v: UnlockedVault, input: RecordPublicKeyInput): RecordedKey {
   const facts = spkiFacts(input.spki);
@@ -111,7 +113,7 @@ export function recordPublicKey(v: UnlockedVault, input: RecordPublicKeyInput): 
   const repo = new KeyRepository(v.db);
   const existing = repo.findByFingerprint(fingerprint);
   if (existing) {
-    const r = v.db.prepare('SELECT name, algorithm FROM keys WHERE id = ?').get(existing) as { name: string; algorithm: AlgorithmId };
+    const r = v.db.prepare('SELECT name, algorithm FROM keys WHERE id = ?').get(existing) as { name: string; algorithm: InventoryAlgorithmId };
     return { keyId: existing, created: false, fingerprint, algorithm: r.algorithm, name: r.name };
   }
   const id = randomBytes(16).toString('hex');

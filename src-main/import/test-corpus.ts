@@ -49,6 +49,9 @@ export function buildCorpus(): { files: CorpusFile[]; keys: { rsa: KeyObject; ec
     run('ssh-keygen', ['-t', 'ed25519', '-N', '', '-C', 'deploy@example', '-f', 'id_ed25519', '-q'], dir);
     run('ssh-keygen', ['-t', 'ecdsa', '-b', '384', '-N', PASSPHRASE, '-f', 'id_ecdsa_enc', '-q'], dir);
     writeFileSync(join(dir, 'id_ed25519.ssh2'), execFileSync('ssh-keygen', ['-e', '-f', join(dir, 'id_ed25519.pub')]));
+    // Finite-field DH (a named group, so no parameter generation): a public key not even the inventory-only algorithms cover.
+    run('openssl', ['genpkey', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', 'dh.pem'], dir);
+    run('openssl', ['pkey', '-in', 'dh.pem', '-pubout', '-out', 'dh.pub.pem'], dir);
     const jwks = { keys: [{ ...ed.publicKey.export({ format: 'jwk' }), kid: 'signing-2026' }, { ...ec384.publicKey.export({ format: 'jwk' }), kid: 'ec384' }] };
     const files: CorpusFile[] = [
       { name: 'www.pem', bytes: r('www.pem'), outcome: 'imported' },
@@ -68,7 +71,9 @@ export function buildCorpus(): { files: CorpusFile[]; keys: { rsa: KeyObject; ec
       { name: 'id_ed25519.ssh2', bytes: r('id_ed25519.ssh2'), outcome: 'duplicate' },
       { name: 'id_ecdsa_enc', bytes: r('id_ecdsa_enc'), outcome: 'password-needed', passphrase: PASSPHRASE },
       { name: 'keys.jwks', bytes: Buffer.from(JSON.stringify(jwks)), outcome: 'imported' },
-      { name: 'short-rsa.pub.pem', bytes: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as Buffer, outcome: 'unsupported' },
+      // RSA-1024 enters the inventory as an inventory-only algorithm (rsa-1024), so the analysis and the policy can judge it.
+      { name: 'short-rsa.pub.pem', bytes: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as Buffer, outcome: 'imported' },
+      { name: 'dh.pub.pem', bytes: r('dh.pub.pem'), outcome: 'unsupported' },
       { name: 'notes.txt', bytes: Buffer.from('just some notes\n'), outcome: 'unsupported' },
       { name: 'broken.pem', bytes: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB!!notbase64\n-----END CERTIFICATE-----\n'), outcome: 'malformed' },
       { name: 'truncated.der', bytes: r('www.der').subarray(0, 200), outcome: 'malformed' },

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { KeyListInput, SignMechanismId } from '../../src-shared/contract.js';
-import { ALGORITHMS, defaultUsageMask, FAMILY_USAGE, type AlgorithmId, type KeyDetail, type KeySummary } from '../../src-shared/keys.js';
+import { ALGORITHMS, defaultUsageMask, FAMILY_USAGE, type AlgorithmId, type KeyDetail, type KeyFamily, type KeySummary } from '../../src-shared/keys.js';
 import { usageNames, type KeyOperation, type LifecycleAction, type RevocationReason } from '../../src-shared/lifecycle.js';
 import { aesKcv } from '../crypto/cmac.js';
 import { wipe } from '../crypto/wipe.js';
@@ -11,6 +11,7 @@ import type { TokenAlgorithm, TokenKeyRecord } from '../pkcs11/types.js';
 import { requirePermission } from '../users/permissions.js';
 import type { UnlockedVault } from '../vault/vault.js';
 import { spkiFingerprint } from './identity.js';
+import { inventoryOnlyError, isUsableKey } from './inventory-only.js';
 import { gateGeneration, rotationTasks } from '../app/policy-service.js';
 import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
 import { KeyRepository, type KeyUseRecord } from './repository.js';
@@ -155,6 +156,14 @@ export class KeyService {
     return k;
   }
 
+  /** Refuses (audited unless `audit` is false) keys of inventory-only algorithms: imported RSA-1024, DSA, X25519, … (keys/inventory-only.ts). */
+  private usable(k: KeyUseRecord, operation: string, what: string, audit = true): KeyUseRecord & { algorithm: AlgorithmId; family: KeyFamily } {
+    if (isUsableKey(k)) return k;
+    const e = inventoryOnlyError(k, what);
+    if (audit) this.refuse(operation, { algorithm: k.algorithm }, k.id, e);
+    throw e;
+  }
+
   /**
    * Rotates: a new version (same algorithm, store and usage; on the same token for token keys)
    * becomes the active one, and the previous version turns process-only (deactivated: it may
@@ -167,7 +176,7 @@ export class KeyService {
 
   /** Rotation itself; `actor` null when the key rotates by itself (policy 'auto'). */
   private async rotateAs(id: string, actor: string | null, processDays: number): Promise<KeySummary> {
-    const k = this.forUse(id);
+    const k = this.usable(this.forUse(id), 'key.rotate', 'rotate it (generate a new version)', actor !== null);
     if (k.state !== 'active' && k.state !== 'suspended') {
       if (actor === null) throw new CustosError('E_CONFLICT', `A ${k.state} key is not rotated.`);
       this.refuse('key.rotate', { from: k.state }, id, new CustosError('E_CONFLICT', `Only an active or suspended key can be rotated; this one is ${k.state}.`));
@@ -387,7 +396,7 @@ export class KeyService {
     signing.queues.delete(id);
     let k: KeyUseRecord;
     try {
-      k = this.forUse(id);
+      k = this.usable(this.forUse(id), 'key.sign', 'sign with it');
     } catch (e) {
       for (const r of queue) r.reject(e);
       return;
@@ -472,7 +481,7 @@ export class KeyService {
 
   async verify(id: string, data: Buffer, signature: Buffer, mechanism?: SignMechanismId, version?: number): Promise<{ valid: boolean; mechanism: SignMechanismId }> {
     requirePermission(this.vault.user.role, 'keys.verify');
-    const current = this.forUse(id);
+    const current = this.usable(this.forUse(id), 'key.verify', 'verify with it');
     let k = current;
     if (version !== undefined && version !== current.version) {
       // An earlier version verifies what it signed, while its own state allows processing.
@@ -512,7 +521,7 @@ export class KeyService {
   /** Encrypts with AES-GCM (a fresh IV) or RSA-OAEP; gated by state and usage like signing. */
   async encrypt(id: string, plaintext: Buffer, options: { aad?: Buffer; mechanism?: CipherMechanismId } = {}): Promise<{ ciphertext: Buffer; iv: Buffer | null; mechanism: CipherMechanismId }> {
     this.permit('keys.sign', 'key.encrypt', id);
-    const k = this.forUse(id);
+    const k = this.usable(this.forUse(id), 'key.encrypt', 'encrypt with it');
     const mech = this.cipherMechanism(k, options.mechanism);
     // Like a signature, an encryption in flight counts against the usage limit until it is committed.
     const signing = vaultSigning(this.vault);
@@ -552,7 +561,7 @@ export class KeyService {
 
   async decrypt(id: string, ciphertext: Buffer, options: { iv?: Buffer; aad?: Buffer; mechanism?: CipherMechanismId } = {}): Promise<{ plaintext: Buffer; mechanism: CipherMechanismId }> {
     this.permit('keys.sign', 'key.decrypt', id);
-    const k = this.forUse(id);
+    const k = this.usable(this.forUse(id), 'key.decrypt', 'decrypt with it');
     const mech = this.cipherMechanism(k, options.mechanism);
     this.checkUse(k, 'decrypt', 'key.decrypt');
     if (mech === 'aes-gcm' && !options.iv) throw new CustosError('E_INPUT', 'AES-GCM decryption needs the IV that encryption returned.');
@@ -583,6 +592,7 @@ export class KeyService {
 
   private certSigner(k: KeyUseRecord): CertSigner {
     if (!k.spki) throw new CustosError('E_UNSUPPORTED', 'Only asymmetric keys can sign a certificate or a request.');
+    if (!isUsableKey(k)) throw inventoryOnlyError(k, 'sign a certificate or a request with it');
     return { algorithm: k.algorithm, spki: k.spki, sign: async (tbs) => (await this.sign(k.id, Buffer.from(tbs))).signature };
   }
 

@@ -1,9 +1,10 @@
-import type { KeyDetail, KeyState, KeySummary, KeyStore, AlgorithmId, KeyFamily } from '../../src-shared/keys.js';
+import type { KeyDetail, KeyState, KeySummary, KeyStore, InventoryAlgorithmId as AlgorithmId, InventoryKeyFamily as KeyFamily } from '../../src-shared/keys.js';
 import type { KeyListInput } from '../../src-shared/contract.js';
 import type { Db } from '../vault/database.js';
 import { spkiToPem } from './identity.js';
 import { sql } from '../vault/statements.js';
 
+/** Rows hold any inventory algorithm (generated or inventory-only, src-shared/keys.ts). */
 interface KeyRow {
   id: string;
   name: string;

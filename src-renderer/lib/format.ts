@@ -1,17 +1,35 @@
-import { ALGORITHMS, type AlgorithmId, type KeyFamily, type KeyState, type KeyStore, type KeySummary } from '../../src-shared/keys';
+import { ALGORITHMS, inventoryAlgorithmLabel, type AlgorithmId, type InventoryKeyFamily, type KeyFamily, type KeyState, type KeyStore, type KeySummary } from '../../src-shared/keys';
 import { passphraseSchema, type Role } from '../../src-shared/users';
 import type { VaultStatus } from '../../src-shared/contract';
 import type { AuditOutcome } from '../../src-shared/audit';
 
 export const OUTCOME_COLORS: Record<AuditOutcome, string> = { success: 'green', refused: 'orange', failed: 'red' };
 
-export function algorithmLabel(id: AlgorithmId): string {
-  return ALGORITHMS[id]?.label ?? id;
+/** Any inventory algorithm, generated ("EC P-256") or inventory-only ("RSA 1024", "DSA"); an unknown id as it is. */
+export function algorithmLabel(id: string): string {
+  return inventoryAlgorithmLabel(id);
 }
 
 /** "P-256" for curves, "2048 bits" for RSA and AES. */
 export function sizeLabel(key: Pick<KeySummary, 'size' | 'curve'>): string {
   return key.curve ?? `${key.size} bits`;
+}
+
+/**
+ * The algorithm with what sets it apart where the id alone does not: "RSA 1536 bits" for
+ * rsa-other, "EC brainpoolP256r1" for ec-other, "DSA 1024 bits"; otherwise the label.
+ */
+export function keyAlgorithmLabel(key: Pick<KeySummary, 'algorithm' | 'size' | 'curve'>): string {
+  switch (key.algorithm) {
+    case 'rsa-other':
+      return `RSA ${key.size} bits`;
+    case 'ec-other':
+      return `EC ${key.curve ?? `${key.size}-bit curve`}`;
+    case 'dsa':
+      return `DSA ${key.size} bits`;
+    default:
+      return algorithmLabel(key.algorithm);
+  }
 }
 
 const STATE_LABELS: Record<KeyState, string> = {
@@ -55,15 +73,21 @@ export function roleLabel(role: Role): string {
   return ROLE_LABELS[role] ?? role;
 }
 
-const FAMILY_LABELS: Record<KeyFamily, string> = {
+const FAMILY_LABELS: Record<InventoryKeyFamily, string> = {
   ec: 'Elliptic curve (ECDSA / ECDH)',
   eddsa: 'Edwards curve (EdDSA)',
   rsa: 'RSA',
   aes: 'Symmetric (AES)',
   hmac: 'Message authentication (HMAC)',
+  dsa: 'DSA (imported only)',
+  xdh: 'Montgomery curve (X25519 / X448, imported only)',
 };
 
-/** The algorithm choices for a select, grouped by family, in the contract's order. */
+export function familyLabel(family: InventoryKeyFamily): string {
+  return FAMILY_LABELS[family] ?? family;
+}
+
+/** The algorithm choices for a select, grouped by family, in the contract's order: the generated algorithms only. */
 export function algorithmGroups(): { group: string; items: { value: AlgorithmId; label: string }[] }[] {
   const groups = new Map<KeyFamily, { value: AlgorithmId; label: string }[]>();
   for (const info of Object.values(ALGORITHMS)) {

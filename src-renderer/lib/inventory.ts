@@ -4,7 +4,7 @@
  * targets. Pure; the screen (screens/Inventory.tsx) only draws it.
  */
 import type { InventoryFilter, InventoryRow, InventorySortField, Severity } from '../../src-shared/contract-inventory';
-import { ALGORITHMS, type AlgorithmId, type KeyState } from '../../src-shared/keys';
+import { ALGORITHMS, inventoryAlgorithmLabel, type AlgorithmId, type KeyState } from '../../src-shared/keys';
 import { stateLabel, storeLabel } from './format';
 
 export type Sort = { field: InventorySortField; direction: 'asc' | 'desc' };
@@ -74,7 +74,8 @@ export function without(filter: InventoryFilter, field: FilterField): InventoryF
 }
 
 export function algorithmName(id: string): string {
-  return (ALGORITHMS as Record<string, { label: string } | undefined>)[id]?.label ?? id.toUpperCase();
+  const label = inventoryAlgorithmLabel(id); // generated and inventory-only algorithms (src-shared/keys.ts)
+  return label === id ? id.toUpperCase() : label;
 }
 
 export function purposeName(p: string | null): string {

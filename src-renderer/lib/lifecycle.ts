@@ -1,6 +1,6 @@
 import { FAMILY_USAGE } from '../../src-shared/keys';
 import { SIGN_MECHANISMS, type SignMechanismId } from '../../src-shared/contract';
-import { ALGORITHMS, type AlgorithmId, type KeyFamily, type KeyState } from '../../src-shared/keys';
+import { ALGORITHMS, type AlgorithmId, type InventoryAlgorithmId, type InventoryKeyFamily as KeyFamily, type KeyState } from '../../src-shared/keys';
 import {
   KMIP_USAGE,
   REVOCATION_REASONS,
@@ -110,6 +110,9 @@ export function useOperations(family: KeyFamily): UseOperation[] {
       return ['sign', 'verify', 'encrypt', 'decrypt'];
     case 'aes':
       return ['encrypt', 'decrypt'];
+    case 'dsa':
+    case 'xdh':
+      return []; // inventory-only families: imported public keys Custos does not use
     default:
       return ['sign', 'verify'];
   }
@@ -137,9 +140,9 @@ export function signMechanisms(family: KeyFamily): SignMechanismId[] {
  * The most plaintext RSA-OAEP takes in one block (k − 2·hLen − 2 bytes), or null for AES-GCM.
  * Token keys use OAEP with SHA-1 (what SoftHSM2 and many HSMs support), vault keys SHA-256.
  */
-export function oaepMaxPlaintext(algorithm: AlgorithmId, store: 'vault' | 'token' | 'external'): number | null {
-  const info = ALGORITHMS[algorithm];
-  if (info.family !== 'rsa') return null;
+export function oaepMaxPlaintext(algorithm: InventoryAlgorithmId, store: 'vault' | 'token' | 'external'): number | null {
+  const info = ALGORITHMS[algorithm as AlgorithmId] as (typeof ALGORITHMS)[AlgorithmId] | undefined;
+  if (info?.family !== 'rsa') return null;
   const hLen = store === 'token' ? 20 : 32;
   return info.size / 8 - 2 * hLen - 2;
 }

@@ -16,7 +16,7 @@ import {
   TextInput,
 } from '@mantine/core';
 import type { TokenSummary } from '../../src-shared/contract';
-import { ALGORITHMS, algorithmIdSchema, defaultUsageMask, keyNameSchema, type AlgorithmId } from '../../src-shared/keys';
+import { ALGORITHMS, algorithmIdSchema, defaultUsageMask, inventoryAlgorithmLabel, keyNameSchema, type AlgorithmId } from '../../src-shared/keys';
 import { api, errorMessage, isApiError } from '../api/client';
 import { ErrorAlert, PageTitle, ReadOnlyNote, failureOf, type Failure } from '../components/common';
 import { GatedButton } from '../components/GatedButton';
@@ -159,7 +159,7 @@ export function GenerateKey({ presetToken = null }: { presetToken?: string | nul
         notify({
           color: 'green',
           title: 'Key generated',
-          message: `${key.name} (${ALGORITHMS[key.algorithm].label}) was generated${where}, state ${stateLabel(key.state)}.`,
+          message: `${key.name} (${inventoryAlgorithmLabel(key.algorithm)}) was generated${where}, state ${stateLabel(key.state)}.`,
           action: { label: 'Open the key', view: { name: 'key', id: key.id } },
         });
         return;
@@ -168,7 +168,7 @@ export function GenerateKey({ presetToken = null }: { presetToken?: string | nul
       notify({
         color: 'green',
         title: 'Key generated',
-        message: `${key.name} (${ALGORITHMS[key.algorithm].label}) is in the inventory${where}, state ${stateLabel(key.state)}.`,
+        message: `${key.name} (${inventoryAlgorithmLabel(key.algorithm)}) is in the inventory${where}, state ${stateLabel(key.state)}.`,
       });
       navigate({ name: 'key', id: key.id });
     } catch (err) {

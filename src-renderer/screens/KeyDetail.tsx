@@ -1,11 +1,11 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { Badge, Button, Center, Code, DataList, Group, Loader, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
+import { Alert, Badge, Button, Center, Code, DataList, Group, Loader, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
 import type { AuditEvent } from '../../src-shared/audit';
-import type { KeyDetail as KeyDetailData, KeySummary } from '../../src-shared/keys';
+import { isGeneratedAlgorithm, type KeyDetail as KeyDetailData, type KeySummary } from '../../src-shared/keys';
 import { api, errorMessage, isApiError } from '../api/client';
 import { CopyAction, ErrorAlert, PageTitle, StateBadge } from '../components/common';
 import { IconAlert, IconArrowLeft, IconCheck } from '../components/icons';
-import { OUTCOME_COLORS, algorithmLabel, formatDateTime, formatDetails, storeLabel } from '../lib/format';
+import { OUTCOME_COLORS, formatDateTime, formatDetails, keyAlgorithmLabel, storeLabel } from '../lib/format';
 import { usageLabels } from '../lib/lifecycle';
 import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
@@ -189,7 +189,7 @@ export function KeyDetail({ id }: { id: string }) {
           </Field>
           <Field label="Name">{key.name}</Field>
           <Field label="Algorithm" testId="key-algorithm">
-            {algorithmLabel(key.algorithm)}
+            {keyAlgorithmLabel(key)}
           </Field>
           <Field label="Size">{key.size} bits</Field>
           <Field label="Curve">{key.curve ?? '—'}</Field>
@@ -266,7 +266,14 @@ export function KeyDetail({ id }: { id: string }) {
 
       <KeyPlanning keyData={key} role={role} onChanged={changed} />
 
-      <KeyUse key={`${key.state}`} keyData={key} role={role} />
+      {isGeneratedAlgorithm(key.algorithm) ? (
+        <KeyUse key={`${key.state}`} keyData={key} role={role} />
+      ) : (
+        <Alert color="gray" variant="light" title="Held for reporting only" data-testid="inventory-only">
+          An imported public key of an algorithm Custos does not generate or use: it cannot sign, verify, encrypt, decrypt or rotate here. It is in the inventory so the
+          analysis and the policy can judge it; replace it where it is used.
+        </Alert>
+      )}
 
       <KeyCertificates keyData={key} role={role} />
 
