@@ -68,7 +68,7 @@ describe('inventory sorting and filters', () => {
     expect(chips.map((c) => c.label)).toEqual([
       'Starts with “pay”',
       'State: Active or Suspended',
-      'Algorithm: RSA 2048 or RSA-1024',
+      'Algorithm: RSA 2048 or RSA 1024',
       'Store: Token HSM-A or Vault',
       'Purpose: No purpose',
       'Owner: nobody or payments',
