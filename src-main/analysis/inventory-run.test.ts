@@ -56,10 +56,10 @@ describe('an analysis run over the whole inventory', () => {
     const leaf = makeIssued(dir.path, 'run-leaf', ca, { md: 'sha1' });
     recordCertificate(v, ca.der, { kind: 'file', location: '/certs/ca.pem' }, { createKey: { origin: 'imported' } });
     const leafRec = recordCertificate(v, leaf.der, { kind: 'tls', location: '127.0.0.1:8443', chainPosition: 0 });
-    // An RSA-1024 certificate: its key cannot be held in the inventory, so it stays unlinked, and is still judged.
+    // An RSA-1024 certificate: its key enters the inventory as an inventory-only algorithm (rsa-1024), and is judged there.
     const short = makeIssued(dir.path, 'run-short', ca, { key: 'rsa-1024' });
     const shortRec = recordCertificate(v, short.der, { kind: 'tls', location: '127.0.0.1:9443', chainPosition: 0 }, { createKey: { origin: 'discovered' } });
-    expect(shortRec.keyId).toBeNull();
+    expect(shortRec.keyId).not.toBeNull();
 
     const list = parseBlocklist(buildBlocklist([{ value: blocklistValue(compromised)!, listId: 1 }]));
     const progress: number[] = [];
@@ -82,7 +82,7 @@ describe('an analysis run over the whole inventory', () => {
     ) as { id: string };
     expect(rules(caKey.id)).toContain('ca-key-outside-token');
     expect(listFindings(v.db, { certificateId: leafRec.certificateId }).items.map((f) => f.rule)).toEqual(['cert-weak-signature']);
-    expect(listFindings(v.db, { certificateId: shortRec.certificateId }).items.map((f) => f.rule)).toEqual(['rsa-size']);
+    expect(rules(shortRec.keyId!)).toEqual(['rsa-size']);
     expect(v.db.prepare('SELECT DISTINCT trust FROM certificates').all()).toEqual([{ trust: 'private' }]);
     // The factor never reaches the store or the audit trail.
     const stored = JSON.stringify(listFindings(v.db, { limit: 1000 }).items) + JSON.stringify(v.db.prepare('SELECT details FROM audit_events').all());

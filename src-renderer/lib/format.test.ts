@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ALGORITHM_IDS } from '../../src-shared/keys';
+import { ALGORITHM_IDS, algorithmIdSchema, INVENTORY_ONLY_ALGORITHM_IDS, inventoryAlgorithmIdSchema, isGeneratedAlgorithm } from '../../src-shared/keys';
 import {
   algorithmGroups,
+  algorithmLabel,
+  keyAlgorithmLabel,
   checkNewPassphrase,
   formatDateTime,
   formatDetails,
@@ -33,6 +35,24 @@ describe('format helpers', () => {
   it('offers every algorithm exactly once', () => {
     const ids = algorithmGroups().flatMap((g) => g.items.map((i) => i.value));
     expect([...ids].sort()).toEqual([...ALGORITHM_IDS].sort());
+  });
+
+  it('labels inventory-only algorithms, and never offers them for generation', () => {
+    const offered = new Set(algorithmGroups().flatMap((g) => g.items.map((i) => i.value as string)));
+    for (const id of INVENTORY_ONLY_ALGORITHM_IDS) {
+      expect(offered.has(id), id).toBe(false);
+      expect(isGeneratedAlgorithm(id), id).toBe(false);
+      expect(algorithmIdSchema.safeParse(id).success, id).toBe(false);
+      expect(inventoryAlgorithmIdSchema.safeParse(id).success, id).toBe(true);
+      expect(algorithmLabel(id), id).not.toBe(id);
+    }
+    expect(algorithmLabel('rsa-1024')).toBe('RSA 1024');
+    expect(algorithmLabel('ec-p256')).toBe('EC P-256');
+    expect(algorithmLabel('something-new')).toBe('something-new');
+    expect(keyAlgorithmLabel({ algorithm: 'rsa-other', size: 1536, curve: null })).toBe('RSA 1536 bits');
+    expect(keyAlgorithmLabel({ algorithm: 'ec-other', size: 256, curve: 'brainpoolP256r1' })).toBe('EC brainpoolP256r1');
+    expect(keyAlgorithmLabel({ algorithm: 'dsa', size: 1024, curve: null })).toBe('DSA 1024 bits');
+    expect(keyAlgorithmLabel({ algorithm: 'ec-secp256k1', size: 256, curve: 'secp256k1' })).toBe('EC secp256k1');
   });
 
   it('pages', () => {
