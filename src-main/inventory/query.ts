@@ -262,8 +262,8 @@ function intersectPage(db: Db, q: ParsedQuery, ctx: FilterContext, from: readonl
 }
 
 /** One page of the inventory: filtered, sorted and counted in SQL; finding counts for the page's rows only. */
-/** `tuning` is for tests: a walk from the first match on, in small steps, so the small fixture takes every path. */
-export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walkAbove?: number; walkStep?: number } = {}): InventoryPage {
+/** `tuning` is for tests: a walk from the first match on, in small steps, or the intersection at once, so the small fixture takes every path. */
+export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walkAbove?: number; walkStep?: number; intersect?: boolean } = {}): InventoryPage {
   const t0 = performance.now();
   inventoryCache(db);
   const asOf = q.asOf ? new Date(instant(q.asOf)) : now;
@@ -278,7 +278,7 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walk
     // A walk meets about matches/keys of its candidates: when its budget cannot fill a page
     // (10,000 critical keys in a million), go to the intersection at once instead of walking first.
     const keys = (db.prepare('SELECT coalesce(sum(n), 0) FROM inventory_groups').pluck().get() as number) || 1;
-    plan = ((total ?? 0) / keys) * WALK_BUDGET < q.limit + 1 && !tuning.walkStep ? 'intersect' : 'walk';
+    plan = tuning.intersect || (((total ?? 0) / keys) * WALK_BUDGET < q.limit + 1 && !tuning.walkStep) ? 'intersect' : 'walk';
   }
   let rows: KeyRow[] | null = null;
   if (plan === 'walk' && q.offset === 0) rows = walkPage(db, q, ctx, cursor?.values ?? null, tuning.walkStep);
