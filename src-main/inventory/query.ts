@@ -4,7 +4,7 @@ import type { InventoryPage, InventoryRow, InventorySortField, ParsedInventoryFi
 import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
 import { inventoryPolicy } from './policy-cache.js';
-import { afterCursor, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, orderBy, searchIds, type FilterContext } from './filter-sql.js';
+import { SORT_COLUMNS, afterCursor, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, orderBy, searchIds, type FilterContext } from './filter-sql.js';
 import { policyMatch } from './groups.js';
 import { refreshDue } from './due.js';
 
@@ -46,8 +46,8 @@ function queryHash(q: ParsedQuery): string {
 
 /** A cursor: the last row's sort values, and the plan the first page chose (so later pages need no count). */
 /** How a page is found: the filter's index and a sort, a walk of the sort's index, or the intersection of both (see README). */
-type Plan = 'sort' | 'walk' | 'intersect';
-const PLAN_CODE: Record<Plan, number> = { sort: 0, walk: 1, intersect: 2 };
+type Plan = 'sort' | 'walk' | 'intersect' | 'merge';
+const PLAN_CODE: Record<Plan, number> = { sort: 0, walk: 1, intersect: 2, merge: 3 };
 
 function encodeCursor(q: ParsedQuery, values: unknown[], plan: Plan): string {
   return Buffer.from(JSON.stringify({ h: queryHash(q), v: values, w: PLAN_CODE[plan] })).toString('base64url');
@@ -56,7 +56,7 @@ function encodeCursor(q: ParsedQuery, values: unknown[], plan: Plan): string {
 function decodeCursor(q: ParsedQuery, cursor: string): { values: unknown[]; plan: Plan } {
   try {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { h?: unknown; v?: unknown; w?: unknown };
-    if (c.h === queryHash(q) && Array.isArray(c.v) && c.v.length >= 2 && c.v.length <= 3 && c.v.every((x) => typeof x === 'string' || typeof x === 'number')) return { values: c.v, plan: c.w === 2 ? 'intersect' : c.w === 1 ? 'walk' : 'sort' };
+    if (c.h === queryHash(q) && Array.isArray(c.v) && c.v.length >= 2 && c.v.length <= 3 && c.v.every((x) => typeof x === 'string' || typeof x === 'number')) return { values: c.v, plan: c.w === 3 ? 'merge' : c.w === 2 ? 'intersect' : c.w === 1 ? 'walk' : 'sort' };
   } catch {
     // fall through
   }
@@ -156,6 +156,43 @@ function shouldWalk(q: ParsedQuery, matches: number, walkAbove = WALK_ABOVE): bo
     if ((CREATED_INDEXED as readonly string[]).includes(name) && Array.isArray(value) && value.length === 1 && !(name === 'stores' && String(value[0]).startsWith('token:'))) return false;
   }
   return used.length > 0;
+}
+
+/**
+ * A filter of a few values on one column whose index also holds the sort order (owners by name:
+ * keys_by_owner_name; state, algorithm, size, store, purpose or owner by creation date): the
+ * name of that filter and its values, else null. Such a page is a merge of one ordered index
+ * range per value (mergePage) — bounded by values × page, however correlated filter and sort are.
+ */
+function mergeable(q: ParsedQuery): { name: string; values: unknown[] } | null {
+  const used = Object.entries(q.filter).filter(([, v]) => v !== undefined);
+  if (used.length !== 1) return null;
+  const [name, value] = used[0]!;
+  if (!Array.isArray(value) || value.length < 2 || value.length > 8) return null;
+  if (q.sort.field === 'name' && name === 'owners') return { name, values: value };
+  if (q.sort.field === 'createdAt' && (CREATED_INDEXED as readonly string[]).includes(name) && !(name === 'stores' && value.some((x) => String(x).startsWith('token:')))) return { name, values: value };
+  return null;
+}
+
+/** The page as a merge of one index range per value: each arm reads at most a page, SQLite orders the union (same collation as the sort). */
+function mergePage(db: Db, q: ParsedQuery, ctx: FilterContext, m: { name: string; values: unknown[] }, from: readonly unknown[] | null): KeyRow[] {
+  const order = orderBy(q.sort.field, q.sort.direction);
+  const d = q.sort.direction === 'asc' ? 'ASC' : 'DESC';
+  const outer = SORT_COLUMNS[q.sort.field].map((c, i) => `c${i}${c.includes('COLLATE NOCASE') ? ' COLLATE NOCASE' : ''} ${d}`).join(', ');
+  const arms: string[] = [];
+  const params: unknown[] = [];
+  for (const value of m.values) {
+    const w = keysWhere({ [m.name]: [value] } as ParsedInventoryFilter, ctx);
+    const cond = [w.sql.slice(6)];
+    params.push(...w.params);
+    if (from) {
+      const a = afterCursor(q.sort.field, q.sort.direction, from);
+      cond.push(a.sql);
+      params.push(...a.params);
+    }
+    arms.push(`SELECT * FROM (SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k WHERE ${cond.join(' AND ')} ORDER BY ${order} LIMIT ${q.limit + 1})`);
+  }
+  return db.prepare(`${arms.join(' UNION ALL ')} ORDER BY ${outer} LIMIT ${q.limit + 1}`).all(...params) as KeyRow[];
 }
 
 /** Group columns the inventory sorts by, as inventory_groups names them and as the sort expression reads them. */
@@ -272,8 +309,10 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walk
   const cursor = q.cursor ? decodeCursor(q, q.cursor) : null;
   const total = q.withTotal || !cursor ? countMatches(db, q.filter, ctx) : null;
   let plan: Plan;
+  const merge = mergeable(q);
   if (cursor && total === null) plan = cursor.plan;
   else if (!shouldWalk(q, total ?? 0, tuning.walkAbove)) plan = 'sort';
+  else if (merge && !tuning.walkStep && !tuning.intersect) plan = 'merge';
   else {
     // A walk meets about matches/keys of its candidates: when its budget cannot fill a page
     // (10,000 critical keys in a million), go to the intersection at once instead of walking first.
@@ -284,6 +323,7 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walk
   if (plan === 'walk' && q.offset === 0) rows = walkPage(db, q, ctx, cursor?.values ?? null, tuning.walkStep);
   if (rows === null && plan === 'walk' && q.offset === 0) plan = 'intersect';
   if (plan === 'intersect' && q.offset === 0) rows = intersectPage(db, q, ctx, cursor?.values ?? null);
+  if (plan === 'merge' && merge && q.offset === 0) rows = mergePage(db, q, ctx, merge, cursor?.values ?? null);
   if (rows === null) {
     // Few matches, or a deep offset: the filter's index finds the matches, SQLite sorts them.
     const w = keysWhere(q.filter, ctx);
