@@ -24,6 +24,7 @@ import {
   type PolicyKey,
 } from '../policy/index.js';
 import type { Db } from '../vault/database.js';
+import { refreshDue } from '../inventory/due.js';
 
 const KEY = 'policy-composition';
 
@@ -73,33 +74,43 @@ interface Row {
   process_stop_at: string | null;
 }
 
+const POLICY_SELECT = `SELECT k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.extractable, k.usage_mask, k.purpose,
+              v.generated_at, v.activation_at, v.protect_stop_at, v.process_stop_at
+       FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version`;
+
+function toPolicyKey(r: Row): PolicyKey {
+  return {
+    id: r.id,
+    name: r.name,
+    algorithm: r.algorithm,
+    family: r.family,
+    size: r.size,
+    curve: r.curve,
+    state: r.state,
+    store: r.store,
+    extractable: r.extractable === 1,
+    usageMask: r.usage_mask,
+    purpose: r.purpose,
+    createdAt: r.generated_at,
+    activationDate: r.activation_at,
+    protectStopAt: r.protect_stop_at,
+    processStopAt: r.process_stop_at,
+  };
+}
+
 /** The inventory (or one key of it) as policy records, streamed from one indexed query (a million keys fit). */
 export function* policyKeys(db: Db, keyId?: string): Generator<PolicyKey> {
-  const rows = db
-    .prepare(
-      `SELECT k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.extractable, k.usage_mask, k.purpose,
-              v.generated_at, v.activation_at, v.protect_stop_at, v.process_stop_at
-       FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version${keyId === undefined ? '' : ' WHERE k.id = ?'}`,
-    )
-    .iterate(...(keyId === undefined ? [] : [keyId])) as Iterable<Row>;
-  for (const r of rows) {
-    yield {
-      id: r.id,
-      name: r.name,
-      algorithm: r.algorithm,
-      family: r.family,
-      size: r.size,
-      curve: r.curve,
-      state: r.state,
-      store: r.store,
-      extractable: r.extractable === 1,
-      usageMask: r.usage_mask,
-      purpose: r.purpose,
-      createdAt: r.generated_at,
-      activationDate: r.activation_at,
-      protectStopAt: r.protect_stop_at,
-      processStopAt: r.process_stop_at,
-    };
+  const rows = db.prepare(`${POLICY_SELECT}${keyId === undefined ? '' : ' WHERE k.id = ?'}`).iterate(...(keyId === undefined ? [] : [keyId])) as Iterable<Row>;
+  for (const r of rows) yield toPolicyKey(r);
+}
+
+/** The named keys as policy records, a few hundred per query. */
+function* policyKeysByIds(db: Db, ids: readonly string[]): Generator<PolicyKey> {
+  const CHUNK = 500;
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    const rows = db.prepare(`${POLICY_SELECT} WHERE k.id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Row[];
+    for (const r of rows) yield toPolicyKey(r);
   }
 }
 
@@ -158,7 +169,13 @@ export function gateGeneration(db: Db, candidate: GenerationCandidate, asOf: Dat
 }
 
 export function rotationTasks(db: Db, asOf: Date, horizonDays: number) {
-  return dueRotations(policyKeys(db), activePolicy(db), asOf, horizonDays);
+  // The inventory keeps every active key's due date cached and indexed (src-main/inventory/due.ts);
+  // only the keys it says are due within the horizon are judged again, so the task list and the
+  // automatic rotations stay quick at a million keys instead of re-evaluating the whole inventory.
+  refreshDue(db, asOf);
+  const limit = new Date(asOf.getTime() + horizonDays * 86_400_000).toISOString();
+  const ids = db.prepare("SELECT id FROM keys WHERE state = 'active' AND due_at IS NOT NULL AND due_at <= ?").pluck().all(limit) as string[];
+  return dueRotations(policyKeysByIds(db, ids), activePolicy(db), asOf, horizonDays);
 }
 
 /** Keys whose approved destruction is waiting for its date, soonest first. */
