@@ -56,6 +56,23 @@ describe('dashboard chart data', () => {
     expect(chartSummary(byState(agg))).toBe('Active 4');
   });
 
+  it('gives imported keys of inventory-only algorithms their own slices, one per size where the size varies', () => {
+    const agg = {
+      byAlgorithm: [
+        { algorithm: 'rsa-1024', family: 'rsa', size: 1024, count: 3, filter: { algorithms: ['rsa-1024'], sizes: [1024] } },
+        { algorithm: 'rsa-other', family: 'rsa', size: 1536, count: 2, filter: { algorithms: ['rsa-other'], sizes: [1536] } },
+        { algorithm: 'rsa-other', family: 'rsa', size: 8192, count: 1, filter: { algorithms: ['rsa-other'], sizes: [8192] } },
+        { algorithm: 'ec-secp256k1', family: 'ec', size: 256, count: 1, filter: { algorithms: ['ec-secp256k1'], sizes: [256] } },
+      ],
+    };
+    expect(byAlgorithm(agg).map((x) => [x.id, x.label])).toEqual([
+      ['rsa-1024', 'RSA 1024'],
+      ['rsa-other:1536', 'RSA 1536'],
+      ['rsa-other:8192', 'RSA 8192'],
+      ['ec-secp256k1', 'EC secp256k1'],
+    ]);
+  });
+
   it('puts overdue rotations before the months, with month names', () => {
     const rows = rotationsDue({
       rotationsDue: {

@@ -5,7 +5,7 @@
  */
 import type { ComplianceScore, InventoryAggregates, InventoryFilter, Severity } from '../../src-shared/contract-inventory';
 import type { KeyState } from '../../src-shared/keys';
-import { stateColor, stateLabel } from './format';
+import { algorithmSizeLabel, algorithmSizeVaries, stateColor, stateLabel } from './format';
 import { algorithmName, purposeName, severityName } from './inventory';
 
 export interface Datum {
@@ -64,7 +64,12 @@ export function byState(a: Pick<InventoryAggregates, 'byState'>): Datum[] {
 }
 
 export function byAlgorithm(a: Pick<InventoryAggregates, 'byAlgorithm'>): Datum[] {
-  return a.byAlgorithm.map((x) => ({ id: x.algorithm, label: algorithmName(x.algorithm), count: x.count, filter: x.filter }));
+  // Inventory-only ids whose size varies (rsa-other, dsa, ec-other) give one slice per size.
+  return a.byAlgorithm.map((x) =>
+    algorithmSizeVaries(x.algorithm)
+      ? { id: `${x.algorithm}:${x.size}`, label: algorithmSizeLabel(x.algorithm, x.size), count: x.count, filter: x.filter }
+      : { id: x.algorithm, label: algorithmName(x.algorithm), count: x.count, filter: x.filter },
+  );
 }
 
 export function byStore(a: Pick<InventoryAggregates, 'byStore'>): Datum[] {

@@ -16,6 +16,28 @@ export function sizeLabel(key: Pick<KeySummary, 'size' | 'curve'>): string {
 }
 
 /**
+ * An (algorithm, size) pair of the inventory's aggregates as one label: the label for ids of a
+ * fixed size, "RSA 1536" / "DSA 1024" / "EC, other 256-bit curve" for the inventory-only ids whose size varies.
+ */
+export function algorithmSizeLabel(algorithm: string, size: number): string {
+  switch (algorithm) {
+    case 'rsa-other':
+      return `RSA ${size}`;
+    case 'dsa':
+      return `DSA ${size}`;
+    case 'ec-other':
+      return `EC, other ${size}-bit curve`;
+    default:
+      return algorithmLabel(algorithm);
+  }
+}
+
+/** Whether keys of this algorithm id come in several sizes (inventory-only rsa-other, ec-other, dsa). */
+export function algorithmSizeVaries(algorithm: string): boolean {
+  return algorithm === 'rsa-other' || algorithm === 'ec-other' || algorithm === 'dsa';
+}
+
+/**
  * The algorithm with what sets it apart where the id alone does not: "RSA 1536 bits" for
  * rsa-other, "EC brainpoolP256r1" for ec-other, "DSA 1024 bits"; otherwise the label.
  */
