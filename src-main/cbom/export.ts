@@ -4,7 +4,7 @@
 // described by their public key (value = base64 DER SubjectPublicKeyInfo, which is public),
 // symmetric keys by algorithm, size, state and KCV.
 import { createHash, randomUUID } from 'node:crypto';
-import { ALGORITHMS, type AlgorithmId } from '../../src-shared/keys.js';
+import { ALGORITHMS, INVENTORY_ONLY_ALGORITHMS, type AlgorithmInfo, type InventoryOnlyAlgorithmInfo } from '../../src-shared/keys.js';
 import type { KeyState } from '../../src-shared/keys.js';
 import type { Db } from '../vault/database.js';
 import { PROP, type MATERIAL_STATES } from './model.js';
@@ -32,23 +32,33 @@ interface AlgorithmDescription {
 }
 
 /** Security strength in bits, SP 800-57 Part 1 Rev. 5 Table 2. */
-const STRENGTH: Partial<Record<AlgorithmId, number>> = {
+const STRENGTH: Partial<Record<string, number>> = {
   'ec-p256': 128, 'ec-p384': 192, 'ec-p521': 256, ed25519: 128, 'rsa-2048': 112, 'rsa-3072': 128, 'rsa-4096': 152, 'aes-128': 128, 'aes-256': 256, 'hmac-sha256': 256,
+  // Inventory-only algorithms of a fixed size (imported public keys).
+  'rsa-1024': 80, 'ec-secp256k1': 128, x25519: 128, x448: 224, ed448: 224,
 };
 
 function describeAlgorithm(id: string): AlgorithmDescription {
-  const info = (ALGORITHMS as Record<string, (typeof ALGORITHMS)[AlgorithmId] | undefined>)[id];
+  const info =
+    (ALGORITHMS as Record<string, AlgorithmInfo | undefined>)[id] ?? (INVENTORY_ONLY_ALGORITHMS as Record<string, InventoryOnlyAlgorithmInfo | undefined>)[id];
   const ref = `crypto/algorithm/${id}`;
-  const strength = STRENGTH[id as AlgorithmId];
+  const strength = STRENGTH[id];
   if (!info) return { ref, name: id, primitive: 'unknown', cryptoFunctions: ['unknown'] };
   const base = { ref, name: info.label, classicalSecurityLevel: strength };
   switch (info.family) {
     case 'rsa':
-      return { ...base, primitive: 'signature', parameterSetIdentifier: String(info.size), oid: '1.2.840.113549.1.1.1', cryptoFunctions: ['keygen', 'sign', 'verify', 'encrypt', 'decrypt'] };
+      // rsa-other has no one size: each key component carries its own.
+      return { ...base, primitive: 'signature', ...(info.size ? { parameterSetIdentifier: String(info.size) } : {}), oid: '1.2.840.113549.1.1.1', cryptoFunctions: ['keygen', 'sign', 'verify', 'encrypt', 'decrypt'] };
     case 'ec':
-      return { ...base, primitive: 'signature', curve: { 'P-256': 'secp256r1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' }[info.curve!] ?? info.curve!, oid: '1.2.840.10045.2.1', cryptoFunctions: ['keygen', 'sign', 'verify'] };
+      return { ...base, primitive: 'signature', ...(info.curve ? { curve: { 'P-256': 'secp256r1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' }[info.curve] ?? info.curve } : {}), oid: '1.2.840.10045.2.1', cryptoFunctions: ['keygen', 'sign', 'verify'] };
     case 'eddsa':
-      return { ...base, primitive: 'signature', curve: 'Ed25519', oid: '1.3.101.112', cryptoFunctions: ['keygen', 'sign', 'verify'] };
+      return info.curve === 'Ed448'
+        ? { ...base, primitive: 'signature', curve: 'Ed448', oid: '1.3.101.113', cryptoFunctions: ['sign', 'verify'] }
+        : { ...base, primitive: 'signature', curve: 'Ed25519', oid: '1.3.101.112', cryptoFunctions: ['keygen', 'sign', 'verify'] };
+    case 'dsa':
+      return { ...base, primitive: 'signature', oid: '1.2.840.10040.4.1', cryptoFunctions: ['sign', 'verify'] };
+    case 'xdh':
+      return { ...base, primitive: 'key-agree', curve: info.curve!, oid: info.curve === 'X448' ? '1.3.101.111' : '1.3.101.110', cryptoFunctions: ['keygen', 'keyderive'] };
     case 'aes':
       return { ...base, primitive: 'block-cipher', parameterSetIdentifier: String(info.size), cryptoFunctions: ['keygen', 'encrypt', 'decrypt'] };
     case 'hmac':

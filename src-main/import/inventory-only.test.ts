@@ -2,7 +2,8 @@
 // inventory as external public keys, are judged by the analysis and the policy, and are never
 // generated or used. Everything through the contract, as the console and the CLI reach it.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelName, ChannelOutput } from '../../src-shared/contract.js';
@@ -54,7 +55,7 @@ beforeAll(async () => {
   // Only the files to import stay in the folder.
   for (const f of ['rsa1024.key', 'dsa.params', 'dsa.key', 'x25519.key', 'rsa1536.key', 'ed448.key', 'legacy-signer.key']) execFileSync('rm', [join(folder, f)]);
 
-  core = createCore({ vaultDir: join(dir.path, 'vault'), host: 'browser', version: 'test', kdfCost: MINIMUM_KDF_COST, idleLockMs: 0 } as Parameters<typeof createCore>[0]);
+  core = createCore({ vaultDir: join(dir.path, 'vault'), host: 'browser', version: 'test', kdfCost: MINIMUM_KDF_COST, idleLockMs: 0, exportDir: join(dir.path, 'exports') });
   await call('vault.create', { adminName: 'alice', passphrase: 'alice long passphrase' });
   const r = await call('import.paths', { paths: [folder] });
   for (const f of r.files) ids[f.path.split('/').pop()!] = f.items[0]?.keyId ?? '';
@@ -117,6 +118,22 @@ describe('keys of inventory-only algorithms', () => {
     // Where the usage is known (the certificate's KeyUsage), SP 800-131A's own rule fires too.
     expect(of('legacy-signer.crt.pem')).toEqual(expect.arrayContaining(['sp800-131a.rsa-signature-generation-below-2048', 'analysis.rsa-size']));
     expect(policy.findings.find((f) => f.ruleId === 'sp800-131a.rsa-signature-generation-below-2048')).toMatchObject({ severity: 'error', status: 'disallowed' });
+  });
+
+  it('travel through CBOMs: exported under their algorithm, and an RSA-1024 key in a CBOM is imported', async () => {
+    const exported = await call('analysis.exportCbom', {});
+    const bom = JSON.parse(readFileSync(exported.path, 'utf8')) as { components: Array<{ name: string; cryptoProperties: { assetType: string; algorithmProperties?: { primitive?: string; curve?: string } } }> };
+    const algorithms = Object.fromEntries(bom.components.filter((c) => c.cryptoProperties.assetType === 'algorithm').map((c) => [c.name, c.cryptoProperties.algorithmProperties]));
+    expect(algorithms).toMatchObject({ 'RSA 1024': { primitive: 'signature' }, 'EC secp256k1': { primitive: 'signature', curve: 'secp256k1' }, DSA: { primitive: 'signature' }, X25519: { primitive: 'key-agree', curve: 'X25519' } });
+    const spki = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const content = JSON.stringify({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [{ type: 'cryptographic-asset', 'bom-ref': 'k0', name: 'old-vpn', cryptoProperties: { assetType: 'related-crypto-material', relatedCryptoMaterialProperties: { type: 'public-key', format: 'DER', value: spki } } }],
+    });
+    const r = await call('analysis.importCbom', { name: 'old.cdx.json', content });
+    expect(r.components).toMatchObject([{ outcome: 'imported' }]);
+    expect(await call('keys.get', { id: r.components[0]!.keyId! })).toMatchObject({ name: 'old-vpn', algorithm: 'rsa-1024', store: 'external' });
   });
 
   it('cannot be generated, and cannot sign, verify, encrypt or rotate: a clear refusal, audited', async () => {
