@@ -12,6 +12,7 @@ import { createCore } from '../app/core.js';
 import type { CustosCore } from '../app/core-types.js';
 import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { dispatch } from '../ipc/dispatch.js';
+import { classifyKeyTypes, keyTypeNames, securityStrength } from '../policy/key-facts.js';
 import { tempDir } from '../testing/temp.js';
 
 let dir: { path: string; cleanup: () => void };
@@ -120,6 +121,19 @@ describe('keys of inventory-only algorithms', () => {
     expect(policy.findings.find((f) => f.ruleId === 'sp800-131a.rsa-signature-generation-below-2048')).toMatchObject({ severity: 'error', status: 'disallowed' });
   });
 
+  it('have the SP 800-57 strengths and key types the policy engine judges them by', () => {
+    expect(securityStrength('rsa', 1024, null)).toBe(80);
+    expect(securityStrength('rsa', 1536, null)).toBe(80);
+    expect(securityStrength('dsa', 1024, null)).toBe(80);
+    expect(securityStrength('ec', 256, 'secp256k1')).toBe(128);
+    expect(securityStrength('ec', 256, 'brainpoolP256r1')).toBe(128);
+    expect(securityStrength('xdh', 255, 'X25519')).toBe(128);
+    expect(securityStrength('xdh', 448, 'X448')).toBe(224);
+    expect(securityStrength('eddsa', 448, 'Ed448')).toBe(224);
+    expect(keyTypeNames(classifyKeyTypes('dsa', 0x1 | 0x2, 'general'))).toEqual(['private-signature']);
+    expect(keyTypeNames(classifyKeyTypes('xdh', 0x800, 'general'))).toEqual(['private-static-key-agreement']);
+  });
+
   it('travel through CBOMs: exported under their algorithm, and an RSA-1024 key in a CBOM is imported', async () => {
     const exported = await call('analysis.exportCbom', {});
     const bom = JSON.parse(readFileSync(exported.path, 'utf8')) as { components: Array<{ name: string; cryptoProperties: { assetType: string; algorithmProperties?: { primitive?: string; curve?: string } } }> };
@@ -136,7 +150,7 @@ describe('keys of inventory-only algorithms', () => {
     expect(await call('keys.get', { id: r.components[0]!.keyId! })).toMatchObject({ name: 'old-vpn', algorithm: 'rsa-1024', store: 'external' });
   });
 
-  it('cannot be generated, and cannot sign, verify, encrypt or rotate: a clear refusal, audited', async () => {
+  it('cannot be generated, and cannot sign, verify, encrypt, decrypt, rotate or certify: a clear refusal, audited', async () => {
     for (const algorithm of INVENTORY_ONLY_ALGORITHM_IDS) expect((await failure('keys.generate', { name: `weak ${algorithm}`, algorithm })).code, algorithm).toBe('E_INPUT');
     const signer = ids['legacy-signer.crt.pem'];
     const data = Buffer.from('hello').toString('base64');
@@ -146,6 +160,8 @@ describe('keys of inventory-only algorithms', () => {
       await failure('keys.verify', { id: signer, data, signature: data }),
       await failure('keys.encrypt', { id: ids['rsa1024.pub.pem'], data }),
       await failure('keys.rotate', { id: ids['x25519.spki.der'] }),
+      await failure('keys.decrypt', { id: ids['rsa1024.pub.pem'], data }),
+      await failure('keys.csr', { id: signer, subject: 'CN=legacy-signer' }),
     ];
     for (const r of refusals) expect(r).toMatchObject({ code: 'E_UNSUPPORTED', message: expect.stringContaining('held in the inventory for reporting only') });
     expect(refusals[0]!.message).toContain('RSA 1024');
