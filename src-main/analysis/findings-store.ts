@@ -42,6 +42,7 @@ export const RULE_TITLES: Readonly<Record<string, string>> = {
   'ed25519-point': 'Invalid Ed25519 public key',
   'ed25519-small-order': 'Ed25519 key of small order',
   'ed25519-torsion': 'Ed25519 key with a torsion component',
+  dsa: 'DSA key (disallowed or no longer approved)',
   'sym-des': 'Single DES key',
   'sym-tdea': 'Triple DES key',
   'sym-size': 'Symmetric key too short',
@@ -139,6 +140,7 @@ export function findingsBySeverityAndRule(db: Db): FindingsSummary {
 const REMEDIATION: Readonly<Record<string, string>> = {
   blocklist: 'Its private key is public: revoke it as compromised and replace it.',
   'rsa-roca': 'Replace it with a key generated outside the affected Infineon library (fixed firmware or software).',
+  dsa: 'Replace it with an ECDSA (P-256 or better) or Ed25519 key; keep the DSA key only to verify existing signatures.',
   'rsa-shared-prime': 'Revoke it as compromised and replace it, with every key it shares a prime with; fix the generator’s randomness.',
   'rsa-duplicate-modulus': 'Revoke every key with this modulus and generate independent keys.',
 };
