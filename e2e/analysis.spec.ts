@@ -132,4 +132,15 @@ test('a shared-prime pair and a ROCA key appear as findings after pressing Run a
     await panel.scrollIntoViewIfNeeded();
     await snap(page, 'key-roca-findings');
   });
+
+  await test.step('the analysis findings are policy findings: on the key page and on the Policies page', async () => {
+    await expect(page.locator('[data-testid="key-finding"][data-rule-id="analysis.rsa-roca"]')).toHaveCount(1, SLOW);
+    await nav(page, 'Policies').click();
+    await expect(page.getByRole('heading', { name: 'Policies', exact: true })).toBeVisible();
+    const rule = page.locator('[data-testid="fired-rule"][data-rule-id="analysis.rsa-shared-prime"]');
+    await expect(rule.getByTestId('fired-rule-count')).toHaveText('2', SLOW);
+    await rule.click();
+    await expect(page.getByTestId('fired-rule-findings').getByTestId('finding-key')).toHaveText(['shared-prime-a', 'shared-prime-b']);
+    await snap(page, 'policies-analysis-findings');
+  });
 });
