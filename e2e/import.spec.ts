@@ -105,4 +105,19 @@ test('import a folder of mixed files, see each outcome, open the linked certific
     await expect(uploaded).toContainText('public key (new)');
     await expect(uploaded.getByTestId('import-reason')).toContainText('only its public part was recorded');
   });
+
+  await test.step('an RSA-1024 public key is in the inventory, held for reporting only', async () => {
+    const i = files.findIndex((f) => f.name === 'short-rsa.pub.pem');
+    await nav(page, 'Import').click();
+    await page.getByText('Paths on the core’s machine').click();
+    await page.getByTestId('import-paths').fill(join(folder, i < 6 ? '' : 'nested', `${String(i).padStart(2, '0')}-short-rsa.pub.pem`));
+    await page.getByTestId('import-run').click();
+    await expect(row(page, 'short-rsa.pub.pem')).toHaveAttribute('data-outcome', 'duplicate', SLOW);
+    await row(page, 'short-rsa.pub.pem').getByTestId('import-key-link').first().click();
+    await expect(page.getByTestId('key-algorithm')).toHaveText('RSA 1024');
+    await expect(page.getByTestId('key-store')).toHaveText('External');
+    await expect(page.getByTestId('inventory-only')).toContainText('Held for reporting only');
+    await expect(page.getByTestId('use-panel')).toHaveCount(0);
+    await snap(page, 'import-inventory-only-key');
+  });
 });
