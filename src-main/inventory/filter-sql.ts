@@ -251,10 +251,14 @@ export interface FindingBranch extends Clause {
   keys?: number;
 }
 
-/** The rowids matching any of the alternatives, each through its own index, merged (UNION). */
-export function findingRowids(branches: readonly FindingBranch[]): Clause {
+/**
+ * The rowids matching any of the alternatives, each through its own index. Inside `IN (…)` the
+ * duplicates do no harm and UNION ALL skips the sorted merge UNION pays for (~10 ms for 10,000
+ * rowids); `distinct` for counting them.
+ */
+export function findingRowids(branches: readonly FindingBranch[], distinct = false): Clause {
   const parts = branches.map((b) => b.rowids ?? { sql: `SELECT k.rowid FROM keys k WHERE ${b.sql}`, params: b.params });
-  return { sql: parts.map((p) => p.sql).join(' UNION '), params: parts.flatMap((p) => p.params) };
+  return { sql: parts.map((p) => p.sql).join(distinct ? ' UNION ' : ' UNION ALL '), params: parts.flatMap((p) => p.params) };
 }
 
 /**
