@@ -245,6 +245,18 @@ describe('inventory sorting and paging', () => {
     }
   });
 
+  it('sees a key change in the next finding filter (the cached policy match is dropped on any write)', () => {
+    const filter = { finding: { rules: ['baseline.storage.ca'] } };
+    expect(names(filter)).toEqual(['root-ca']);
+    v.db.prepare("UPDATE keys SET purpose = 'ca-root' WHERE name = 'web-tls-1'").run();
+    try {
+      expect(names(filter)).toEqual(['root-ca', 'web-tls-1']);
+    } finally {
+      v.db.prepare("UPDATE keys SET purpose = 'tls-server' WHERE name = 'web-tls-1'").run();
+    }
+    expect(names(filter)).toEqual(['root-ca']);
+  });
+
   it('lists one owner by name from keys_by_owner_name, without sorting, in both directions', () => {
     const plan = (v.db.prepare("EXPLAIN QUERY PLAN SELECT k.id FROM keys k WHERE coalesce(k.owner, '') COLLATE NOCASE IN (?) ORDER BY k.name COLLATE NOCASE DESC, k.id DESC LIMIT 3").all('team-web') as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
     expect(plan).toContain('keys_by_owner_name');
