@@ -118,6 +118,7 @@ test('import a folder of mixed files, see each outcome, open the linked certific
     await expect(page.getByTestId('key-store')).toHaveText('External');
     await expect(page.getByTestId('inventory-only')).toContainText('Held for reporting only');
     await expect(page.getByTestId('use-panel')).toHaveCount(0);
+    await expect(page.getByTestId('rotate-key')).toHaveAttribute('data-reason', /cannot be rotated here/);
     await snap(page, 'import-inventory-only-key');
   });
 });

@@ -23,7 +23,7 @@ import {
 import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
 import type { RequestOutcome } from '../../src-shared/approvals';
 import type { Finding } from '../../src-shared/contract';
-import type { KeyDetail, KeySummary } from '../../src-shared/keys';
+import { isGeneratedAlgorithm, type KeyDetail, type KeySummary } from '../../src-shared/keys';
 import type { Role } from '../../src-shared/users';
 import { api } from '../api/client';
 import { ConfirmModal } from '../components/ConfirmModal';
@@ -814,7 +814,10 @@ export function KeyVersions({ keyData, role, onChanged }: { keyData: KeyDetail; 
     if (keyData.destroyAt) setPending(null);
   }, [keyData.destroyAt]);
 
-  const rotateReason = deniedReason(role, 'keys.generate', 'rotate keys') ?? rotateBlocked(keyData.state);
+  const rotateReason =
+    deniedReason(role, 'keys.generate', 'rotate keys') ??
+    (isGeneratedAlgorithm(keyData.algorithm) ? null : 'An imported key of an algorithm Custos does not generate cannot be rotated here; replace it where it is used.') ??
+    rotateBlocked(keyData.state);
   const destroyReason =
     deniedReason(role, 'keys.lifecycle', 'request the destruction of keys') ??
     destroyBlocked(keyData.state, keyData.destroyAt) ??
