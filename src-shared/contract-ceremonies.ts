@@ -37,7 +37,7 @@ export type HeldShareInput = z.infer<typeof heldShareInputSchema>;
 export const ceremonyStepInfoSchema = z.object({
   id: z.string(),
   title: z.string(),
-  kind: z.enum(['checklist', 'authenticate', 'generate-key', 'show-fingerprint', 'certificate', 'split-backup', 'verify-shares', 'destroy-temporary', 'note']),
+  kind: z.enum(['checklist', 'authenticate', 'generate-key', 'show-fingerprint', 'certificate', 'split-backup', 'verify-shares', 'recover-backup', 'destroy-temporary', 'note']),
   description: z.string().nullable(),
   /** The checklist text, what to destroy, or the note's prompt. */
   text: z.string().nullable(),
@@ -150,7 +150,9 @@ export const ceremoniesChannels = {
   'ceremonies.current': { input: z.object({}).strict(), output: ceremonyViewSchema.nullable() },
   /**
    * A participant attests the next step, authenticating with their own passphrase. For a
-   * verify-shares step a custodian also types their share, which is checked against the backup.
+   * verify-shares step a custodian also types their share, which is checked against the backup; for
+   * a recover-backup step the custodian enters it to open the backup (held sealed in the core until
+   * the step runs), and the witnesses who attest approve the dual-controlled recovery in the step.
    */
   'ceremonies.attest': {
     input: z.object({ ceremonyId: ceremonyIdSchema, stepId: stepIdSchema, person: personSchema, share: heldShareInputSchema.optional() }).strict(),

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import type { ChannelName, ChannelOutput } from '../../src-shared/contract.js';
 import { ApprovalService } from '../approvals/approval-service.js';
 import { OPERATIONS } from '../approvals/all-operations.js';
 import { createCore, type CustosCore } from '../app/core.js';
+import { splitSecret } from '../backup/slip39/index.js';
 import { readBundle } from '../audit/bundle.js';
 import { verifyBundle } from '../audit/verify-bundle.js';
 import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
@@ -150,22 +152,13 @@ describe('a root CA ceremony run step by step through the console channels', () 
     const needles = [carol, dave, erin].map((x) => ({ label: `share of ${x.custodian}`, bytes: Buffer.from(x.share.split(' ').slice(4, 10).join(' ')) }));
     expect(findSecrets([...filesUnder(join(dir.path, 'vault')), ...filesUnder(exportDir())], needles)).toEqual([]);
 
-    // Recovery: two custodians bring their shares; the restore into a fresh token is dual-controlled.
+    // Recovery, in the key-recovery ceremony: each custodian enters their share at their own screen,
+    // the witness's attestation approves the dual-controlled request, and the key is unwrapped into a
+    // freshly initialised token with the same fingerprint.
     const pkgText = readFileSync(c.backup!.path!, 'utf8');
     const second = hsm.tokens[1]!.serial;
-    expect((await refused('backups.recover', { packageText: pkgText, custodians: [{ person: me('carol'), share: mnemonic(carol.share) }], tokenSerial: second })).code).toBe('E_INPUT');
-    expect((await refused('backups.recover', { packageText: pkgText, custodians: [{ person: me('bob'), share: mnemonic(carol.share) }], tokenSerial: second })).code).toBe('E_PERMISSION');
-    const o = await call('backups.recover', { packageText: pkgText, custodians: [{ person: me('dave'), share: mnemonic(dave.share) }, { person: me('erin'), share: mnemonic(erin.share) }], tokenSerial: second });
-    expect(o).toMatchObject({ status: 'pending', fingerprint: c.fingerprint });
-    await call('approvals.approve', { id: o.requestId, approver: me('bob') });
-    const restored = (await call('keys.list', {})).items.filter((k) => k.fingerprint === c.fingerprint);
-    expect(restored.map((k) => k.token?.serial).sort()).toEqual([hsm.serial, second].sort());
-
-    // The key-recovery ceremony records it: a quorum verifies their shares against the package, and
-    // the restored key is identified by its fingerprint — another key's is refused.
-    const copy = restored.find((k) => k.token?.serial === second)!;
-    const other = await call('keys.generate', { name: 'unrelated', algorithm: 'ec-p384' });
-    let r = await call('ceremonies.start', { templateId: 'key-recovery', participants: [CAST[0], CAST[1], CAST[3], CAST[4]], administrator: me('alice'), backupPackage: pkgText });
+    const copies = async () => (await call('keys.list', {})).items.filter((k) => k.fingerprint === c.fingerprint).map((k) => k.token?.serial);
+    let r = await call('ceremonies.start', { templateId: 'key-recovery', participants: [CAST[0], CAST[1], CAST[3], CAST[4]], administrator: me('alice'), backupPackage: pkgText, tokenSerial: second });
     const rid = r.ceremonyId;
     const rstep = async (stepId: string, attestors: Array<string | [string, string]>, actor = 'alice', extra: Record<string, unknown> = {}) => {
       for (const a of attestors) r = await call('ceremonies.attest', { ceremonyId: rid, stepId, person: me(typeof a === 'string' ? a : a[0]), ...(typeof a === 'string' ? {} : { share: mnemonic(a[1]) }) });
@@ -173,15 +166,37 @@ describe('a root CA ceremony run step by step through the console channels', () 
     };
     await rstep('authorisation', ['alice', 'bob']);
     await rstep('authenticate', ['alice', 'bob', 'dave', 'erin']);
-    await rstep('verify-shares', [['dave', dave.share], ['erin', erin.share]]);
-    await rstep('restore', ['bob', 'dave', 'erin']);
+    // A share of another backup, another custodian's share, or none at all: refused at the custodian's screen.
+    const foreign = splitSecret(randomBytes(16), { groupThreshold: 1, groups: [{ threshold: 2, count: 3 }] })[0]![1]!;
+    expect((await refused('ceremonies.attest', { ceremonyId: rid, stepId: 'restore', person: me('dave'), share: mnemonic(foreign) })).code).toBe('E_INPUT');
+    expect((await refused('ceremonies.attest', { ceremonyId: rid, stepId: 'restore', person: me('dave'), share: mnemonic(erin.share) })).message).toMatch(/belongs to erin/);
+    expect((await refused('ceremonies.attest', { ceremonyId: rid, stepId: 'restore', person: me('dave') })).code).toBe('E_INPUT');
+    // Too few shares: the step is refused before anything is opened, and nothing is restored.
+    r = await call('ceremonies.attest', { ceremonyId: rid, stepId: 'restore', person: me('bob') });
+    r = await call('ceremonies.attest', { ceremonyId: rid, stepId: 'restore', person: me('dave'), share: mnemonic(dave.share) });
+    expect((await refused('ceremonies.perform', { ceremonyId: rid, stepId: 'restore', actor: me('alice') })).message).toMatch(/needs 2 of 2 key custodians/);
+    expect(await copies()).toEqual([hsm.serial]);
+    r = await call('ceremonies.attest', { ceremonyId: rid, stepId: 'restore', person: me('erin'), share: mnemonic(erin.share) });
+    r = await call('ceremonies.perform', { ceremonyId: rid, stepId: 'restore', actor: me('alice') });
+    expect(r.fingerprint).toBe(c.fingerprint);
+    expect(r.transcript.at(-1)).toMatchObject({ operation: 'ceremony.recover-backup', details: { fingerprint: c.fingerprint, packageFingerprint: c.fingerprint, fingerprintMatches: true, tokenSerial: second, requestedBy: 'alice', approvedBy: 'bob' } });
+    expect((await copies()).sort()).toEqual([hsm.serial, second].sort());
+    const copy = await call('keys.get', { id: r.keyId! });
+    expect(copy).toMatchObject({ fingerprint: c.fingerprint, token: { serial: second } });
+    const approvals = (await call('approvals.list', {})).filter((a) => a.kind === 'backup.recover-token');
+    expect(approvals.at(0)).toMatchObject({ status: 'executed', requestedBy: 'alice', approvals: [{ user: 'bob' }] });
+    // The restored key is read aloud; another key's fingerprint is refused.
+    const other = await call('keys.generate', { name: 'unrelated', algorithm: 'ec-p384' });
     for (const a of ['bob', 'dave', 'erin']) r = await call('ceremonies.attest', { ceremonyId: rid, stepId: 'fingerprint', person: me(a) });
     expect((await refused('ceremonies.perform', { ceremonyId: rid, stepId: 'fingerprint', actor: me('alice'), keyId: other.id })).code).toBe('E_CONFLICT');
-    r = await call('ceremonies.perform', { ceremonyId: rid, stepId: 'fingerprint', actor: me('alice'), keyId: copy.id });
+    r = await call('ceremonies.perform', { ceremonyId: rid, stepId: 'fingerprint', actor: me('alice') });
     expect(r.fingerprint).toBe(c.fingerprint);
     await rstep('destroy', ['bob']);
     await rstep('witness-statement', [], 'bob', { text: 'Restored into the recovery token; fingerprints match.' });
     expect(r.status).toBe('completed');
+    const rx = await call('ceremonies.export', { ceremonyId: rid });
+    expect(verifyBundle(await readBundle(rx.path), rx.publicKeyFingerprint)).toMatchObject({ ok: true });
+    expect((await readBundle(rx.path)).get('events.jsonl')!.toString()).not.toContain(dave.share.split(' ').slice(2, 6).join(' '));
     // Refusals are not in the transcript but in the vault's audit trail.
     expect((await call('audit.list', { operation: 'ceremony.perform', outcome: 'refused' })).items.length).toBeGreaterThan(0);
   }, 90_000);

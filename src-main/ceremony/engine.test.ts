@@ -150,6 +150,22 @@ describe('ceremony engine', () => {
     expect(runAll(n).status).toBe('completed');
   });
 
+  it('records a recovery only with the quorum of shares, a witness approving, and a matching fingerprint', () => {
+    const recovery = shippedTemplate('key-recovery');
+    const s = runAll(start(recovery, CAST.filter((p) => p.id !== 'cleo')), 'restore');
+    const input = inputFor(s, currentStep(s)!);
+    const o = input.outputs as Record<string, unknown>;
+    refused(() => applyStep(s, { ...input, attestedBy: ['wes', 'cara'] }, tick()), 'E_PERMISSION', /needs 2 of 2 key custodians/);
+    refused(() => applyStep(s, { ...input, outputs: { ...o, approvedBy: ['ada'] } }, tick()), 'E_PERMISSION', /filed the recovery request and cannot approve/);
+    refused(() => applyStep(s, { ...input, outputs: { ...o, approvedBy: ['cara'] } }, tick()), 'E_PERMISSION', /not an internal witness/);
+    refused(() => applyStep(s, { ...input, outputs: { ...o, fingerprint: digest('another key') } }, tick()), 'E_CONFLICT', /not the one in the backup package/);
+    refused(() => applyStep(s, { ...input, outputs: { ...o, kek: 'secret' } }, tick()), 'E_INPUT', /not valid/);
+    const r = applyStep(s, input, tick());
+    expect(r.fingerprint).toBe(FINGERPRINT);
+    expect(r.transcript.at(-1)).toMatchObject({ operation: 'ceremony.recover-backup', details: { fingerprintMatches: true, approvedBy: 'wes', requestedBy: 'ada', 'share.cara': digest('share of cara') } });
+    expect(runAll(r).status).toBe('completed');
+  });
+
   it('refuses a clock that goes backwards', () => {
     const s = start(rootCa);
     refused(() => applyStep(s, inputFor(s, currentStep(s)!), new Date('2000-01-01T00:00:00Z')), 'E_INPUT', /before the previous transcript entry/);

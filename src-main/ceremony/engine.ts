@@ -109,6 +109,21 @@ export const outputSchemas = {
   certificate: z.strictObject({ sha256: hex32, subject: z.string().min(1).max(1000), serial: shortText.optional(), notAfter: shortText.optional() }),
   'split-backup': z.strictObject({ packageSha256: hex32, shares: shareList, combinedKcv: z.string().regex(/^[0-9a-fA-F]{2,16}$/).optional() }),
   'verify-shares': z.strictObject({ shares: shareList }),
+  'recover-backup': z.strictObject({
+    packageId: z.string().regex(/^[0-9a-f]{32}$/, 'a package id is 32 hex digits'),
+    /** The fingerprint the package records for the key, and the one measured on the restored key. */
+    packageFingerprint: fingerprint,
+    fingerprint,
+    keyId: shortText,
+    target: z.enum(['vault', 'token']),
+    tokenSerial: shortText.optional(),
+    /** Which custodians' shares opened the package (digests from the package). */
+    shares: shareList,
+    /** The backup.recover approval request, who filed it and who approved it. */
+    requestId: z.string().regex(/^[0-9a-f]{32}$/, 'a request id is 32 hex digits'),
+    requestedBy: shortText,
+    approvedBy: z.array(shortText).min(1).max(16),
+  }),
   'destroy-temporary': z.strictObject({ items: z.array(shortText).max(50).optional() }),
   note: z.strictObject({ text: z.string().trim().min(1).max(4000), exception: z.boolean().optional() }),
 } as const;
@@ -377,6 +392,37 @@ export function applyStep(state: CeremonyState, input: StepInput, now: Date): Ce
         if (want !== undefined && want !== s.digest) throw conflict(`The share ${s.custodian} verified (digest ${s.digest}) is not the share split to them in this ceremony; it is foreign or mistyped.`);
         details[`verified.${s.custodian}`] = s.digest;
       }
+      break;
+    }
+    case 'recover-backup': {
+      const o = parseOutputs('recover-backup', step, input.outputs);
+      checkShares(state, step, o.shares);
+      const custodians = attestors.filter((p) => p.role === 'key-custodian').map((p) => p.id);
+      const reported = o.shares.map((s) => s.custodian);
+      const missing = custodians.filter((c) => !reported.includes(c));
+      if (missing.length) throw bad(`Step "${step.title}": no share of ${missing.join(', ')}, who attested.`);
+      const extra = reported.filter((c) => !custodians.includes(c));
+      if (extra.length) throw denied(`Step "${step.title}": ${extra.join(', ')} did not attest, so cannot have brought a share; each custodian brings their own.`);
+      for (const s of o.shares) {
+        const want = state.shareDigests[s.custodian];
+        if (want !== undefined && want !== s.digest) throw conflict(`The share ${s.custodian} brought (digest ${s.digest}) is not the share split to them in this ceremony.`);
+      }
+      // Dual control: the request is approved by internal witnesses who attested this step, never by whoever filed it.
+      for (const a of o.approvedBy) {
+        if (a.toLowerCase() === o.requestedBy.toLowerCase()) throw denied(`Step "${step.title}": ${a} filed the recovery request and cannot approve it too.`);
+        const p = attestors.find((x) => x.id.toLowerCase() === a.toLowerCase());
+        if (!p || p.role !== 'internal-witness') throw denied(`Step "${step.title}": the recovery was approved by ${a}, who is not an internal witness attesting this step.`);
+      }
+      if (o.fingerprint !== o.packageFingerprint) throw conflict(`The restored key's fingerprint (${o.fingerprint}) is not the one in the backup package (${o.packageFingerprint}); stop and investigate.`);
+      if (state.fingerprint && o.fingerprint !== state.fingerprint) throw conflict(`The restored key's fingerprint (${o.fingerprint}) is not the one recorded earlier in this ceremony (${state.fingerprint}).`);
+      if (o.target !== step.target) throw bad(`Step "${step.title}" restores into the ${step.target}; the outputs say ${o.target}.`);
+      if (o.target === 'token' && !o.tokenSerial) throw bad(`Step "${step.title}": a restore into a token names the token.`);
+      Object.assign(details, {
+        target: step.target, packageId: o.packageId, packageFingerprint: o.packageFingerprint, keyId: o.keyId, fingerprint: o.fingerprint, pgpWords: hexToPgpWords(o.fingerprint).join(' '),
+        fingerprintMatches: true, tokenSerial: o.tokenSerial ?? null, requestId: o.requestId, requestedBy: o.requestedBy, approvedBy: o.approvedBy.join(','),
+      });
+      for (const s of o.shares) details[`share.${s.custodian}`] = s.digest;
+      next = { keyId: o.keyId, fingerprint: o.fingerprint };
       break;
     }
     case 'destroy-temporary': {

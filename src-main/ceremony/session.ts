@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CeremonyTemplateInfo, CeremonyView, HeldShareInput } from '../../src-shared/contract-ceremonies.js';
@@ -8,9 +8,10 @@ import { parsePackage, parseShareFile, verifyShare, type BackupPackage, type Hel
 import { CustosError } from '../errors.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { TokenService } from '../pkcs11/service.js';
-import type { UnlockedVault } from '../vault/vault.js';
+import type { UnlockedVault, VaultUser } from '../vault/vault.js';
 import { abort, addNote, applyStep, assertMayApply, assertNextStep, currentStep, requiredAttestations, startCeremony, type CeremonyState, type Participant } from './engine.js';
 import { hexToPgpWords } from './pgp-words.js';
+import { checkCustodianShare, recoverInCeremony } from './recover.js';
 import type { CeremonyRole, CeremonyStep, CeremonyTemplate } from './template.js';
 
 /**
@@ -34,10 +35,19 @@ export interface LiveCeremony {
   /** A key named at the start (backup, destruction), else the one generated. */
   keyId: string | null;
   pkg: BackupPackage | null;
+  /** The package as given at the start (a recovery opens it with the recovery code, which parses text). */
+  pkgText: string | null;
   pkgPath: string | null;
   certificate: { pem: string; path: string; subject: string; sha256: string } | null;
   /** Attestations collected for the next step: who, and for verify-shares the digest they proved. */
   pending: { stepId: string; attested: Map<string, string | null> };
+  /**
+   * recover-backup: each custodian's share as they entered it, sealed under the vault's material key
+   * with a one-off binding (as backup/custody.ts holds shares), until the step is performed; and the
+   * witnesses who attested it, who approve the recovery request in the step. Dropped afterwards.
+   */
+  held: Map<string, { binding: string; sealed: string }>;
+  approvers: Map<string, VaultUser>;
 }
 
 export interface SessionDeps {
@@ -58,8 +68,8 @@ export function templateInfo(t: CeremonyTemplate): CeremonyTemplateInfo {
     title: t.title,
     description: t.description ?? null,
     roles: { administrators: r['ceremony-administrator'].min, witnesses: r['internal-witness'].min, auditors: r.auditor.min, custodianThreshold: r['key-custodian'].threshold, custodianCount: r['key-custodian'].count },
-    needsToken: t.steps.some((s) => s.kind === 'generate-key' && s.store === 'token'),
-    needsPackage: !splits && t.steps.some((s) => s.kind === 'verify-shares'),
+    needsToken: t.steps.some((s) => (s.kind === 'generate-key' && s.store === 'token') || (s.kind === 'recover-backup' && s.target === 'token')),
+    needsPackage: !splits && t.steps.some((s) => s.kind === 'verify-shares' || s.kind === 'recover-backup'),
     steps: t.steps.map((s) => {
       const { id, title, kind, description, performedBy, attestedBy, custodians, ...rest } = s as CeremonyStep & Record<string, unknown>;
       const text = 'text' in s ? s.text : 'what' in s ? s.what : 'prompt' in s ? (s.prompt ?? null) : null;
@@ -103,10 +113,20 @@ export function viewOf(live: LiveCeremony, custody: ShareCustody): CeremonyView 
 
 /** Authenticates a person at the keyboard and returns their participant record. */
 async function participantAt(live: LiveCeremony, person: Person): Promise<Participant> {
+  return (await personAt(live, person)).p;
+}
+
+async function personAt(live: LiveCeremony, person: Person): Promise<{ p: Participant; u: VaultUser }> {
   const u = await live.vault.authenticate(person.user, person.passphrase, 'approval');
   const p = live.state.participants.find((x) => x.id === u.name);
   if (!p) throw new CustosError('E_PERMISSION', `${u.name} is not a participant of this ceremony.`);
-  return p;
+  return { p, u };
+}
+
+/** Forgets the shares entered for a recovery and the approvers collected (after the step, an abort, a new step). */
+function dropHeld(live: LiveCeremony): void {
+  live.held.clear();
+  live.approvers.clear();
 }
 
 export function heldShare(s: HeldShareInput): HeldShare {
@@ -138,15 +158,18 @@ export async function startLive(
   const ceremonyId = randomUUID().replace(/-/g, '');
   const state = startCeremony(template, people, { ceremonyId, startedBy: admin.name, now: vault.now() });
   vault.record({ actor: admin.name, operation: 'ceremony.start', keyId, outcome: 'success', details: { ceremonyId, template: template.id, version: template.version, participants: people.map((p) => `${p.id}:${p.role}`).join(',') } });
-  return { vault, state, tokenSerial: input.tokenSerial ?? null, keyId, pkg, pkgPath: null, certificate: null, pending: { stepId: currentStep(state)!.id, attested: new Map() } };
+  return { vault, state, tokenSerial: input.tokenSerial ?? null, keyId, pkg, pkgText: input.backupPackage ?? null, pkgPath: null, certificate: null, pending: { stepId: currentStep(state)!.id, attested: new Map() }, held: new Map(), approvers: new Map() };
 }
 
 /** A participant attests the next step (and, for verify-shares, proves their share). */
 export async function attestLive(live: LiveCeremony, input: { stepId: string; person: Person; share?: HeldShareInput }): Promise<void> {
   const step = assertNextStep(live.state, input.stepId);
-  const p = await participantAt(live, input.person);
+  const { p, u } = await personAt(live, input.person);
   if (!step.attestedBy.includes(p.role)) throw new CustosError('E_PERMISSION', `${p.name} (${p.id}) cannot attest step "${step.title}": it is attested by ${step.attestedBy.join(', ') || 'nobody'}.`);
-  if (live.pending.stepId !== step.id) live.pending = { stepId: step.id, attested: new Map() };
+  if (live.pending.stepId !== step.id) {
+    live.pending = { stepId: step.id, attested: new Map() };
+    dropHeld(live);
+  }
   if (live.pending.attested.has(p.id)) throw new CustosError('E_CONFLICT', `${p.id} has already attested step "${step.title}".`);
   let digest: string | null = null;
   if (step.kind === 'verify-shares' && p.role === 'key-custodian') {
@@ -156,9 +179,17 @@ export async function attestLive(live: LiveCeremony, input: { stepId: string; pe
     const owner = live.pkg.header.scheme.custodians[index - 1];
     if (owner !== undefined && owner.toLowerCase() !== p.id.toLowerCase()) throw new CustosError('E_INPUT', `That is share ${index}, which belongs to ${owner}; each custodian verifies their own.`);
     digest = live.pkg.header.shareDigests.find((d) => d.index === index)!.digest;
+  } else if (step.kind === 'recover-backup' && p.role === 'key-custodian') {
+    // The custodian's own hand-off screen: the share is checked (intact, of this backup, theirs) and held sealed until the step runs.
+    if (!live.pkgText) throw new CustosError('E_CONFLICT', 'There is no backup package in this ceremony to recover.');
+    if (!input.share) throw new CustosError('E_INPUT', `${p.id}: enter your share.`);
+    digest = (await checkCustodianShare(live.pkgText, p.id, heldShare(input.share))).digest;
+    const binding = randomBytes(16).toString('hex');
+    live.held.set(p.id, { binding, sealed: live.vault.sealSecret(`ceremony-share|${live.state.ceremonyId}|${binding}`, Buffer.from(JSON.stringify(input.share), 'utf8')) });
   } else if (input.share) {
     throw new CustosError('E_INPUT', `Step "${step.title}" takes no share.`);
   }
+  if (step.kind === 'recover-backup' && p.role === 'internal-witness') live.approvers.set(p.id, u);
   live.pending.attested.set(p.id, digest);
   live.vault.record({ actor: p.id, operation: 'ceremony.attest', keyId: live.keyId ?? live.state.keyId, outcome: 'success', details: { ceremonyId: live.state.ceremonyId, step: step.id, role: p.role, ...(digest ? { shareVerified: true } : {}) } });
 }
@@ -247,6 +278,25 @@ export async function performLive(live: LiveCeremony, input: { stepId: string; a
     case 'verify-shares':
       outputs = { shares: [...attested].filter(([, d]) => d).map(([custodian, digest]) => ({ custodian, digest: digest! })) };
       break;
+    case 'recover-backup': {
+      if (!live.pkgText || !live.pkg) throw new CustosError('E_CONFLICT', 'There is no backup package in this ceremony to recover.');
+      try {
+        const shares = [...live.held].map(([custodian, h]) => {
+          const clear = v.openSecret(`ceremony-share|${id}|${h.binding}`, h.sealed);
+          const input = JSON.parse(clear.toString('utf8')) as HeldShareInput;
+          clear.fill(0);
+          return { custodian, share: heldShare(input) };
+        });
+        const o = await recoverInCeremony(v, { pkgText: live.pkgText, shares, target: step.target, tokenSerial: live.tokenSerial, approvers: [...live.approvers.values()], tokens: deps.tokens, name: `${live.pkg.header.key.name} (recovered ${id.slice(0, 8)})` });
+        live.keyId = o.keyId;
+        outputs = o;
+      } finally {
+        // Whatever happened, the entered shares are gone: a retry means the custodians enter them again.
+        dropHeld(live);
+        live.pending = { stepId: step.id, attested: new Map() };
+      }
+      break;
+    }
     case 'destroy-temporary': {
       const forgotten = live.pkg ? deps.custody.forget(live.pkg.header.packageId) : 0;
       outputs = { items: [step.what.slice(0, 200), ...(forgotten ? [`${forgotten} share(s) never handed over were forgotten`] : [])] };
@@ -273,6 +323,7 @@ export async function noteLive(live: LiveCeremony, input: { person: Person; text
 export async function abortLive(live: LiveCeremony, input: { person: Person; reason: string }, custody: ShareCustody): Promise<void> {
   const p = await participantAt(live, input.person);
   live.state = abort(live.state, { actor: p.id, reason: input.reason }, live.vault.now());
+  dropHeld(live);
   // Shares not yet handed over are worthless now; nobody may collect them later.
   if (live.pkg) custody.forget(live.pkg.header.packageId);
   live.vault.record({ actor: p.id, operation: 'ceremony.abort', keyId: live.keyId ?? live.state.keyId, outcome: 'success', details: { ceremonyId: live.state.ceremonyId, reason: input.reason } });

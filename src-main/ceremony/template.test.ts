@@ -16,7 +16,7 @@ describe('ceremony templates', () => {
       expect(t.roles['key-custodian'].threshold).toBeLessThanOrEqual(t.roles['key-custodian'].count);
     }
     const kinds = new Set(ts.flatMap((t) => t.steps.map((s) => s.kind)));
-    expect([...kinds].sort()).toEqual(['authenticate', 'certificate', 'checklist', 'destroy-temporary', 'generate-key', 'note', 'show-fingerprint', 'split-backup', 'verify-shares']);
+    expect([...kinds].sort()).toEqual(['authenticate', 'certificate', 'checklist', 'destroy-temporary', 'generate-key', 'note', 'recover-backup', 'show-fingerprint', 'split-backup', 'verify-shares']);
   });
 
   it('fills defaults: performed by the administrator, custodians by quorum', () => {

@@ -82,6 +82,15 @@ export const stepSchema = z.discriminatedUnion('kind', [
     shares: z.int().min(1).max(16),
   }),
   z.strictObject({ ...stepBase, kind: z.literal('verify-shares') }),
+  z.strictObject({
+    ...stepBase,
+    kind: z.literal('recover-backup'),
+    /**
+     * Where the key is restored: into the vault, or unwrapped into the token chosen at the start
+     * (C_UnwrapKey). The package is given at the start; the custodians attest with their shares.
+     */
+    target: z.enum(['vault', 'token']).default('token'),
+  }),
   z.strictObject({ ...stepBase, kind: z.literal('destroy-temporary'), what: text }),
   z.strictObject({ ...stepBase, kind: z.literal('note'), prompt: text.optional() }),
 ]);
@@ -119,6 +128,10 @@ export const templateSchema = z
         if (s.scheme !== 'xor' && s.threshold !== custodians.threshold) issue(`step ${s.id}: the split threshold must equal the custodian quorum`, ['steps', i, 'threshold']);
       }
       if (s.kind === 'verify-shares' && !s.attestedBy.includes('key-custodian')) issue(`step ${s.id}: verify-shares must be attested by key-custodian`, ['steps', i, 'attestedBy']);
+      // Recovery is dual-controlled: the custodians bring their shares, a witness approves the
+      // backup.recover request the administrator files (see the ceremony README, Decisions).
+      if (s.kind === 'recover-backup' && (!s.attestedBy.includes('key-custodian') || !s.attestedBy.includes('internal-witness'))) issue(`step ${s.id}: recover-backup must be attested by key-custodian (the shares) and internal-witness (the approval)`, ['steps', i, 'attestedBy']);
+      if (s.kind === 'recover-backup' && s.custodians !== 'quorum') issue(`step ${s.id}: recover-backup takes the quorum of custodians`, ['steps', i, 'custodians']);
     });
   });
 export type CeremonyTemplate = z.infer<typeof templateSchema>;

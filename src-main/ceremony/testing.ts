@@ -44,6 +44,10 @@ export function inputFor(state: CeremonyState, step: CeremonyStep): StepInput {
     certificate: { sha256: digest('root certificate DER'), subject: 'CN=Custos Root CA', serial: '01' },
     'split-backup': { packageSha256: digest('backup package'), shares },
     'verify-shares': { shares: shares.filter((s) => attestedBy.includes(s.custodian)) },
+    'recover-backup': {
+      packageId: digest('backup package').slice(0, 32), packageFingerprint: FINGERPRINT, fingerprint: FINGERPRINT, keyId: 'k-restored', target: 'token', tokenSerial: 'fedcba9876543210',
+      shares: shares.filter((s) => attestedBy.includes(s.custodian)), requestId: digest('request').slice(0, 32), requestedBy: 'ada', approvedBy: attestedBy.filter((id) => state.participants.find((p) => p.id === id)?.role === 'internal-witness'),
+    },
     'destroy-temporary': { items: ['scratch files'] },
     note: { text: 'The ceremony followed the script.' },
   };
