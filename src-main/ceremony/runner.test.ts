@@ -17,7 +17,7 @@ import { tempDir } from '../testing/temp.js';
 import { UserService } from '../users/user-service.js';
 import { UnlockedVault } from '../vault/vault.js';
 import { allowWrappableCaKeys } from './ca-backup-policy.js';
-import { runCeremony } from './runner.js';
+import { runCeremony, type CeremonyRun } from './runner.js';
 import { loadTemplateFile } from './template.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -27,10 +27,11 @@ let hsm: SoftHsmFixture;
 let worker: { script: string; cleanup: () => void };
 let tokens: TokenService;
 let v: UnlockedVault;
+let rootRun: CeremonyRun | null = null;
 
 beforeAll(async () => {
   dir = tempDir();
-  hsm = createSoftHsm({ labels: ['ceremony-card'] });
+  hsm = createSoftHsm({ labels: ['ceremony-card', 'recovery-card'] });
   worker = await buildPkcs11WorkerForTests();
   tokens = createTokenService({ allowlist: [hsm.modulePath], workerScript: worker.script });
   v = await UnlockedVault.create(join(dir.path, 'v'), { adminName: 'alice', passphrase: pass('alice'), kdfCost: MINIMUM_KDF_COST });
@@ -40,8 +41,7 @@ beforeAll(async () => {
     const r = await users.add({ name: c, role: 'key-custodian', passphrase: pass(c), personalUnlock: false });
     new ApprovalService(v, OPERATIONS).approve(r.requestId!, await v.authenticate('bob', pass('bob'), 'approval'));
   }
-  const t = hsm.tokens[0]!;
-  await (await tokens.clientForToken(t.serial)).login(t.serial, t.userPin);
+  for (const t of hsm.tokens) await (await tokens.clientForToken(t.serial)).login(t.serial, t.userPin);
 });
 afterAll(async () => {
   v.close();
@@ -85,6 +85,27 @@ describe('a scripted root CA ceremony', () => {
     edited.set('events.jsonl', Buffer.from(events.replace('No departures.', 'No departures!')));
     expect(verifyBundle(edited, fp).ok).toBe(false);
     expect(v.audit.list({ operation: 'ceremony.complete', limit: 1 })[0]!.details).toMatchObject({ ceremonyId: run.ceremonyId });
+    rootRun = run;
+  });
+
+  it('recovers the key into a fresh token in a scripted key-recovery ceremony: the script answers the shares', async () => {
+    const template = loadTemplateFile(join(ROOT, 'resources', 'ceremonies', 'key-recovery.json'));
+    const run = rootRun!;
+    const packageText = readFileSync(run.files.package!, 'utf8');
+    const fresh = hsm.tokens[1]!.serial;
+    const participants = ['alice', 'bob', 'dave', 'erin'].map((user, i) => ({ user, role: (['ceremony-administrator', 'internal-witness', 'key-custodian', 'key-custodian'] as const)[i]!, passphrase: pass(user) }));
+    const shares = Object.fromEntries(run.shares.map((s) => [s.custodian, s.share]));
+    // A share brought by the wrong custodian refuses the recovery; nothing is restored.
+    await expect(runCeremony(v, template, { participants, token: { serial: fresh }, notes: {}, recovery: { packageText, shares: { ...shares, erin: shares.carol! } } }, join(dir.path, 'r0'), tokens)).rejects.toThrow(/belongs to carol/);
+    const copies = () => (v.db.prepare('SELECT token_serial AS s FROM keys WHERE fingerprint = ?').all(run.state.fingerprint) as Array<{ s: string }>).map((r) => r.s);
+    expect(copies()).toEqual([hsm.tokens[0]!.serial]);
+    const r = await runCeremony(v, template, { participants, token: { serial: fresh }, notes: {}, recovery: { packageText, shares } }, join(dir.path, 'r1'), tokens);
+    expect(r.state.status).toBe('completed');
+    expect(r.state.fingerprint).toBe(run.state.fingerprint);
+    expect(copies().sort()).toEqual([hsm.tokens[0]!.serial, fresh].sort());
+    const entry = r.state.transcript.find((e) => e.operation === 'ceremony.recover-backup')!;
+    expect(entry.details).toMatchObject({ fingerprint: run.state.fingerprint, fingerprintMatches: true, tokenSerial: fresh, approvedBy: 'bob' });
+    expect(verifyBundle(await readBundle(r.files.transcript), publicKeyFingerprint(publicPem(v.signingKey())))).toMatchObject({ ok: true });
   });
 
   it('refuses a cast without enough custodians before anything happens', async () => {

@@ -3,13 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { createKeyBackup } from '../backup/backup-service.js';
-import { verifyShare, type HeldShare } from '../backup/package.js';
+import { parsePackage, verifyShare, type HeldShare } from '../backup/package.js';
 import { CustosError } from '../errors.js';
 import { KeyService } from '../keys/key-service.js';
 import type { TokenService } from '../pkcs11/service.js';
-import type { UnlockedVault } from '../vault/vault.js';
+import type { UnlockedVault, VaultUser } from '../vault/vault.js';
 import { applyStep, currentStep, startCeremony, type CeremonyState, type Participant } from './engine.js';
 import { hexToPgpWords } from './pgp-words.js';
+import { recoverInCeremony } from './recover.js';
 import type { CeremonyTemplate } from './template.js';
 import { writeTranscriptBundle } from './transcript.js';
 
@@ -26,6 +27,12 @@ export const scriptSchema = z.strictObject({
   token: z.strictObject({ serial: z.string() }).optional(),
   /** Text for note steps, by step id. */
   notes: z.record(z.string(), z.string()).default({}),
+  /**
+   * recover-backup steps: the backup package (its JSON text) and the share each custodian present
+   * brings (a SLIP-0039 mnemonic or an XOR component in hex), by custodian. The target token, if
+   * the step restores into one, is `token`.
+   */
+  recovery: z.strictObject({ packageText: z.string().min(2), shares: z.record(z.string(), z.string().min(1)) }).optional(),
 });
 export type CeremonyScript = z.infer<typeof scriptSchema>;
 
@@ -44,9 +51,11 @@ export async function runCeremony(vault: UnlockedVault, template: CeremonyTempla
   const now = () => vault.now();
   // Everyone authenticates against the vault before anything happens.
   const people: Participant[] = [];
+  const users = new Map<string, VaultUser>();
   for (const p of script.participants) {
     const u = await vault.authenticate(p.user, p.passphrase, 'login');
     people.push({ id: u.name, name: p.name ?? u.name, role: p.role });
+    users.set(u.name, u);
   }
   const admin = people.find((p) => p.role === 'ceremony-administrator');
   if (!admin) throw new CustosError('E_INPUT', 'A ceremony needs a ceremony administrator.');
@@ -132,6 +141,25 @@ export async function runCeremony(vault: UnlockedVault, template: CeremonyTempla
           verified.push({ custodian: m.custodian, digest: pkg.header.shareDigests[index - 1].digest });
         }
         outputs = { shares: verified };
+        break;
+      }
+      case 'recover-backup': {
+        if (!script.recovery) throw new CustosError('E_INPUT', 'This ceremony recovers a backup; the script must give it ({"recovery": {"packageText": …, "shares": {custodian: share}}}).');
+        if (step.target === 'token' && !script.token) throw new CustosError('E_INPUT', 'This ceremony restores the key into a token; the script must name it ({"token": {"serial": …}}) and the token must be logged in.');
+        const rec = script.recovery;
+        const shares = attestedBy
+          .filter((id) => people.find((p) => p.id === id)?.role === 'key-custodian')
+          .map((custodian) => {
+            const text = rec.shares[custodian]?.trim();
+            if (!text) throw new CustosError('E_INPUT', `The script gives no share for ${custodian}, a custodian present.`);
+            const share: HeldShare = /^[0-9a-fA-F\s]+$/.test(text) ? { kind: 'component', hex: text } : { kind: 'mnemonic', mnemonic: text };
+            return { custodian, share };
+          });
+        const approvers = attestedBy.filter((id) => people.find((p) => p.id === id)?.role === 'internal-witness').map((id) => users.get(id)!);
+        const pkgName = parsePackage(rec.packageText).header.key.name;
+        const o = await recoverInCeremony(vault, { pkgText: rec.packageText, shares, target: step.target, tokenSerial: script.token?.serial ?? null, approvers, tokens: tokens ? () => tokens : null, name: `${pkgName} (recovered ${ceremonyId.slice(0, 8)})` });
+        keyId = o.keyId;
+        outputs = o;
         break;
       }
       case 'destroy-temporary':

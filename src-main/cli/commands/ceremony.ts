@@ -27,6 +27,8 @@ const scriptFileSchema = z.strictObject({
   participants: z.array(z.strictObject({ user: z.string(), name: z.string().optional(), role: z.enum(['ceremony-administrator', 'internal-witness', 'key-custodian', 'auditor']), passphraseFile: z.string() })).min(1),
   token: z.strictObject({ serial: z.string(), pinFile: z.string() }).optional(),
   notes: z.record(z.string(), z.string()).optional(),
+  /** key-recovery: the backup package, and each custodian's share in its own file (mnemonic or XOR component hex). */
+  recovery: z.strictObject({ packageFile: z.string(), shareFiles: z.record(z.string(), z.string()) }).optional(),
 });
 
 /** ceremony run TEMPLATE --script FILE [--out DIR] */
@@ -49,12 +51,25 @@ export async function ceremonyRun(cli: Cli): Promise<number> {
   const at = (p: string) => resolve(base, p);
   const participants: CeremonyScript['participants'] = [];
   for (const p of parsed.data.participants) participants.push({ user: p.user, name: p.name, role: p.role, passphrase: await readSecretFile(cli.io, at(p.passphraseFile), 'passphraseFile') });
+  let recovery: CeremonyScript['recovery'];
+  if (parsed.data.recovery) {
+    const r = parsed.data.recovery;
+    let packageText: string;
+    try {
+      packageText = readFileSync(at(r.packageFile), 'utf8');
+    } catch {
+      throw new UsageError(`cannot read the backup package ${r.packageFile}`);
+    }
+    const shares: Record<string, string> = {};
+    for (const [custodian, file] of Object.entries(r.shareFiles)) shares[custodian] = await readSecretFile(cli.io, at(file), 'shareFiles');
+    recovery = { packageText, shares };
+  }
   const out = resolve(cli.values.out ?? '.');
   const tokens = createTokenService();
   try {
     const run = await withVault(cli, async (v) => {
       if (parsed.data.token) await (await tokens.clientForToken(parsed.data.token.serial)).login(parsed.data.token.serial, await readSecretFile(cli.io, at(parsed.data.token.pinFile), 'pinFile'));
-      return runCeremony(v, template, { participants, token: parsed.data.token ? { serial: parsed.data.token.serial } : undefined, notes: parsed.data.notes ?? {} }, out, tokens);
+      return runCeremony(v, template, { participants, token: parsed.data.token ? { serial: parsed.data.token.serial } : undefined, notes: parsed.data.notes ?? {}, recovery }, out, tokens);
     });
     if (run.shares.length) cli.io.stderr('custos: the shares below are secrets: in a real ceremony each custodian sees only their own; do not keep this output.\n');
     const text =
