@@ -28,6 +28,7 @@ function StartForm({ template, onStarted, onCancel }: { template: CeremonyTempla
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
   const wantsKey = needsKey(template);
+  const restores = template.steps.some((s) => s.kind === 'recover-backup');
 
   useEffect(() => {
     void (async () => {
@@ -45,7 +46,7 @@ function StartForm({ template, onStarted, onCancel }: { template: CeremonyTempla
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (busy) return;
-    const p = castProblem(slots, chosen) ?? (template.needsToken && !token ? 'Choose the token the key is generated on.' : null) ?? (template.needsPackage && !pkg ? 'Load the backup package.' : null) ?? (wantsKey && !keyId ? 'Choose the key.' : null);
+    const p = castProblem(slots, chosen) ?? (template.needsToken && !token ? (restores ? 'Choose the token the key is restored into.' : 'Choose the token the key is generated on.') : null) ?? (template.needsPackage && !pkg ? 'Load the backup package.' : null) ?? (wantsKey && !keyId ? 'Choose the key.' : null);
     setProblem(p);
     if (p || !admin) return;
     setBusy(true);
@@ -99,8 +100,8 @@ function StartForm({ template, onStarted, onCancel }: { template: CeremonyTempla
         </SimpleGrid>
         {template.needsToken && (
           <Select
-            label="Token for the key"
-            description="Log in to it on the Tokens page first."
+            label={restores ? 'Token to restore the key into' : 'Token for the key'}
+            description={restores ? 'A freshly initialised token; log in to it on the Tokens page first.' : 'Log in to it on the Tokens page first.'}
             data={tokens.map((t) => ({ value: t.serial, label: `${t.label} (${t.serial})${t.loggedIn ? '' : ' — not logged in'}` }))}
             value={token}
             onChange={setToken}

@@ -51,7 +51,7 @@ function AttestForm({ view, who, withShare, onDone, onCancel }: { view: Ceremony
         {withShare && (
           <Textarea
             label={withShare === 'mnemonic' ? 'Your share (the words, in order)' : 'Your component (hex)'}
-            description="It is checked against the backup without reconstructing the key, and not kept."
+            description={step.kind === 'recover-backup' ? 'It is checked against the backup now and held sealed in the core until the step runs; then it is dropped.' : 'It is checked against the backup without reconstructing the key, and not kept.'}
             autosize
             minRows={3}
             autoFocus
@@ -117,6 +117,7 @@ function PerformForm({ view, progress, onDone }: { view: CeremonyView; progress:
     'generate-key': 'Generating the key on the token…',
     certificate: 'Signing the certificate with the new key…',
     'split-backup': 'Wrapping the key and splitting the backup…',
+    'recover-backup': 'Opening the backup, approving the recovery and restoring the key…',
   };
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-label="Perform the step">
@@ -239,9 +240,16 @@ function Transcript({ view }: { view: CeremonyView }) {
 /** What the ceremony has produced so far: the key, its fingerprint words, the certificate, the package. */
 function Outputs({ view }: { view: CeremonyView }) {
   if (!view.fingerprint && !view.certificate && !view.backup) return null;
+  const recovered = view.transcript.find((e) => e.operation === 'ceremony.recover-backup')?.details;
   return (
     <Paper withBorder p="md" radius="md" data-testid="ceremony-outputs">
       <Stack gap={6}>
+        {recovered && (
+          <Alert color={recovered.fingerprintMatches ? 'green' : 'red'} title="Key restored" data-testid="ceremony-recovered">
+            Restored into {recovered.tokenSerial ? `token ${String(recovered.tokenSerial)}` : 'the vault'} as key <span className="custos-mono">{String(recovered.keyId)}</span>. Its fingerprint{' '}
+            {recovered.fingerprintMatches ? 'matches' : 'does not match'} the backup package&apos;s. Recovery requested by {String(recovered.requestedBy)}, approved by {String(recovered.approvedBy)}.
+          </Alert>
+        )}
         {view.fingerprint && (
           <>
             <Text size="sm" fw={600}>
@@ -355,21 +363,22 @@ export function CeremonyWizard({ view, onView, onClose }: { view: CeremonyView; 
     );
   else if (phase.kind === 'attest') {
     const custodian = view.participants.find((p) => p.id === phase.who)?.role === 'key-custodian';
+    const takesShare = (progress.step.kind === 'verify-shares' || progress.step.kind === 'recover-backup') && custodian;
     body = (
       <AttestForm
         view={view}
         who={phase.who}
-        withShare={progress.step.kind === 'verify-shares' && custodian ? shareKind : null}
+        withShare={takesShare ? shareKind : null}
         onCancel={() => setPhase({ kind: 'step' })}
         onDone={(v) => {
           update(v);
-          setPhase(progress.step.kind === 'verify-shares' && custodian ? { kind: 'handback', to: progress.actor?.id ?? '' } : { kind: 'step' });
+          setPhase(takesShare ? { kind: 'handback', to: progress.actor?.id ?? '' } : { kind: 'step' });
         }}
       />
     );
   } else if (phase.kind === 'handback')
     body = (
-      <HandoffScreen title="Share verified and cleared" continueLabel="Continue" onContinue={() => setPhase({ kind: 'step' })} onCancel={() => setPhase({ kind: 'step' })} cancelLabel="Back">
+      <HandoffScreen title={progress.step.kind === 'recover-backup' ? 'Share entered and cleared' : 'Share verified and cleared'} continueLabel="Continue" onContinue={() => setPhase({ kind: 'step' })} onCancel={() => setPhase({ kind: 'step' })} cancelLabel="Back">
         Nothing of the share is left on screen. Pass the keyboard back to {nameOf(view, phase.to)}.
       </HandoffScreen>
     );
@@ -407,6 +416,13 @@ export function CeremonyWizard({ view, onView, onClose }: { view: CeremonyView; 
           <Text size="sm">
             {step.params.mode === 'self-signed-root' ? 'Self-signed root certificate' : 'Certificate request'} for <Code>{String(step.params.subject)}</Code>
             {step.params.days ? `, valid ${String(step.params.days)} days` : ''}.
+          </Text>
+        )}
+        {step.kind === 'recover-backup' && (
+          <Text size="sm" data-testid="recovery-plan">
+            Restores {view.backup ? `the key of backup ${view.backup.packageId.slice(0, 8)} (${view.backup.scheme}, ${view.backup.threshold} of ${view.backup.count})` : 'the key'} into{' '}
+            {step.params.target === 'token' ? `token ${view.tokenSerial ?? ''}` : 'the vault'}. Each custodian present enters their own share; the witness&apos;s attestation approves the
+            dual-controlled recovery request that performing the step files. The restored key&apos;s fingerprint must equal the package&apos;s.
           </Text>
         )}
         {step.kind === 'split-backup' && (
