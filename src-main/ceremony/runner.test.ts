@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApprovalService } from '../approvals/approval-service.js';
@@ -31,7 +31,7 @@ let rootRun: CeremonyRun | null = null;
 
 beforeAll(async () => {
   dir = tempDir();
-  hsm = createSoftHsm({ labels: ['ceremony-card', 'recovery-card'] });
+  hsm = createSoftHsm({ labels: ['ceremony-card', 'recovery-card', 'cli-card'] });
   worker = await buildPkcs11WorkerForTests();
   tokens = createTokenService({ allowlist: [hsm.modulePath], workerScript: worker.script });
   v = await UnlockedVault.create(join(dir.path, 'v'), { adminName: 'alice', passphrase: pass('alice'), kdfCost: MINIMUM_KDF_COST });
@@ -106,6 +106,33 @@ describe('a scripted root CA ceremony', () => {
     const entry = r.state.transcript.find((e) => e.operation === 'ceremony.recover-backup')!;
     expect(entry.details).toMatchObject({ fingerprint: run.state.fingerprint, fingerprintMatches: true, tokenSerial: fresh, approvedBy: 'bob' });
     expect(verifyBundle(await readBundle(r.files.transcript), publicKeyFingerprint(publicPem(v.signingKey())))).toMatchObject({ ok: true });
+  });
+
+  it('runs the key-recovery ceremony from the CLI: the script file names the package and a share file per custodian', async () => {
+    const run = rootRun!;
+    const w = join(dir.path, 'cli');
+    mkdirSync(w);
+    const t = hsm.tokens[2]!;
+    const secret = (name: string, text: string) => writeFileSync(join(w, name), `${text}\n`, { mode: 0o600 });
+    for (const u of ['alice', 'bob', 'dave', 'erin']) secret(`${u}.pass`, pass(u));
+    secret('pin', t.userPin);
+    for (const s of run.shares) secret(`${s.custodian}.share`, s.share);
+    writeFileSync(join(w, 'key.backup.json'), readFileSync(run.files.package!));
+    const roles = { alice: 'ceremony-administrator', bob: 'internal-witness', dave: 'key-custodian', erin: 'key-custodian' };
+    const script = {
+      participants: Object.entries(roles).map(([user, role]) => ({ user, role, passphraseFile: `${user}.pass` })),
+      token: { serial: t.serial, pinFile: 'pin' },
+      recovery: { packageFile: 'key.backup.json', shareFiles: { dave: 'dave.share', erin: 'erin.share' } },
+    };
+    writeFileSync(join(w, 'script.json'), JSON.stringify(script));
+    const r = spawnSync(join(ROOT, 'bin', 'custos'), ['--vault', join(dir.path, 'v'), '--user', 'alice', '--passphrase-file', join(w, 'alice.pass'), 'ceremony', 'run', 'key-recovery', '--script', join(w, 'script.json'), '--out', join(w, 'out'), '--json'], {
+      env: { PATH: process.env.PATH ?? '', HOME: dir.path, SOFTHSM2_CONF: hsm.conf, CUSTOS_PKCS11_MODULES: hsm.modulePath },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'completed', fingerprintWords: run.fingerprintWords });
+    const restored = v.db.prepare('SELECT fingerprint FROM keys WHERE token_serial = ?').all(t.serial) as Array<{ fingerprint: string }>;
+    expect(restored.map((k) => k.fingerprint)).toEqual([run.state.fingerprint]);
   });
 
   it('refuses a cast without enough custodians before anything happens', async () => {
