@@ -5,7 +5,14 @@ import type { KeyCheckResult } from './key-checks.js';
  * (batch-gcd.ts) and per-key checks for a chunk of public keys (inventory-run.ts). BigInts and
  * byte arrays cross by structured clone.
  */
-export type BatchGcdRequest = { id: number; kind: 'product'; moduli: bigint[] } | { id: number; kind: 'gcds'; moduli: bigint[]; products: bigint[] };
+export type BatchGcdJob =
+  | { kind: 'product'; moduli: bigint[] }
+  | { kind: 'fraction'; num: bigint; den: bigint; scale: number }
+  | { kind: 'descend'; leaves: bigint[]; scales: number[]; y: bigint }
+  | { kind: 'gcds'; moduli: bigint[]; y: bigint }
+  | { kind: 'plain'; moduli: bigint[]; products: bigint[] };
+
+export type BatchGcdRequest = { id: number } & BatchGcdJob;
 
 export type BatchGcdResponse = { id: number; ok: true; values: bigint[] } | { id: number; ok: false; error: string };
 

@@ -2,7 +2,7 @@
 // and remainder jobs for chunks of moduli (batch-gcd.ts), and per-key checks for chunks of public
 // keys (inventory-run.ts), one message at a time, until the parent terminates it.
 import { parentPort } from 'node:worker_threads';
-import { chunkProduct, chunkSharedGcds } from './batch-gcd-math.js';
+import { runBatchGcdJob } from './batch-gcd-math.js';
 import type { BatchGcdRequest, BatchGcdResponse, KeyChecksRequest, KeyChecksResponse } from './batch-gcd-protocol.js';
 import { publicKeyChecks } from './key-checks.js';
 
@@ -22,7 +22,7 @@ port.on('message', (req: BatchGcdRequest | KeyChecksRequest) => {
   }
   let res: BatchGcdResponse;
   try {
-    res = req.kind === 'product' ? { id: req.id, ok: true, values: [chunkProduct(req.moduli)] } : { id: req.id, ok: true, values: chunkSharedGcds(req.moduli, req.products) };
+    res = { id: req.id, ok: true, values: runBatchGcdJob(req) };
   } catch (e) {
     res = { id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) };
   }

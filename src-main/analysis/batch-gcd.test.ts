@@ -1,10 +1,11 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { generatePrimeSync } from 'node:crypto';
+import { generatePrimeSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleScript } from '../testing/script-bundle.js';
 import { findSharedFactors, sharedFactorFinding, type BatchGcdProgress, type SharedFactorResult } from './batch-gcd.js';
 import { gcd } from './bigint-math.js';
+import { chunkProduct, chunkSharedGcds, gcdsFromFractions, scaledDescend, scaledFraction, squareScale } from './batch-gcd-math.js';
 
 const prime = () => generatePrimeSync(512, { bigint: true });
 
@@ -48,9 +49,10 @@ describe('batch GCD (in-process)', () => {
     const progress: BatchGcdProgress[] = [];
     const results = await findSharedFactors(moduli, { chunkSize: 5, onProgress: (p) => progress.push(p) });
     checkResults(results);
-    // 34 moduli in chunks of 5: 7 product jobs then 7 remainder jobs.
-    expect(progress.length).toBe(14);
-    expect(progress.at(-1)).toEqual({ phase: 'remainders', done: 14, total: 14 });
+    // 34 moduli in chunks of 5: 7 product jobs, 2 half products, 2 root fractions, 2 descents over
+    // the halves, 7 chunk remainder jobs.
+    expect(progress.length).toBe(20);
+    expect(progress.at(-1)).toEqual({ phase: 'remainders', done: 20, total: 20 });
     expect(progress[0]!.phase).toBe('products');
   });
 
@@ -60,6 +62,33 @@ describe('batch GCD (in-process)', () => {
     const pairwise = new Set<number>();
     for (let i = 0; i < moduli.length; i++) for (let j = i + 1; j < moduli.length; j++) if (gcd(moduli[i]!, moduli[j]!) > 1n) pairwise.add(i).add(j);
     expect(new Set(one.map((r) => r.index))).toEqual(pairwise);
+  });
+
+  it('gives the same answer with one modulus per chunk and with odd chunk counts', async () => {
+    checkResults(await findSharedFactors(moduli, { chunkSize: 1 }));
+    checkResults(await findSharedFactors(moduli, { chunkSize: 11 }));
+    expect((await findSharedFactors([moduli[24]!, moduli[25]!])).map((r) => r.factor)).toEqual([shared1, shared1]);
+  });
+
+  it('falls back to chunked plain remainder trees above the size limit of the scaled tree', async () => {
+    let last: BatchGcdProgress | undefined;
+    checkResults(await findSharedFactors(moduli, { chunkSize: 5, scaledTreeMaxScale: 0, onProgress: (p) => (last = p) }));
+    expect(last).toEqual({ phase: 'remainders', done: 20, total: 20 });
+  });
+
+  it('the scaled remainder tree gives exactly P mod n^2 (as gcds) like the plain remainder tree', () => {
+    // 2,048-bit moduli from random 1,024-bit odd numbers: many share small primes, so the gcds are
+    // varied; both methods must agree on every one.
+    const big = Array.from({ length: 150 }, () => BigInt(`0x${randomBytes(256).toString('hex')}`) | 1n | (1n << 2047n));
+    const [left, right] = [big.slice(0, 70), big.slice(70)];
+    const [l, r] = [chunkProduct(left), chunkProduct(right)];
+    const scale = (xs: bigint[]) => xs.reduce((s, n) => s + squareScale(n), 0);
+    const scaled = [
+      ...gcdsFromFractions(left, scaledDescend(left, left.map(squareScale), scaledFraction(r, l, scale(left)))),
+      ...gcdsFromFractions(right, scaledDescend(right, right.map(squareScale), scaledFraction(l, r, scale(right)))),
+    ];
+    expect(scaled).toEqual(chunkSharedGcds(big, [chunkProduct(big)]));
+    expect(scaled.filter((g) => g > 1n).length).toBeGreaterThan(0);
   });
 
   it('stops when cancelled', async () => {
@@ -81,7 +110,11 @@ describe('batch GCD in worker threads (bundled worker entry)', () => {
     let last: BatchGcdProgress | undefined;
     const results = await findSharedFactors(moduli, { chunkSize: 4, workerScript: worker, workers: 2, onProgress: (p) => (last = p) });
     checkResults(results);
-    expect(last).toEqual({ phase: 'remainders', done: 18, total: 18 });
+    expect(last).toEqual({ phase: 'remainders', done: 24, total: 24 });
+  });
+
+  it('gives the same results with two workers on the fallback path', async () => {
+    checkResults(await findSharedFactors(moduli, { chunkSize: 4, workerScript: worker, workers: 2, scaledTreeMaxScale: 0 }));
   });
 
   it('terminates the workers on cancel', async () => {

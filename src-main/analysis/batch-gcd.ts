@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CustosError } from '../errors.js';
 import { gcd } from './bigint-math.js';
-import { chunkProduct, chunkSharedGcds } from './batch-gcd-math.js';
-import type { BatchGcdRequest, BatchGcdResponse } from './batch-gcd-protocol.js';
+import { runBatchGcdJob, SCALED_TREE_MAX_SCALE, squareScale } from './batch-gcd-math.js';
+import type { BatchGcdJob, BatchGcdRequest, BatchGcdResponse } from './batch-gcd-protocol.js';
 import type { AnalysisFinding } from './findings.js';
 
-/** Moduli per chunk: a chunk of 2048-bit moduli squared stays far below V8's 2^30-bit BigInt cap. */
+/** Moduli per chunk job (the unit of parallel work and of progress); rounded to a multiple of the worker count. */
 export const DEFAULT_CHUNK_SIZE = 4096;
 
 export interface BatchGcdProgress {
@@ -27,6 +27,8 @@ export interface BatchGcdOptions {
   /** A bundled batch-gcd-worker; without it the jobs run in this thread (yielding between chunks). */
   workerScript?: string;
   workers?: number;
+  /** Testing: the largest 2 |P| (bits) for the scaled remainder tree; above it, chunked plain trees. */
+  scaledTreeMaxScale?: number;
   onProgress?: (p: BatchGcdProgress) => void;
   signal?: AbortSignal;
 }
@@ -57,11 +59,7 @@ export function defaultBatchGcdWorker(): string | null {
   return null;
 }
 
-type Job = { kind: 'product'; moduli: bigint[] } | { kind: 'gcds'; moduli: bigint[]; products: bigint[] };
-
-function runInProcess(job: Job): bigint[] {
-  return job.kind === 'product' ? [chunkProduct(job.moduli)] : chunkSharedGcds(job.moduli, job.products);
-}
+type Job = BatchGcdJob;
 
 function callWorker(w: Worker, req: BatchGcdRequest): Promise<bigint[]> {
   return new Promise((resolve, reject) => {
@@ -104,7 +102,7 @@ async function runJobs(jobs: Job[], workers: Worker[], signal: AbortSignal | und
       // Yield so that a cancel (and the UI) gets a turn between chunks.
       await new Promise<void>((r) => setImmediate(r));
       signal?.throwIfAborted();
-      results[next++] = runInProcess(job);
+      results[next++] = runBatchGcdJob(job);
       onDone();
     }
     return results;
@@ -130,23 +128,57 @@ export async function findSharedFactors(moduli: bigint[], options: BatchGcdOptio
   signal?.throwIfAborted();
   for (const n of moduli) if (n <= 1n) throw new CustosError('E_INPUT', 'Batch GCD needs moduli greater than 1.');
   if (moduli.length < 2) return [];
-  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const count = options.workerScript ? Math.max(1, options.workers ?? availableParallelism()) : 0;
+  // At least two chunks (the two halves below each need one); without an explicit size, a multiple
+  // of the worker count of about DEFAULT_CHUNK_SIZE each, so that no core idles in the last round.
+  let chunkCount = Math.max(2, Math.ceil(moduli.length / Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE)));
+  if (options.chunkSize === undefined && count > 1) chunkCount = Math.ceil(chunkCount / count) * count;
+  const chunkSize = Math.ceil(moduli.length / Math.min(chunkCount, moduli.length));
   const chunks: bigint[][] = [];
   for (let i = 0; i < moduli.length; i += chunkSize) chunks.push(moduli.slice(i, i + chunkSize));
-  const total = chunks.length * 2;
+  const total = chunks.length * 2 + 6;
   let done = 0;
   let phase: BatchGcdProgress['phase'] = 'products';
   const tick = () => onProgress?.({ phase, done: ++done, total });
 
-  const count = options.workerScript ? Math.max(1, Math.min(options.workers ?? availableParallelism(), chunks.length)) : 0;
-  const workers = Array.from({ length: count }, () => new Worker(options.workerScript!));
+  const workers = Array.from({ length: Math.min(count, chunks.length) }, () => new Worker(options.workerScript!));
   const onAbort = () => void Promise.all(workers.map((w) => w.terminate()));
   signal?.addEventListener('abort', onAbort, { once: true });
   let gcds: bigint[];
   try {
+    // 1. The product of each chunk (parallel).
     const products = (await runJobs(chunks.map((c) => ({ kind: 'product', moduli: c })), workers, signal, tick)).map((r) => r[0]!);
+    const scales = chunks.map((c) => c.reduce((s, n) => s + squareScale(n), 0));
+    if (scales.reduce((a, b) => a + b, 0) > (options.scaledTreeMaxScale ?? SCALED_TREE_MAX_SCALE)) {
+      // Too large for one product under V8's BigInt cap: the chunked plain remainder trees.
+      phase = 'remainders';
+      done += 6; // the half, root and descent steps this path does not have
+      gcds = (await runJobs(chunks.map((c) => ({ kind: 'plain', moduli: c, products })), workers, signal, tick)).flat();
+      return explainGcds(moduli, gcds);
+    }
+    // 2. The products L and R of the two halves of the chunks (two jobs, one per core).
+    const half = Math.ceil(chunks.length / 2);
+    const halves = [products.slice(0, half), products.slice(half)];
+    const halfScales = [scales.slice(0, half), scales.slice(half)];
+    const [left, right] = (await runJobs(halves.map((h) => ({ kind: 'product', moduli: h })), workers, signal, tick)).map((r) => r[0]!);
     phase = 'remainders';
-    gcds = (await runJobs(chunks.map((c) => ({ kind: 'gcds', moduli: c, products })), workers, signal, tick)).flat();
+    // 3. The only divisions: frac(P / L^2) = frac(R / L) and frac(P / R^2) = frac(L / R), in fixed point.
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const roots = (
+      await runJobs(
+        [
+          { kind: 'fraction', num: right!, den: left!, scale: sum(halfScales[0]!) },
+          { kind: 'fraction', num: left!, den: right!, scale: sum(halfScales[1]!) },
+        ],
+        workers,
+        signal,
+        tick,
+      )
+    ).map((r) => r[0]!);
+    // 4. Scaled remainder tree over each half's chunk products, down to each chunk's fraction.
+    const chunkYs = (await runJobs(halves.map((h, i) => ({ kind: 'descend', leaves: h, scales: halfScales[i]!, y: roots[i]! })), workers, signal, tick)).flat();
+    // 5. Within each chunk, down to each modulus, and the gcds (parallel).
+    gcds = (await runJobs(chunks.map((c, i) => ({ kind: 'gcds', moduli: c, y: chunkYs[i]! })), workers, signal, tick)).flat();
   } catch (e) {
     signal?.throwIfAborted();
     throw e;
