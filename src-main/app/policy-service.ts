@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { KeyState, KeyStore } from '../../src-shared/keys.js';
 import { analysisFindingsAsPolicyFindings, analysisPolicyCounts } from '../analysis/findings-store.js';
 import type { Operation } from '../approvals/operations.js';
 import { CustosError } from '../errors.js';
@@ -24,6 +23,7 @@ import {
   type PolicyKey,
 } from '../policy/index.js';
 import type { Db } from '../vault/database.js';
+import { POLICY_KEY_COLUMNS, policyKeyFromRow, type PolicyKeyRow } from '../policy/from-core.js';
 import { refreshDue } from '../inventory/due.js';
 
 const KEY = 'policy-composition';
@@ -56,52 +56,12 @@ export function activePolicy(db: Db): ComposedPolicy {
     : composePolicy(packs, defaultComposition, join(dir, 'compositions', 'default.json'));
 }
 
-interface Row {
-  id: string;
-  name: string;
-  algorithm: string;
-  family: string;
-  size: number;
-  curve: string | null;
-  state: KeyState;
-  store: KeyStore;
-  extractable: number;
-  usage_mask: number;
-  purpose: string | null;
-  generated_at: string;
-  activation_at: string | null;
-  protect_stop_at: string | null;
-  process_stop_at: string | null;
-}
-
-const POLICY_SELECT = `SELECT k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.extractable, k.usage_mask, k.purpose,
-              v.generated_at, v.activation_at, v.protect_stop_at, v.process_stop_at
-       FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version`;
-
-function toPolicyKey(r: Row): PolicyKey {
-  return {
-    id: r.id,
-    name: r.name,
-    algorithm: r.algorithm,
-    family: r.family,
-    size: r.size,
-    curve: r.curve,
-    state: r.state,
-    store: r.store,
-    extractable: r.extractable === 1,
-    usageMask: r.usage_mask,
-    purpose: r.purpose,
-    createdAt: r.generated_at,
-    activationDate: r.activation_at,
-    protectStopAt: r.protect_stop_at,
-    processStopAt: r.process_stop_at,
-  };
-}
+const POLICY_SELECT = `SELECT ${POLICY_KEY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version`;
 
 /** The inventory (or one key of it) as policy records, streamed from one indexed query (a million keys fit). */
 export function* policyKeys(db: Db, keyId?: string): Generator<PolicyKey> {
-  const rows = db.prepare(`${POLICY_SELECT}${keyId === undefined ? '' : ' WHERE k.id = ?'}`).iterate(...(keyId === undefined ? [] : [keyId])) as Iterable<Row>;
-  for (const r of rows) yield toPolicyKey(r);
+  const rows = db.prepare(`${POLICY_SELECT}${keyId === undefined ? '' : ' WHERE k.id = ?'}`).iterate(...(keyId === undefined ? [] : [keyId])) as Iterable<PolicyKeyRow>;
+  for (const r of rows) yield policyKeyFromRow(r);
 }
 
 /** The named keys as policy records, a few hundred per query. */
@@ -109,8 +69,8 @@ function* policyKeysByIds(db: Db, ids: readonly string[]): Generator<PolicyKey> 
   const CHUNK = 500;
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
-    const rows = db.prepare(`${POLICY_SELECT} WHERE k.id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Row[];
-    for (const r of rows) yield toPolicyKey(r);
+    const rows = db.prepare(`${POLICY_SELECT} WHERE k.id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as PolicyKeyRow[];
+    for (const r of rows) yield policyKeyFromRow(r);
   }
 }
 

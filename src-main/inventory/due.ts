@@ -2,6 +2,7 @@ import type { Db } from '../vault/database.js';
 import { dueRotations, type PolicyKey } from '../policy/index.js';
 import { inventoryPolicy } from './policy-cache.js';
 import type { ComposedPolicy } from '../policy/index.js';
+import { POLICY_KEY_COLUMNS, policyKeyFromRow, type PolicyKeyRow } from '../policy/from-core.js';
 
 /**
  * The cached rotation due date of each active key (keys.due_at, keys.due_rule): the end of its
@@ -11,47 +12,11 @@ import type { ComposedPolicy } from '../policy/index.js';
  * writes no audit event. Triggers of migration 0006 mark what went stale.
  */
 
-const POLICY_COLUMNS = `k.due_at AS cur_due, k.due_rule AS cur_rule, k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.extractable, k.usage_mask, k.purpose,
-  v.generated_at, v.activation_at, v.protect_stop_at, v.process_stop_at`;
+const POLICY_COLUMNS = `k.due_at AS cur_due, k.due_rule AS cur_rule, ${POLICY_KEY_COLUMNS}`;
 
-interface Row {
+interface Row extends PolicyKeyRow {
   cur_due: string | null;
   cur_rule: string | null;
-  id: string;
-  name: string;
-  algorithm: string;
-  family: string;
-  size: number;
-  curve: string | null;
-  state: PolicyKey['state'];
-  store: PolicyKey['store'];
-  extractable: number;
-  usage_mask: number;
-  purpose: string | null;
-  generated_at: string;
-  activation_at: string | null;
-  protect_stop_at: string | null;
-  process_stop_at: string | null;
-}
-
-function toPolicyKey(r: Row): PolicyKey {
-  return {
-    id: r.id,
-    name: r.name,
-    algorithm: r.algorithm,
-    family: r.family,
-    size: r.size,
-    curve: r.curve,
-    state: r.state,
-    store: r.store,
-    extractable: r.extractable === 1,
-    usageMask: r.usage_mask,
-    purpose: r.purpose,
-    createdAt: r.generated_at,
-    activationDate: r.activation_at,
-    protectStopAt: r.protect_stop_at,
-    processStopAt: r.process_stop_at,
-  };
 }
 
 /** Due dates for policy keys: id → { dueAt, rule } (rule null when the protect-stop date decides). Keys absent have none. */
@@ -76,7 +41,7 @@ export function refreshDue(db: Db, now: Date): number {
   const update = db.prepare('UPDATE keys SET due_at = ?, due_rule = ? WHERE id = ?');
   let done = 0;
   const apply = (rows: Row[]) => {
-    const due = computeDue(rows.map(toPolicyKey), policy, now);
+    const due = computeDue(rows.map(policyKeyFromRow), policy, now);
     for (const r of rows) {
       const d = due.get(r.id);
       // Written only when it changed: after a policy change most keys keep their date.
