@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EventName, EventPayload, VaultStatus } from '../../src-shared/contract.js';
@@ -10,6 +11,7 @@ import { CustosError } from '../errors.js';
 import type { Handlers } from '../ipc/dispatch.js';
 import { KeyService } from '../keys/key-service.js';
 import { requestDestruction } from '../keys/destruction-request.js';
+import { recordCertificate } from '../import/inventory-writer.js';
 import type { TokenService } from '../pkcs11/service.js';
 import { createTokenService, tokenSummary } from './token-setup.js';
 import { sealTokenInit } from './token-operations.js';
@@ -248,7 +250,14 @@ export function createCore(
     'keys.cancelDestruction': (input) => run((v) => keys(v).cancelDestruction(input.id)),
     'keys.exportPublic': (input) => run((v) => ({ text: keys(v).exportPublic(input.id, input.format) })),
     'keys.csr': (input) => run((v) => keys(v).csr(input.id, { subject: input.subject, dnsNames: input.dnsNames, ca: input.ca })),
-    'keys.selfSign': (input) => run((v) => keys(v).selfSign(input.id, input)),
+    'keys.selfSign': (input) =>
+      run(async (v) => {
+        const cert = await keys(v).selfSign(input.id, input);
+        // What Custos issues joins the certificate store like any certificate seen elsewhere, so it
+        // is linked to its key, judged by the analysis and listed in the CBOM.
+        recordCertificate(v, new X509Certificate(cert.pem).raw, { kind: 'issued', location: `key:${input.id}` });
+        return cert;
+      }),
     'keys.sign': (input) =>
       run(async (v) => {
         const r = await keys(v).sign(input.id, Buffer.from(input.data, 'base64'), input.mechanism);

@@ -144,6 +144,11 @@ describe('keys in use: lifecycle gates, signatures openssl accepts, tokens', () 
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+      // The certificate is in the store, linked to its key and seen as issued here.
+      const linked = (await call('certificates.forKey', { keyId: k.id })).items;
+      expect(linked.map((c) => c.fingerprint)).toContain(cert.fingerprint);
+      const detail = await call('certificates.get', { id: linked.find((c) => c.fingerprint === cert.fingerprint)!.id });
+      expect(detail.sightings).toEqual([expect.objectContaining({ kind: 'issued', location: `key:${k.id}` })]);
       const ssh = (await call('keys.exportPublic', { id: k.id, format: 'openssh' })).text;
       expect(ssh).toMatch(/^ecdsa-sha2-nistp384 [A-Za-z0-9+/=]+ /);
       const jwk = JSON.parse((await call('keys.exportPublic', { id: k.id, format: 'jwk' })).text);
