@@ -5,7 +5,6 @@ import type { Operation } from '../approvals/operations.js';
 import { CustosError } from '../errors.js';
 import {
   checkGeneration,
-  dueRotations,
   forEachFinding,
   FindingSummaryBuilder,
   builtinPolicyDir,
@@ -21,10 +20,12 @@ import {
   type Finding,
   type GenerationCandidate,
   type PolicyKey,
+  type RotationDue,
 } from '../policy/index.js';
 import type { Db } from '../vault/database.js';
 import { POLICY_KEY_COLUMNS, policyKeyFromRow, type PolicyKeyRow } from '../policy/from-core.js';
 import { refreshDue } from '../inventory/due.js';
+import { inventoryPolicy } from '../inventory/policy-cache.js';
 
 const KEY = 'policy-composition';
 
@@ -62,16 +63,6 @@ const POLICY_SELECT = `SELECT ${POLICY_KEY_COLUMNS} FROM keys k JOIN key_version
 export function* policyKeys(db: Db, keyId?: string): Generator<PolicyKey> {
   const rows = db.prepare(`${POLICY_SELECT}${keyId === undefined ? '' : ' WHERE k.id = ?'}`).iterate(...(keyId === undefined ? [] : [keyId])) as Iterable<PolicyKeyRow>;
   for (const r of rows) yield policyKeyFromRow(r);
-}
-
-/** The named keys as policy records, a few hundred per query. */
-function* policyKeysByIds(db: Db, ids: readonly string[]): Generator<PolicyKey> {
-  const CHUNK = 500;
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk = ids.slice(i, i + CHUNK);
-    const rows = db.prepare(`${POLICY_SELECT} WHERE k.id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as PolicyKeyRow[];
-    for (const r of rows) yield policyKeyFromRow(r);
-  }
 }
 
 export interface EvaluationResult {
@@ -128,14 +119,37 @@ export function gateGeneration(db: Db, candidate: GenerationCandidate, asOf: Dat
   return verdict.warnings.map((w) => w.title);
 }
 
-export function rotationTasks(db: Db, asOf: Date, horizonDays: number) {
-  // The inventory keeps every active key's due date cached and indexed (src-main/inventory/due.ts);
-  // only the keys it says are due within the horizon are judged again, so the task list and the
-  // automatic rotations stay quick at a million keys instead of re-evaluating the whole inventory.
+/**
+ * Rotations due within the horizon, soonest first. The inventory keeps every active key's due date
+ * and deciding rule cached and indexed (src-main/inventory/due.ts: the policy engine's own
+ * dueRotations, recomputed whenever a key, its dates or the policy change), so this is one index
+ * range rather than a judgement of the whole inventory: quick at a million keys.
+ */
+export function rotationTasks(db: Db, asOf: Date, horizonDays: number): RotationDue[] {
   refreshDue(db, asOf);
-  const limit = new Date(asOf.getTime() + horizonDays * 86_400_000).toISOString();
-  const ids = db.prepare("SELECT id FROM keys WHERE state = 'active' AND due_at IS NOT NULL AND due_at <= ?").pluck().all(limit) as string[];
-  return dueRotations(policyKeysByIds(db, ids), activePolicy(db), asOf, horizonDays);
+  const at = asOf.getTime();
+  const limit = new Date(at + horizonDays * 86_400_000).toISOString();
+  const rules = new Map<string, ComposedPolicy['rules'][number]>();
+  for (const r of inventoryPolicy(db).rules) if (!rules.has(r.rule.id)) rules.set(r.rule.id, r);
+  const rows = db
+    // coalesce(due_at, '9999') is the expression keys_by_due indexes (migration 0006).
+    .prepare("SELECT id, name, due_at, due_rule FROM keys WHERE coalesce(due_at, '9999') <= ? AND +due_at IS NOT NULL AND +state = 'active' ORDER BY coalesce(due_at, '9999'), id")
+    .all(limit) as Array<{ id: string; name: string; due_at: string; due_rule: string | null }>;
+  return rows.map((r) => {
+    const due = Date.parse(r.due_at);
+    const rule = r.due_rule === null ? undefined : rules.get(r.due_rule);
+    return {
+      keyId: r.id,
+      keyName: r.name,
+      dueAt: r.due_at,
+      overdue: due <= at,
+      daysLeft: Math.floor((due - at) / 86_400_000),
+      reason: r.due_rule === null ? 'protect-stop' : 'cryptoperiod',
+      ruleId: r.due_rule,
+      packId: rule?.packId ?? null,
+      rotation: rule?.rule.kind === 'cryptoperiod' ? rule.rule.rotation : 'manual',
+    };
+  });
 }
 
 /** Keys whose approved destruction is waiting for its date, soonest first. */
