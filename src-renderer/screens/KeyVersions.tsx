@@ -770,8 +770,9 @@ export function KeyFindings({ keyData }: { keyData: KeyDetail }) {
             <Text size="xs" fw={700} tt="uppercase" c="dimmed">
               {severityLabel(g.severity)} ({g.findings.length})
             </Text>
-            {g.findings.map((f) => (
-              <FindingItem key={f.ruleId} f={f} />
+            {g.findings.map((f, i) => (
+              // One rule can find a key more than once (an analysis finding per certificate).
+              <FindingItem key={`${f.ruleId}:${i}`} f={f} />
             ))}
           </Stack>
         ))}
