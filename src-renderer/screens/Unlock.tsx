@@ -284,11 +284,12 @@ function TokenUnlockForm({ tokens }: { tokens: { serial: string; label: string }
             maxLength={256}
           />
         )}
-        <Checkbox
-          label="Use the reader's PIN pad"
-          description="For readers with a keypad: the PIN is typed there and never passes through this console."
+        <PinPadCheckbox
           checked={pinPad}
-          onChange={(e) => setPinPad(e.currentTarget.checked)}
+          onChange={(on) => {
+            setPinPad(on);
+            setPin('');
+          }}
           disabled={busy}
         />
         {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} />}
@@ -305,6 +306,19 @@ function TokenUnlockForm({ tokens }: { tokens: { serial: string; label: string }
         )}
       </Stack>
     </form>
+  );
+}
+
+/** The "reader's PIN pad" switch of the token and card forms; the caller drops any typed PIN when it changes. */
+function PinPadCheckbox({ checked, onChange, disabled }: { checked: boolean; onChange: (on: boolean) => void; disabled: boolean }) {
+  return (
+    <Checkbox
+      label="Use the reader's PIN pad"
+      description="For readers with a keypad: the PIN is typed there and never passes through this console."
+      checked={checked}
+      onChange={(e) => onChange(e.currentTarget.checked)}
+      disabled={disabled}
+    />
   );
 }
 
@@ -361,11 +375,12 @@ function CardSignInForm() {
         {!pinPad && (
           <PasswordInput ref={pinRef} label="Card PIN" autoComplete="off" autoFocus={!!lastUser} value={pin} onChange={(e) => setPin(e.currentTarget.value)} disabled={busy} maxLength={256} />
         )}
-        <Checkbox
-          label="Use the reader's PIN pad"
-          description="For readers with a keypad: the PIN is typed there and never passes through this console."
+        <PinPadCheckbox
           checked={pinPad}
-          onChange={(e) => setPinPad(e.currentTarget.checked)}
+          onChange={(on) => {
+            setPinPad(on);
+            setPin('');
+          }}
           disabled={busy}
         />
         {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} />}
