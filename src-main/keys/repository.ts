@@ -305,22 +305,26 @@ export class KeyRepository {
     return { items: rows.map(toSummary), total: n };
   }
 
+  /** The key page's record: one query (the key row joined to its current version), like forUse. */
   get(id: string): KeyDetail | null {
-    const r = this.db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as KeyRow | undefined;
+    const r = sql(
+      this.db,
+      `SELECT k.*, v.public_spki AS v_spki, v.activation_at AS v_activation, v.protect_stop_at AS v_protect_stop
+       FROM keys k LEFT JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE k.id = ?`,
+    ).get(id) as
+      | (KeyRow & { v_spki: Buffer | null; v_activation: string | null; v_protect_stop: string | null; destroy_at: string | null; max_uses: number | null; rotation: 'manual' | 'auto' })
+      | undefined;
     if (!r) return null;
-    const v = this.db.prepare('SELECT public_spki FROM key_versions WHERE key_id = ? AND version = ?').get(id, r.current_version) as { public_spki: Buffer | null } | undefined;
-    const extra = this.db.prepare('SELECT destroy_at, max_uses, use_count, rotation FROM keys WHERE id = ?').get(id) as { destroy_at: string | null; max_uses: number | null; use_count: number; rotation: 'manual' | 'auto' };
-    const dates = this.db.prepare('SELECT activation_at, protect_stop_at FROM key_versions WHERE key_id = ? AND version = ?').get(id, r.current_version) as { activation_at: string | null; protect_stop_at: string | null };
     return {
       ...toSummary(r),
       createdBy: r.created_by,
-      publicKeyPem: v?.public_spki ? spkiToPem(v.public_spki) : null,
-      destroyAt: extra.destroy_at,
-      maxUses: extra.max_uses,
-      useCount: extra.use_count,
-      rotation: extra.rotation,
-      activationAt: dates.activation_at,
-      deactivationAt: dates.protect_stop_at,
+      publicKeyPem: r.v_spki ? spkiToPem(r.v_spki) : null,
+      destroyAt: r.destroy_at,
+      maxUses: r.max_uses,
+      useCount: r.use_count,
+      rotation: r.rotation,
+      activationAt: r.v_activation,
+      deactivationAt: r.v_protect_stop,
     };
   }
 }
