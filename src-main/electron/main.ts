@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CHANNEL_NAMES } from '../../src-shared/contract.js';
 import type { Result } from '../../src-shared/errors.js';
 import { createCore } from '../app/core.js';
-import { dispatch } from '../ipc/dispatch.js';
+import { describeUnexpected, dispatch } from '../ipc/dispatch.js';
 import { readAppVersion } from '../platform/app-version.js';
 import { resolveVaultDir } from '../platform/paths.js';
 import { contentTypeFor } from '../platform/static-files.js';
@@ -35,7 +35,7 @@ const FORBIDDEN: Result<never> = {
 };
 
 function logUnexpected(channel: string, error: unknown): void {
-  console.error(`custos: unexpected error on ${channel}:`, error);
+  console.error(describeUnexpected(channel, error));
 }
 
 async function serveApp(request: Request): Promise<Response> {

@@ -55,3 +55,18 @@ export async function dispatch(
     return { ok: false, error: shape };
   }
 }
+
+/**
+ * The line a host logs for an unexpected failure: the channel, the error's class and where it was
+ * thrown, never its message. Library messages can quote what they were given (a passphrase, a PIN,
+ * key bytes), and logs outlive the session.
+ */
+export function describeUnexpected(channel: string, error: unknown): string {
+  if (!(error instanceof Error)) return `custos: unexpected ${typeof error} thrown on ${channel}`;
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 8)
+    .join('\n');
+  return `custos: unexpected ${error.name} on ${channel}${frames ? `\n${frames}` : ''}`;
+}

@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { CustosCore } from '../app/core-types.js';
 import { contentSecurityPolicy, HARDENING_HEADERS } from '../platform/csp.js';
 import { contentTypeFor, findStaticFile } from '../platform/static-files.js';
+import { describeUnexpected } from '../ipc/dispatch.js';
 import { Bridge, type UnexpectedErrorLogger } from './bridge.js';
 import {
   BRIDGE_PATH,
@@ -73,7 +74,7 @@ export const REFUSAL_REASONS = {
 } as const;
 
 function defaultLogUnexpected(channel: string, error: unknown): void {
-  console.error(`custos: unexpected error on ${channel}:`, error);
+  console.error(describeUnexpected(channel, error));
 }
 
 /** Extracts the offered subprotocols of a WebSocket upgrade. */
