@@ -46,13 +46,17 @@ export function ceremoniesHandlers(ctx: CoreContext): HandlersFor<typeof ceremon
     return live;
   }
 
-  /** Refusals are not in the transcript; they go to the vault's audit trail (failed logins already do). */
-  async function guarded<T>(v: UnlockedVault, what: string, ceremonyId: string | null, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Refusals are not in the transcript; they go to the vault's audit trail (failed logins already do).
+   * Where the input carried a share, only the code is recorded: a share's refusal may quote what was
+   * typed (SLIP-0039 names the unknown word, a near-copy of the real one), which is for the screen only.
+   */
+  async function guarded<T>(v: UnlockedVault, what: string, ceremonyId: string | null, fn: () => Promise<T>, carriesShare = false): Promise<T> {
     try {
       return await fn();
     } catch (e) {
       if (e instanceof CustosError && e.code !== 'E_AUTH_FAILED') {
-        v.record({ actor: v.sessionUser?.name ?? null, operation: `ceremony.${what}`, outcome: 'refused', details: { ceremonyId, code: e.code, reason: e.message } });
+        v.record({ actor: v.sessionUser?.name ?? null, operation: `ceremony.${what}`, outcome: 'refused', details: { ceremonyId, code: e.code, ...(carriesShare ? {} : { reason: e.message }) } });
       }
       throw e;
     }
@@ -83,7 +87,7 @@ export function ceremoniesHandlers(ctx: CoreContext): HandlersFor<typeof ceremon
           const c = ceremony(v, input.ceremonyId);
           await attestLive(c, input);
           return viewOf(c, custody);
-        }),
+        }, input.share !== undefined),
       ),
     'ceremonies.perform': (input) =>
       ctx.run((v) =>
@@ -188,7 +192,8 @@ export function ceremoniesHandlers(ctx: CoreContext): HandlersFor<typeof ceremon
           v.record({ actor: v.user.name, operation: 'backup.verify-share', outcome: 'success', details: { packageId: pkg.header.packageId, index } });
           return { packageId: pkg.header.packageId, index, custodian: pkg.header.scheme.custodians[index - 1] ?? null, keyName: pkg.header.key.name };
         } catch (e) {
-          v.record({ actor: v.user.name, operation: 'backup.verify-share', outcome: 'refused', details: { packageId: pkg.header.packageId, reason: e instanceof CustosError ? e.message : 'error' } });
+          // The code only: the message may quote the typed share (see guarded).
+          v.record({ actor: v.user.name, operation: 'backup.verify-share', outcome: 'refused', details: { packageId: pkg.header.packageId, code: e instanceof CustosError ? e.code : 'error' } });
           throw e;
         }
       }),
