@@ -339,6 +339,13 @@ function opensshPrivate(text: string, passphrase: string | undefined): ParsedIte
   }
 }
 
+/** An sshpk public key as a Node key (sshpk has no SPKI writer for Ed25519: go through JWK). */
+function sshPublicToNode(key: sshpk.Key): KeyObject {
+  if (key.type !== 'ed25519') return createPublicKey(key.toBuffer('pkcs8', {}));
+  const x = (key.part as unknown as Record<string, { data: Buffer }>)['A']!.data.toString('base64url');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+}
+
 const SSH_LINE = /(?:^|\s)((?:ssh-(?:rsa|ed25519|dss|ed448)|ecdsa-sha2-nistp(?:256|384|521)|sk-[a-z0-9-]+@openssh\.com))\s+([A-Za-z0-9+/]+={0,2})(?:\s+(.*))?$/;
 
 function opensshPublicLines(text: string): { items: ParsedItem[]; problem: Problem | null } | null {
@@ -353,8 +360,7 @@ function opensshPublicLines(text: string): { items: ParsedItem[]; problem: Probl
     try {
       const key = sshpk.parseKey(`${m[1]} ${m[2]}`, 'ssh');
       const comment = m[3]?.trim() || null;
-      const node = key.type === 'ed25519' ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: (key.part as unknown as Record<string, { data: Buffer }>)['A']!.data.toString('base64url') }, format: 'jwk' }) : createPublicKey(key.toBuffer('pkcs8', {}));
-      items.push(publicItem(node, comment, 'OpenSSH'));
+      items.push(publicItem(sshPublicToNode(key), comment, 'OpenSSH'));
     } catch (e) {
       problem ??= new Problem('malformed', `An OpenSSH public key (${m[1]}) cannot be read (${why(e)}).`);
     }
@@ -369,8 +375,7 @@ function rfc4716Keys(text: string, note: (p: Problem) => void): ParsedItem[] {
     try {
       const key = sshpk.parseKey(block, 'auto');
       const comment = /^Comment:\s*"?([^"\r\n]*)"?/m.exec(block)?.[1]?.trim() || null;
-      const node = key.type === 'ed25519' ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: (key.part as unknown as Record<string, { data: Buffer }>)['A']!.data.toString('base64url') }, format: 'jwk' }) : createPublicKey(key.toBuffer('pkcs8', {}));
-      items.push(publicItem(node, comment, 'RFC 4716'));
+      items.push(publicItem(sshPublicToNode(key), comment, 'RFC 4716'));
     } catch (e) {
       note(new Problem('malformed', `An SSH2 public key block cannot be read (${why(e)}).`));
     }
