@@ -164,7 +164,8 @@ export async function requestRecovery(vault: UnlockedVault, operations: Operatio
   try {
     material = await openBackup(pkg, shares, options);
   } catch (e) {
-    vault.record({ actor: vault.user.name, operation: 'backup.recover', outcome: 'refused', details: { packageId: pkg.header.packageId, reason: e instanceof CustosError ? e.message : 'error' } });
+    // The code only: a share's refusal may quote what was typed (SLIP-0039 names the unknown word).
+    vault.record({ actor: vault.user.name, operation: 'backup.recover', outcome: 'refused', details: { packageId: pkg.header.packageId, code: e instanceof CustosError ? e.code : 'error' } });
     throw e;
   }
   try {
@@ -254,7 +255,7 @@ export async function requestTokenRecovery(vault: UnlockedVault, operations: Ope
   try {
     opened = await openWrappedBackup(pkg, shares, options);
   } catch (e) {
-    vault.record({ actor: vault.user.name, operation: 'backup.recover', outcome: 'refused', details: { packageId: pkg.header.packageId, reason: e instanceof CustosError ? e.message : 'error' } });
+    vault.record({ actor: vault.user.name, operation: 'backup.recover', outcome: 'refused', details: { packageId: pkg.header.packageId, code: e instanceof CustosError ? e.code : 'error' } });
     throw e;
   }
   try {
