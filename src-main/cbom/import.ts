@@ -26,7 +26,10 @@ export function parseCbom(text: string): { components: unknown[]; specVersion: s
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new CustosError('E_INPUT', `The file is not JSON (${e instanceof SyntaxError ? e.message.slice(0, 100) : 'parse error'}).`);
+    // V8's message quotes the start of the text, and the file picked may be anything (a key, a
+    // secret): name only the position.
+    const at = e instanceof SyntaxError ? /position (\d+)/.exec(e.message)?.[1] : undefined;
+    throw new CustosError('E_INPUT', `The file is not JSON (${at === undefined ? 'parse error' : `parse error at position ${at}`}).`);
   }
   const bom = bomSchema.safeParse(json);
   if (!bom.success) {
