@@ -47,6 +47,63 @@ function DownloadLink({ bytes, name, testId }: { bytes: Uint8Array<ArrayBuffer>;
   );
 }
 
+/** A successful operation whose result is a file: what happened, the download and Forget. */
+function FileResult({
+  title,
+  testId,
+  bytes,
+  name,
+  downloadTestId,
+  onForget,
+  children,
+}: {
+  title: string;
+  testId: string;
+  bytes: Uint8Array<ArrayBuffer>;
+  name: string;
+  downloadTestId: string;
+  onForget: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Alert color="green" variant="light" title={title} data-testid={testId} role="status">
+      <Stack gap="xs">
+        <Text size="sm">{children}</Text>
+        <Group gap="xs">
+          <DownloadLink bytes={bytes} name={name} testId={downloadTestId} />
+          <Button size="xs" variant="subtle" color="gray" onClick={onForget}>
+            Forget
+          </Button>
+        </Group>
+      </Stack>
+    </Alert>
+  );
+}
+
+/** Choosing (or clearing) a file drops the card's previous result and failure. */
+function picked(set: (f: File | null) => void, ...clear: ((none: null) => void)[]) {
+  return (f: File | null) => {
+    set(f);
+    for (const c of clear) c(null);
+  };
+}
+
+/** A file picker of one operation card; `testId` goes on the underlying file input. */
+function OpFileInput({
+  testId,
+  ...props
+}: {
+  label: string;
+  description?: string;
+  placeholder: string;
+  value: File | null;
+  onChange: (f: File | null) => void;
+  disabled: boolean;
+  testId: string;
+}) {
+  return <FileInput {...props} clearable fileInputProps={{ 'data-testid': testId } as Record<string, string>} />;
+}
+
 function tooLarge(host: 'electron' | 'browser' | null, files: File[]): string | null {
   const fit = fitsOneCall(host, files.map((f) => f.size));
   if (fit.ok) return null;
@@ -133,18 +190,13 @@ function SignCard({ keyData, blocked, host }: OpProps) {
 
   return (
     <OpCard title={mac ? 'Compute a MAC over a file' : 'Sign a file'} blocked={blocked} testId="use-sign">
-      <FileInput
+      <OpFileInput
         label={mac ? 'File to authenticate' : 'File to sign'}
         placeholder="Choose a file…"
         value={file}
-        onChange={(f) => {
-          setFile(f);
-          setResult(null);
-          setFailure(null);
-        }}
-        clearable
+        onChange={picked(setFile, setResult, setFailure)}
         disabled={busy || !!blocked}
-        fileInputProps={{ 'data-testid': 'sign-file' } as Record<string, string>}
+        testId="sign-file"
       />
       <MechanismSelect keyData={keyData} value={mechanism} onChange={setMechanism} disabled={busy || !!blocked} />
       <Group>
@@ -155,20 +207,17 @@ function SignCard({ keyData, blocked, host }: OpProps) {
       {busy && <BusyLine>{keyData.store === 'token' ? 'Signing on the token…' : 'Signing…'}</BusyLine>}
       {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} onClose={() => setFailure(null)} />}
       {result && (
-        <Alert color="green" variant="light" title={mac ? 'MAC computed' : 'Signed'} data-testid="sign-result" role="status">
-          <Stack gap="xs">
-            <Text size="sm">
-              {result.fileName} ({formatBytes(result.size)}) with <Code data-testid="sign-mechanism">{result.mechanism}</Code>: a {result.signature.length}-byte{' '}
-              {mac ? 'MAC' : 'signature'}.
-            </Text>
-            <Group gap="xs">
-              <DownloadLink bytes={result.signature} name={signatureName(result.fileName)} testId="signature-download" />
-              <Button size="xs" variant="subtle" color="gray" onClick={() => setResult(null)}>
-                Forget
-              </Button>
-            </Group>
-          </Stack>
-        </Alert>
+        <FileResult
+          title={mac ? 'MAC computed' : 'Signed'}
+          testId="sign-result"
+          bytes={result.signature}
+          name={signatureName(result.fileName)}
+          downloadTestId="signature-download"
+          onForget={() => setResult(null)}
+        >
+          {result.fileName} ({formatBytes(result.size)}) with <Code data-testid="sign-mechanism">{result.mechanism}</Code>: a {result.signature.length}-byte{' '}
+          {mac ? 'MAC' : 'signature'}.
+        </FileResult>
       )}
     </OpCard>
   );
@@ -203,31 +252,23 @@ function VerifyCard({ keyData, blocked, host }: OpProps) {
     }
   };
 
-  const change = (set: (f: File | null) => void) => (f: File | null) => {
-    set(f);
-    setResult(null);
-    setFailure(null);
-  };
-
   return (
     <OpCard title={mac ? 'Verify a MAC' : 'Verify a signature'} blocked={blocked} testId="use-verify">
-      <FileInput
+      <OpFileInput
         label="Signed file"
         placeholder="Choose a file…"
         value={file}
-        onChange={change(setFile)}
-        clearable
+        onChange={picked(setFile, setResult, setFailure)}
         disabled={busy || !!blocked}
-        fileInputProps={{ 'data-testid': 'verify-file' } as Record<string, string>}
+        testId="verify-file"
       />
-      <FileInput
+      <OpFileInput
         label={mac ? 'MAC file' : 'Signature file'}
         placeholder="Choose the .sig file…"
         value={sigFile}
-        onChange={change(setSigFile)}
-        clearable
+        onChange={picked(setSigFile, setResult, setFailure)}
         disabled={busy || !!blocked}
-        fileInputProps={{ 'data-testid': 'verify-signature' } as Record<string, string>}
+        testId="verify-signature"
       />
       <MechanismSelect keyData={keyData} value={mechanism} onChange={setMechanism} disabled={busy || !!blocked} />
       <Group>
@@ -286,19 +327,14 @@ function EncryptCard({ keyData, blocked, host }: OpProps) {
 
   return (
     <OpCard title="Encrypt a file" blocked={blocked} testId="use-encrypt">
-      <FileInput
+      <OpFileInput
         label="File to encrypt"
         description={oaepMax !== null ? `RSA-OAEP: at most ${oaepMax} bytes (a key or a short secret, not a document).` : 'AES-256-GCM with a fresh IV; saved as IV ‖ ciphertext, like the CLI.'}
         placeholder="Choose a file…"
         value={file}
-        onChange={(f) => {
-          setFile(f);
-          setResult(null);
-          setFailure(null);
-        }}
-        clearable
+        onChange={picked(setFile, setResult, setFailure)}
         disabled={busy || !!blocked}
-        fileInputProps={{ 'data-testid': 'encrypt-file' } as Record<string, string>}
+        testId="encrypt-file"
       />
       <Group>
         <GatedButton reason={busy ? null : reason} onClick={() => void encrypt()} loading={busy} testId="encrypt-button">
@@ -307,20 +343,10 @@ function EncryptCard({ keyData, blocked, host }: OpProps) {
       </Group>
       {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} onClose={() => setFailure(null)} />}
       {result && (
-        <Alert color="green" variant="light" title="Encrypted" data-testid="encrypt-result" role="status">
-          <Stack gap="xs">
-            <Text size="sm">
-              With <Code>{result.mechanism}</Code>: {formatBytes(result.bytes.length)}
-              {result.gcm ? ', the 12-byte IV first, then the ciphertext and its tag' : ''}.
-            </Text>
-            <Group gap="xs">
-              <DownloadLink bytes={result.bytes} name={result.name} testId="encrypt-download" />
-              <Button size="xs" variant="subtle" color="gray" onClick={() => setResult(null)}>
-                Forget
-              </Button>
-            </Group>
-          </Stack>
-        </Alert>
+        <FileResult title="Encrypted" testId="encrypt-result" bytes={result.bytes} name={result.name} downloadTestId="encrypt-download" onForget={() => setResult(null)}>
+          With <Code>{result.mechanism}</Code>: {formatBytes(result.bytes.length)}
+          {result.gcm ? ', the 12-byte IV first, then the ciphertext and its tag' : ''}.
+        </FileResult>
       )}
     </OpCard>
   );
@@ -361,19 +387,14 @@ function DecryptCard({ keyData, blocked, host }: OpProps) {
 
   return (
     <OpCard title="Decrypt a file" blocked={blocked} testId="use-decrypt">
-      <FileInput
+      <OpFileInput
         label="File to decrypt"
         description={keyData.family === 'aes' ? 'IV (12 bytes) ‖ ciphertext, as Encrypt and the CLI write it.' : 'An RSA-OAEP ciphertext.'}
         placeholder="Choose a file…"
         value={file}
-        onChange={(f) => {
-          setFile(f);
-          setResult(null);
-          setFailure(null);
-        }}
-        clearable
+        onChange={picked(setFile, setResult, setFailure)}
         disabled={busy || !!blocked}
-        fileInputProps={{ 'data-testid': 'decrypt-file' } as Record<string, string>}
+        testId="decrypt-file"
       />
       <Group>
         <GatedButton reason={busy ? null : reason} onClick={() => void decrypt()} loading={busy} testId="decrypt-button">
@@ -382,20 +403,9 @@ function DecryptCard({ keyData, blocked, host }: OpProps) {
       </Group>
       {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} onClose={() => setFailure(null)} />}
       {result && (
-        <Alert color="green" variant="light" title="Decrypted" data-testid="decrypt-result" role="status">
-          <Stack gap="xs">
-            <Text size="sm">
-              {formatBytes(result.bytes.length)} with <Code>{result.mechanism}</Code>. The plaintext stays in this window until you choose Forget or leave the
-              page.
-            </Text>
-            <Group gap="xs">
-              <DownloadLink bytes={result.bytes} name={result.name} testId="decrypt-download" />
-              <Button size="xs" variant="subtle" color="gray" onClick={() => setResult(null)}>
-                Forget
-              </Button>
-            </Group>
-          </Stack>
-        </Alert>
+        <FileResult title="Decrypted" testId="decrypt-result" bytes={result.bytes} name={result.name} downloadTestId="decrypt-download" onForget={() => setResult(null)}>
+          {formatBytes(result.bytes.length)} with <Code>{result.mechanism}</Code>. The plaintext stays in this window until you choose Forget or leave the page.
+        </FileResult>
       )}
     </OpCard>
   );
