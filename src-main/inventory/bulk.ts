@@ -3,6 +3,7 @@ import type { Action } from '../../src-shared/permissions.js';
 import { CustosError } from '../errors.js';
 import { requirePermission } from '../users/permissions.js';
 import type { UnlockedVault } from '../vault/vault.js';
+import type { AuditInput } from '../audit/log.js';
 import { matchingIds } from './query.js';
 
 /**
@@ -80,7 +81,9 @@ export function bulkApply(vault: UnlockedVault, target: BulkTarget, action: Pars
   const setOwner = db.prepare('UPDATE keys SET owner = ? WHERE id = ?');
   const setProtectStop = db.prepare('UPDATE key_versions SET protect_stop_at = ? WHERE key_id = ? AND version = ?');
   const setRotation = db.prepare('UPDATE keys SET rotation = ? WHERE id = ?');
-  let changed = 0;
+  // One event per changed key, appended together at the end of the transaction (one read of the
+  // chain head, multi-row inserts) instead of one append per key.
+  const events: AuditInput[] = [];
   db.transaction(() => {
     for (const id of ids) {
       const k = read.get(id) as KeyRow;
@@ -122,11 +125,9 @@ export function bulkApply(vault: UnlockedVault, target: BulkTarget, action: Pars
           }
           break;
       }
-      if (details) {
-        vault.audit.append({ actor, operation, keyId: id, keyVersion: k.current_version, outcome: 'success', details });
-        changed++;
-      }
+      if (details) events.push({ actor, operation, keyId: id, keyVersion: k.current_version, outcome: 'success', details });
     }
+    vault.audit.appendMany(events);
   })();
-  return { matched: ids.length, changed };
+  return { matched: ids.length, changed: events.length };
 }
