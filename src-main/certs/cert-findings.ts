@@ -23,6 +23,7 @@ import * as x509 from '@peculiar/x509';
 import * as pkijs from 'pkijs';
 import { KMIP_USAGE } from '../../src-shared/lifecycle.js';
 import type { Severity } from '../analysis/findings.js';
+import { EKU, KU } from './profile.js';
 
 export interface CertificateFacts {
   id: string;
@@ -83,9 +84,6 @@ const PROFILE_PURPOSES: Readonly<Record<string, readonly string[]>> = {
   'ocsp-signing': ['ca-intermediate', 'general'],
   device: ['device-identity', 'tls-client', 'general'],
 };
-
-const EKU = { serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2' };
-const KU = x509.KeyUsageFlags;
 
 export function isWeakSignatureAlgorithm(alg: string): boolean {
   return alg in WEAK_SIGNATURE_ALGORITHMS || WEAK_NAMES.test(alg);
