@@ -21,6 +21,18 @@ function KeyLink({ id, name }: { id: string; name: string }) {
   );
 }
 
+/** A date and how far off it is, with the ISO value as the tooltip. */
+function WhenText({ at, now }: { at: string; now: number }) {
+  return (
+    <Text size="sm" title={at}>
+      {formatDateTime(at)}{' '}
+      <Text span size="xs" c="dimmed">
+        ({untilLabel(at, now)})
+      </Text>
+    </Text>
+  );
+}
+
 function Section({ title, count, children, testId }: { title: string; count: number; children: ReactNode; testId: string }) {
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-label={title} data-testid={testId}>
@@ -202,12 +214,7 @@ export function Tasks() {
                           <KeyLink id={d.keyId} name={d.keyName} />
                         </Table.Td>
                         <Table.Td>
-                          <Text size="sm" title={d.destroyAt}>
-                            {formatDateTime(d.destroyAt)}{' '}
-                            <Text span size="xs" c="dimmed">
-                              ({untilLabel(d.destroyAt, now)})
-                            </Text>
-                          </Text>
+                          <WhenText at={d.destroyAt} now={now} />
                         </Table.Td>
                         <Table.Td ta="right">
                           <GatedButton
@@ -250,12 +257,7 @@ export function Tasks() {
                         <KeyLink id={a.keyId} name={a.keyName} />
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm" title={a.activationAt}>
-                          {formatDateTime(a.activationAt)}{' '}
-                          <Text span size="xs" c="dimmed">
-                            ({untilLabel(a.activationAt, now)})
-                          </Text>
-                        </Text>
+                        <WhenText at={a.activationAt} now={now} />
                       </Table.Td>
                     </Table.Tr>
                   ))}
@@ -288,12 +290,7 @@ export function Tasks() {
                       <Table.Td>{x.version}</Table.Td>
                       <Table.Td>{x.what === 'deactivation' ? 'Protecting (deactivation date)' : 'Processing (process-stop date)'}</Table.Td>
                       <Table.Td>
-                        <Text size="sm" title={x.at}>
-                          {formatDateTime(x.at)}{' '}
-                          <Text span size="xs" c="dimmed">
-                            ({untilLabel(x.at, now)})
-                          </Text>
-                        </Text>
+                        <WhenText at={x.at} now={now} />
                       </Table.Td>
                     </Table.Tr>
                   ))}
