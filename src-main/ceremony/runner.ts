@@ -10,6 +10,7 @@ import type { TokenService } from '../pkcs11/service.js';
 import type { UnlockedVault, VaultUser } from '../vault/vault.js';
 import { applyStep, currentStep, startCeremony, type CeremonyState, type Participant } from './engine.js';
 import { hexToPgpWords } from './pgp-words.js';
+import { certifyStepKey, generateStepKey } from './session.js';
 import { recoverInCeremony } from './recover.js';
 import type { CeremonyTemplate } from './template.js';
 import { writeTranscriptBundle } from './transcript.js';
@@ -83,16 +84,7 @@ export async function runCeremony(vault: UnlockedVault, template: CeremonyTempla
         break;
       case 'generate-key': {
         if (step.store === 'token' && !script.token) throw new CustosError('E_INPUT', 'This ceremony generates a key on a token; the script must name it ({"token": {"serial": …}}) and the token must be logged in.');
-        // A key that the template certifies as a root must be able to sign certificates and CRLs.
-        const certifies = template.steps.some((x) => x.kind === 'certificate' && x.mode === 'self-signed-root');
-        const k = await keys.generate({
-          name: step.label ?? `${template.id}-${ceremonyId.slice(0, 8)}`,
-          algorithm: step.algorithm,
-          tokenSerial: step.store === 'token' ? script.token!.serial : undefined,
-          wrappable: step.wrappable,
-          usage: certifies ? 0x1 | 0x2 | 0x1000 | 0x2000 : undefined,
-          purpose: certifies ? 'ca-root' : undefined,
-        });
+        const k = await generateStepKey(keys, template, step, step.label ?? `${template.id}-${ceremonyId.slice(0, 8)}`, script.token?.serial ?? null);
         keys.transition(k.id, 'activate');
         keyId = k.id;
         outputs = { keyId: k.id, fingerprint: k.fingerprint!, ...(k.token ? { tokenSerial: k.token.serial, label: k.token.label } : {}) };
@@ -107,15 +99,7 @@ export async function runCeremony(vault: UnlockedVault, template: CeremonyTempla
       case 'certificate': {
         if (!keyId) throw new CustosError('E_CONFLICT', 'No key to certify.');
         const file = join(outDir, step.mode === 'self-signed-root' ? 'root-certificate.pem' : 'request.csr.pem');
-        if (step.mode === 'self-signed-root') {
-          const r = await keys.selfSign(keyId, { subject: step.subject, days: step.days!, ca: true });
-          writeFileSync(file, r.pem);
-          outputs = { sha256: r.fingerprint, subject: r.subject, serial: r.serialNumber, notAfter: r.notAfter };
-        } else {
-          const r = await keys.csr(keyId, { subject: step.subject });
-          writeFileSync(file, r.pem);
-          outputs = { sha256: sha256(Buffer.from(r.pem.replace(/-----[^-]+-----|\s/g, ''), 'base64')), subject: r.subject };
-        }
+        outputs = (await certifyStepKey(keys, keyId, step, file)).outputs;
         run.files.certificate = file;
         break;
       }

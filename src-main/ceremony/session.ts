@@ -111,6 +111,36 @@ export function viewOf(live: LiveCeremony, custody: ShareCustody): CeremonyView 
   };
 }
 
+/**
+ * The generate-key effect, shared by the console session and the script runner. A key the template
+ * certifies as a root is a CA key, and says so: the policy gate judges it as one (a wrappable CA key
+ * needs the organisation's override, see ca-backup-policy.ts).
+ */
+export async function generateStepKey(keys: KeyService, template: CeremonyTemplate, step: Extract<CeremonyStep, { kind: 'generate-key' }>, name: string, tokenSerial: string | null) {
+  if (step.store === 'token' && !tokenSerial) throw new CustosError('E_INPUT', 'This step generates the key on a token, and none was chosen.');
+  const certifies = template.steps.some((x) => x.kind === 'certificate' && x.mode === 'self-signed-root');
+  return keys.generate({
+    name,
+    algorithm: step.algorithm,
+    tokenSerial: step.store === 'token' ? tokenSerial! : undefined,
+    wrappable: step.wrappable,
+    usage: certifies ? 0x1 | 0x2 | 0x1000 | 0x2000 : undefined,
+    purpose: certifies ? 'ca-root' : undefined,
+  });
+}
+
+/** The certificate effect, shared by the console session and the script runner: a self-signed root or a CSR, written to `path`. */
+export async function certifyStepKey(keys: KeyService, keyId: string, step: Extract<CeremonyStep, { kind: 'certificate' }>, path: string): Promise<{ pem: string; outputs: { sha256: string; subject: string; serial?: string; notAfter?: string } }> {
+  if (step.mode === 'self-signed-root') {
+    const r = await keys.selfSign(keyId, { subject: step.subject, days: step.days!, ca: true });
+    writeFileSync(path, r.pem);
+    return { pem: r.pem, outputs: { sha256: r.fingerprint, subject: r.subject, serial: r.serialNumber, notAfter: r.notAfter } };
+  }
+  const r = await keys.csr(keyId, { subject: step.subject });
+  writeFileSync(path, r.pem);
+  return { pem: r.pem, outputs: { sha256: sha256(Buffer.from(r.pem.replace(/-----[^-]+-----|\s/g, ''), 'base64')), subject: r.subject } };
+}
+
 /** Authenticates a person at the keyboard and returns their participant record. */
 async function participantAt(live: LiveCeremony, person: Person): Promise<Participant> {
   return (await personAt(live, person)).p;
@@ -210,18 +240,7 @@ export async function performLive(live: LiveCeremony, input: { stepId: string; a
       outputs = { methods: Object.fromEntries([...attested.keys()].map((p) => [p, 'passphrase'])) };
       break;
     case 'generate-key': {
-      if (step.store === 'token' && !live.tokenSerial) throw new CustosError('E_INPUT', 'This step generates the key on a token, and none was chosen.');
-      const certifies = live.state.template.steps.some((x) => x.kind === 'certificate' && x.mode === 'self-signed-root');
-      // A key the template certifies as a root is a CA key, and says so: the policy gate judges it
-      // as one (a wrappable CA key needs the organisation's override, see ca-backup-policy.ts).
-      const k = await deps.keys.generate({
-        name: step.label ? `${step.label}-${id.slice(0, 8)}` : `${live.state.template.id}-${id.slice(0, 8)}`,
-        algorithm: step.algorithm,
-        tokenSerial: step.store === 'token' ? live.tokenSerial! : undefined,
-        wrappable: step.wrappable,
-        usage: certifies ? 0x1 | 0x2 | 0x1000 | 0x2000 : undefined,
-        purpose: certifies ? 'ca-root' : undefined,
-      });
+      const k = await generateStepKey(deps.keys, live.state.template, step, step.label ? `${step.label}-${id.slice(0, 8)}` : `${live.state.template.id}-${id.slice(0, 8)}`, live.tokenSerial);
       deps.keys.transition(k.id, 'activate');
       live.keyId = k.id;
       outputs = { keyId: k.id, fingerprint: k.fingerprint!, ...(k.token ? { tokenSerial: k.token.serial, label: k.token.label } : {}) };
@@ -243,20 +262,10 @@ export async function performLive(live: LiveCeremony, input: { stepId: string; a
       const kid = keyId();
       if (!kid) throw new CustosError('E_CONFLICT', 'No key to certify.');
       mkdirSync(deps.exportDir, { recursive: true, mode: 0o700 });
-      if (step.mode === 'self-signed-root') {
-        const r = await deps.keys.selfSign(kid, { subject: step.subject, days: step.days!, ca: true });
-        const path = join(deps.exportDir, `ceremony-${id}-root-certificate.pem`);
-        writeFileSync(path, r.pem);
-        live.certificate = { pem: r.pem, path, subject: r.subject, sha256: r.fingerprint };
-        outputs = { sha256: r.fingerprint, subject: r.subject, serial: r.serialNumber, notAfter: r.notAfter };
-      } else {
-        const r = await deps.keys.csr(kid, { subject: step.subject });
-        const path = join(deps.exportDir, `ceremony-${id}-request.csr.pem`);
-        writeFileSync(path, r.pem);
-        const der = sha256(Buffer.from(r.pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
-        live.certificate = { pem: r.pem, path, subject: r.subject, sha256: der };
-        outputs = { sha256: der, subject: r.subject };
-      }
+      const path = join(deps.exportDir, `ceremony-${id}-${step.mode === 'self-signed-root' ? 'root-certificate' : 'request.csr'}.pem`);
+      const c = await certifyStepKey(deps.keys, kid, step, path);
+      live.certificate = { pem: c.pem, path, subject: c.outputs.subject, sha256: c.outputs.sha256 };
+      outputs = c.outputs;
       break;
     }
     case 'split-backup': {
