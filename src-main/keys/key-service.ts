@@ -16,7 +16,7 @@ import { gateGeneration, rotationTasks } from '../app/policy-service.js';
 import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
 import { KeyRepository, type KeyUseRecord } from './repository.js';
 import { generateSoftwareKey } from './software-generate.js';
-import { tokenChunks, vaultSigning, type SignRequest } from './sign-batch.js';
+import { countDown, countUp, tokenChunks, vaultSigning, type SignRequest } from './sign-batch.js';
 import { hmacVerify, softwareSign, softwareVerify } from './software-sign.js';
 import { toJwk, toOpenSsh, toPem } from '../certs/public-key-export.js';
 import { createCsr } from '../certs/csr.js';
@@ -407,7 +407,7 @@ export class KeyService {
         const mech = r.mechanism ?? defaultSignMechanism(k.algorithm);
         checkMechanism(k.family, mech);
         this.checkUse(k, mech === 'hmac-sha256' ? 'mac-generate' : 'sign', 'key.sign', signing.reserved.get(id) ?? 0);
-        signing.reserved.set(id, (signing.reserved.get(id) ?? 0) + 1);
+        countUp(signing.reserved, id);
         const group = byMechanism.get(mech);
         if (group) group.push(r);
         else byMechanism.set(mech, [r]);
@@ -425,12 +425,8 @@ export class KeyService {
         const client = Promise.resolve().then(() => this.tokenService().clientForUse(serial));
         const inFlight = signing.inFlight;
         for (const chunk of tokenChunks(granted, (inFlight.get(id) ?? 0) > 0)) {
-          inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
-          const answered = () => {
-            const left = (inFlight.get(id) ?? 1) - 1;
-            if (left > 0) inFlight.set(id, left);
-            else inFlight.delete(id);
-          };
+          countUp(inFlight, id);
+          const answered = () => countDown(inFlight, id);
           const signatures = client.then((c) => c.signMany(ref, mech, chunk.map((r) => r.data)));
           signatures.then(answered, answered);
           work.push(this.completeSigns(k, mech, chunk, signatures));
@@ -456,9 +452,7 @@ export class KeyService {
     const reserved = vaultSigning(this.vault).reserved;
     let release = granted.length;
     const unreserve = () => {
-      const left = (reserved.get(k.id) ?? 0) - release;
-      if (left > 0) reserved.set(k.id, left);
-      else reserved.delete(k.id);
+      countDown(reserved, k.id, release);
       release = 0;
     };
     try {
@@ -526,14 +520,12 @@ export class KeyService {
     // Like a signature, an encryption in flight counts against the usage limit until it is committed.
     const signing = vaultSigning(this.vault);
     this.checkUse(k, 'encrypt', 'key.encrypt', signing.reserved.get(id) ?? 0);
-    signing.reserved.set(id, (signing.reserved.get(id) ?? 0) + 1);
+    countUp(signing.reserved, id);
     let held = true;
     const release = () => {
       if (!held) return;
       held = false;
-      const left = (signing.reserved.get(id) ?? 1) - 1;
-      if (left > 0) signing.reserved.set(id, left);
-      else signing.reserved.delete(id);
+      countDown(signing.reserved, id);
     };
     try {
       let out: { ciphertext: Buffer; iv: Buffer | null };

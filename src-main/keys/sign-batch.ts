@@ -38,6 +38,18 @@ export function vaultSigning(vault: UnlockedVault): VaultSigning {
   return s;
 }
 
+/** Adds `n` to a per-key counter (reservations, requests in flight). */
+export function countUp(counts: Map<string, number>, id: string, n = 1): void {
+  counts.set(id, (counts.get(id) ?? 0) + n);
+}
+
+/** Takes `n` off a per-key counter, dropping the key when nothing is left. */
+export function countDown(counts: Map<string, number>, id: string, n = 1): void {
+  const left = (counts.get(id) ?? 0) - n;
+  if (left > 0) counts.set(id, left);
+  else counts.delete(id);
+}
+
 /** Largest token request: bigger batches would keep callers waiting for the whole batch. */
 export const MAX_TOKEN_BATCH = 16;
 
