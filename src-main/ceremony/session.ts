@@ -8,6 +8,7 @@ import { parsePackage, parseShareFile, verifyShare, type BackupPackage, type Hel
 import { CustosError } from '../errors.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { TokenService } from '../pkcs11/service.js';
+import { findUser } from '../users/user-operations.js';
 import type { UnlockedVault, VaultUser } from '../vault/vault.js';
 import { abort, addNote, applyStep, assertMayApply, assertNextStep, currentStep, requiredAttestations, startCeremony, type CeremonyState, type Participant } from './engine.js';
 import { hexToPgpWords } from './pgp-words.js';
@@ -173,9 +174,9 @@ export async function startLive(
 ): Promise<LiveCeremony> {
   const people: Participant[] = [];
   for (const p of input.participants) {
-    const u = vault.db.prepare('SELECT name, disabled_at AS disabled FROM users WHERE name = ? COLLATE NOCASE').get(p.user) as { name: string; disabled: string | null } | undefined;
+    const u = findUser(vault, p.user);
     if (!u) throw new CustosError('E_NOT_FOUND', `${p.user} is not a user of this vault; every participant must be one (People page).`);
-    if (u.disabled) throw new CustosError('E_PERMISSION', `${u.name} is disabled and cannot take part.`);
+    if (u.disabled_at) throw new CustosError('E_PERMISSION', `${u.name} is disabled and cannot take part.`);
     people.push({ id: u.name, name: p.name ?? u.name, role: p.role });
   }
   const admin = await vault.authenticate(input.administrator.user, input.administrator.passphrase, 'approval');
