@@ -202,6 +202,7 @@ function AddTokenModal({ opened, users, onClose, onDone }: { opened: boolean; us
               onChange={(e) => {
                 setSerial(e.currentTarget.value);
                 setPinPad(usable.find((t) => t.serial === e.currentTarget.value)?.protectedAuthenticationPath ?? false);
+                setPin('');
               }}
               disabled={busy}
             />
@@ -209,7 +210,17 @@ function AddTokenModal({ opened, users, onClose, onDone }: { opened: boolean; us
           {token && !pinPad && (
             <PasswordInput label="Token PIN" autoComplete="off" value={pin} onChange={(e) => setPin(e.currentTarget.value)} disabled={busy} maxLength={256} />
           )}
-          {token && <Checkbox label="Use the reader's PIN pad" checked={pinPad} onChange={(e) => setPinPad(e.currentTarget.checked)} disabled={busy} />}
+          {token && (
+            <Checkbox
+              label="Use the reader's PIN pad"
+              checked={pinPad}
+              onChange={(e) => {
+                setPinPad(e.currentTarget.checked);
+                setPin('');
+              }}
+              disabled={busy}
+            />
+          )}
           {failure && <ErrorAlert title={failure.title} message={failure.message} code={failure.code} />}
           {busy && <BusyLine>Generating the wrapping key on the token…</BusyLine>}
           <Group justify="flex-end">
