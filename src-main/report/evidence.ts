@@ -7,6 +7,7 @@ import { exportCbom } from '../cbom/export.js';
 import { storedComposition, viewActivePolicy } from '../app/policy-service.js';
 import type { PdfRenderer } from '../pdf/renderer.js';
 import { requirePermission } from '../users/permissions.js';
+import { buildComplianceReport } from './compliance.js';
 import { writeComplianceReport } from './write.js';
 
 /**
@@ -38,8 +39,10 @@ export async function writeEvidencePack(
   const dir = join(o.exportDir, `custos-evidence-${vault.vaultId.slice(0, 8)}-${now.toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const notes: string[] = [];
-  await writeComplianceReport(vault, { path: join(dir, 'compliance-report.json'), asOf: o.asOf, format: 'json' });
-  await writeComplianceReport(vault, { path: join(dir, 'compliance-report.pdf'), asOf: o.asOf, format: 'pdf', pdf: o.pdf });
+  // Built once (a pass over the whole inventory) and written twice, so the JSON and the PDF agree.
+  const report = buildComplianceReport(vault.db, { now, asOf: o.asOf, vaultId: vault.vaultId, user: vault.user.name });
+  await writeComplianceReport(vault, { path: join(dir, 'compliance-report.json'), asOf: o.asOf, format: 'json', report });
+  await writeComplianceReport(vault, { path: join(dir, 'compliance-report.pdf'), asOf: o.asOf, format: 'pdf', pdf: o.pdf, report });
   writeFileSync(join(dir, 'policy.json'), JSON.stringify({ active: viewActivePolicy(vault.db), composition: storedComposition(vault.db) ?? 'shipped default composition' }, null, 2) + '\n', { mode: 0o600 });
   try {
     writeFileSync(join(dir, 'cbom.json'), JSON.stringify(exportCbom(vault.db, { now, toolVersion: o.toolVersion })) + '\n', { mode: 0o600 });

@@ -4,19 +4,20 @@ import { CustosError } from '../errors.js';
 import type { PdfRenderer } from '../pdf/renderer.js';
 import { looksLikePdf } from '../pdf/renderer.js';
 import { requirePermission } from '../users/permissions.js';
-import { buildComplianceReport } from './compliance.js';
+import { buildComplianceReport, type ComplianceReport } from './compliance.js';
 import { complianceReportHtml } from './html.js';
 
 /**
  * Writes the compliance report as JSON or PDF. Reading the inventory changes nothing, but the
  * report leaves the vault as a file, so it is recorded ('report.compliance') like an audit export.
+ * `report`: one already built (the evidence pack writes the same report as JSON and as PDF).
  */
 export async function writeComplianceReport(
   vault: UnlockedVault,
-  o: { path: string; asOf: string; format: 'json' | 'pdf'; pdf?: PdfRenderer },
+  o: { path: string; asOf: string; format: 'json' | 'pdf'; pdf?: PdfRenderer; report?: ComplianceReport },
 ): Promise<{ path: string; bytes: number; asOf: string; format: 'json' | 'pdf' }> {
   requirePermission(vault.user.role, 'audit.export');
-  const report = buildComplianceReport(vault.db, { now: vault.now(), asOf: o.asOf, vaultId: vault.vaultId, user: vault.user.name });
+  const report = o.report ?? buildComplianceReport(vault.db, { now: vault.now(), asOf: o.asOf, vaultId: vault.vaultId, user: vault.user.name });
   let bytes: Buffer;
   if (o.format === 'json') bytes = Buffer.from(JSON.stringify(report, null, 2) + '\n');
   else {
