@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ALGORITHMS, INVENTORY_ONLY_ALGORITHMS, type AlgorithmInfo, type InventoryOnlyAlgorithmInfo } from '../../src-shared/keys.js';
 import type { KeyState } from '../../src-shared/keys.js';
+import { securityStrength } from '../policy/key-facts.js';
 import type { Db } from '../vault/database.js';
 import { PROP, type MATERIAL_STATES } from './model.js';
 
@@ -31,20 +32,13 @@ interface AlgorithmDescription {
   classicalSecurityLevel?: number;
 }
 
-/** Security strength in bits, SP 800-57 Part 1 Rev. 5 Table 2. */
-const STRENGTH: Partial<Record<string, number>> = {
-  'ec-p256': 128, 'ec-p384': 192, 'ec-p521': 256, ed25519: 128, 'rsa-2048': 112, 'rsa-3072': 128, 'rsa-4096': 152, 'aes-128': 128, 'aes-256': 256, 'hmac-sha256': 256,
-  // Inventory-only algorithms of a fixed size (imported public keys).
-  'rsa-1024': 80, 'ec-secp256k1': 128, x25519: 128, x448: 224, ed448: 224,
-};
-
 function describeAlgorithm(id: string): AlgorithmDescription {
   const info =
     (ALGORITHMS as Record<string, AlgorithmInfo | undefined>)[id] ?? (INVENTORY_ONLY_ALGORITHMS as Record<string, InventoryOnlyAlgorithmInfo | undefined>)[id];
   const ref = `crypto/algorithm/${id}`;
-  const strength = STRENGTH[id];
   if (!info) return { ref, name: id, primitive: 'unknown', cryptoFunctions: ['unknown'] };
-  const base = { ref, name: info.label, classicalSecurityLevel: strength };
+  // SP 800-57 Part 1 strength, as the policy engine rates it; none where the size is each key's own (rsa-other, ec-other, dsa).
+  const base = { ref, name: info.label, classicalSecurityLevel: info.size ? securityStrength(info.family, info.size, info.curve) || undefined : undefined };
   switch (info.family) {
     case 'rsa':
       // rsa-other has no one size: each key component carries its own.
