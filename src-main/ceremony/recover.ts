@@ -2,7 +2,7 @@ import { ApprovalService } from '../approvals/approval-service.js';
 import { OPERATIONS } from '../approvals/all-operations.js';
 import { requestRecovery, requestTokenRecovery } from '../backup/backup-service.js';
 import { readDualControlPolicy } from '../approvals/policy.js';
-import { parsePackage, verifyShare, type HeldShare } from '../backup/package.js';
+import { parsePackage, verifyShare, type BackupPackage, type HeldShare } from '../backup/package.js';
 import { CustosError } from '../errors.js';
 import type { TokenService } from '../pkcs11/service.js';
 import type { UnlockedVault, VaultUser } from '../vault/vault.js';
@@ -22,8 +22,7 @@ export interface CustodianShare {
 }
 
 /** Checks one share against the package and its owner; returns the share's digest. */
-export async function checkCustodianShare(pkgText: string, custodian: string, share: HeldShare): Promise<{ index: number; digest: string }> {
-  const pkg = parsePackage(pkgText);
+export async function checkCustodianShare(pkg: BackupPackage, custodian: string, share: HeldShare): Promise<{ index: number; digest: string }> {
   const { index } = await verifyShare(pkg, share);
   const owner = pkg.header.scheme.custodians[index - 1];
   if (owner !== undefined && owner.toLowerCase() !== custodian.toLowerCase()) throw new CustosError('E_INPUT', `That is share ${index}, which belongs to ${owner}; each custodian brings their own.`);
@@ -39,7 +38,7 @@ export async function recoverInCeremony(
   if (!want) throw new CustosError('E_UNSUPPORTED', `${pkg.header.key.name} is a secret key without a public-key fingerprint; recover it from the Backups page, where its check value is compared.`);
   if (input.target === 'token' && !input.tokenSerial) throw new CustosError('E_INPUT', 'This step restores the key into a token, and none was chosen.');
   const digests = [];
-  for (const s of input.shares) digests.push({ custodian: s.custodian, digest: (await checkCustodianShare(input.pkgText, s.custodian, s.share)).digest });
+  for (const s of input.shares) digests.push({ custodian: s.custodian, digest: (await checkCustodianShare(pkg, s.custodian, s.share)).digest });
   const held = input.shares.map((s) => s.share);
   const requestedBy = vault.user.name;
   const approvers = input.approvers.filter((a) => a.name.toLowerCase() !== requestedBy.toLowerCase());

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CeremonyTemplateInfo, CeremonyView, HeldShareInput } from '../../src-shared/contract-ceremonies.js';
 import { createKeyBackup } from '../backup/backup-service.js';
 import type { ShareCustody } from '../backup/custody.js';
-import { parsePackage, parseShareFile, verifyShare, type BackupPackage, type HeldShare } from '../backup/package.js';
+import { parsePackage, parseShareFile, type BackupPackage, type HeldShare } from '../backup/package.js';
 import { CustosError } from '../errors.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { TokenService } from '../pkcs11/service.js';
@@ -206,15 +206,12 @@ export async function attestLive(live: LiveCeremony, input: { stepId: string; pe
   if (step.kind === 'verify-shares' && p.role === 'key-custodian') {
     if (!live.pkg) throw new CustosError('E_CONFLICT', 'There is no backup in this ceremony to verify a share against.');
     if (!input.share) throw new CustosError('E_INPUT', `${p.id}: type your share to verify it.`);
-    const { index } = await verifyShare(live.pkg, heldShare(input.share));
-    const owner = live.pkg.header.scheme.custodians[index - 1];
-    if (owner !== undefined && owner.toLowerCase() !== p.id.toLowerCase()) throw new CustosError('E_INPUT', `That is share ${index}, which belongs to ${owner}; each custodian verifies their own.`);
-    digest = live.pkg.header.shareDigests.find((d) => d.index === index)!.digest;
+    digest = (await checkCustodianShare(live.pkg, p.id, heldShare(input.share))).digest;
   } else if (step.kind === 'recover-backup' && p.role === 'key-custodian') {
     // The custodian's own hand-off screen: the share is checked (intact, of this backup, theirs) and held sealed until the step runs.
-    if (!live.pkgText) throw new CustosError('E_CONFLICT', 'There is no backup package in this ceremony to recover.');
+    if (!live.pkgText || !live.pkg) throw new CustosError('E_CONFLICT', 'There is no backup package in this ceremony to recover.');
     if (!input.share) throw new CustosError('E_INPUT', `${p.id}: enter your share.`);
-    digest = (await checkCustodianShare(live.pkgText, p.id, heldShare(input.share))).digest;
+    digest = (await checkCustodianShare(live.pkg, p.id, heldShare(input.share))).digest;
     const binding = randomBytes(16).toString('hex');
     live.held.set(p.id, { binding, sealed: live.vault.sealSecret(`ceremony-share|${live.state.ceremonyId}|${binding}`, Buffer.from(JSON.stringify(input.share), 'utf8')) });
   } else if (input.share) {
