@@ -121,7 +121,7 @@ export function ceremoniesHandlers(ctx: CoreContext): HandlersFor<typeof ceremon
         const name = `ceremony-${c.state.ceremonyId}-transcript.tar`;
         const path = join(ctx.exportDir, name);
         const signingKey = v.signingKey();
-        const m = await writeTranscriptBundle(path, c.state, { signingKey, exportedAt: now });
+        await writeTranscriptBundle(path, c.state, { signingKey, exportedAt: now });
         const fp = publicKeyFingerprint(publicPem(signingKey));
         let pdfPath: string | null = null;
         if (input.pdf) {
@@ -131,7 +131,6 @@ export function ceremoniesHandlers(ctx: CoreContext): HandlersFor<typeof ceremon
         }
         const head = c.state.transcript[c.state.transcript.length - 1]!;
         v.record({ actor: v.user.name, operation: 'ceremony.export', keyId: c.keyId ?? c.state.keyId, outcome: 'success', details: { ceremonyId: c.state.ceremonyId, path, pdf: pdfPath !== null, head: head.hash } });
-        void m;
         return { path, pdfPath, events: c.state.transcript.length, headHash: head.hash, publicKeyFingerprint: fp };
       }),
     'backups.create': (input) =>
