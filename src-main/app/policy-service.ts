@@ -25,7 +25,8 @@ import {
 import type { Db } from '../vault/database.js';
 import { POLICY_KEY_COLUMNS, policyKeyFromRow, type PolicyKeyRow } from '../policy/from-core.js';
 import { refreshDue } from '../inventory/due.js';
-import { inventoryPolicy } from '../inventory/policy-cache.js';
+
+import { sql } from '../vault/statements.js';
 
 const KEY = 'policy-composition';
 
@@ -48,13 +49,24 @@ function shippedPolicy(): NonNullable<typeof shipped> {
   return shipped;
 }
 
-/** The organisation's active composition (stored in the vault), or the shipped default. */
+/**
+ * The organisation's active composition (stored in the vault), or the shipped default. Composed
+ * once per composition: composing parses and compiles every rule (milliseconds), and the inventory
+ * needs it on every filtered page and dashboard refresh, key generation on every key. Keyed by the
+ * stored composition text, so a policy change is seen at once.
+ */
+const composed = new WeakMap<Db, { text: string | null; policy: ComposedPolicy }>();
 export function activePolicy(db: Db): ComposedPolicy {
-  const row = db.prepare('SELECT v FROM settings WHERE k = ?').get(KEY) as { v: string } | undefined;
+  const text = (sql(db, 'SELECT v FROM settings WHERE k = ?').pluck().get(KEY) as string | undefined) ?? null;
+  const hit = composed.get(db);
+  if (hit && hit.text === text) return hit.policy;
   const { packs, defaultComposition, dir } = shippedPolicy();
-  return row
-    ? composePolicy(packs, parseComposition(JSON.parse(row.v), 'vault settings'), 'vault settings')
-    : composePolicy(packs, defaultComposition, join(dir, 'compositions', 'default.json'));
+  const policy =
+    text !== null
+      ? composePolicy(packs, parseComposition(JSON.parse(text), 'vault settings'), 'vault settings')
+      : composePolicy(packs, defaultComposition, join(dir, 'compositions', 'default.json'));
+  composed.set(db, { text, policy });
+  return policy;
 }
 
 const POLICY_SELECT = `SELECT ${POLICY_KEY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version`;
@@ -130,7 +142,7 @@ export function rotationTasks(db: Db, asOf: Date, horizonDays: number): Rotation
   const at = asOf.getTime();
   const limit = new Date(at + horizonDays * 86_400_000).toISOString();
   const rules = new Map<string, ComposedPolicy['rules'][number]>();
-  for (const r of inventoryPolicy(db).rules) if (!rules.has(r.rule.id)) rules.set(r.rule.id, r);
+  for (const r of activePolicy(db).rules) if (!rules.has(r.rule.id)) rules.set(r.rule.id, r);
   const rows = db
     // coalesce(due_at, '9999') is the expression keys_by_due indexes (migration 0006).
     .prepare("SELECT id, name, due_at, due_rule FROM keys WHERE coalesce(due_at, '9999') <= ? AND +due_at IS NOT NULL AND +state = 'active' ORDER BY coalesce(due_at, '9999'), id")

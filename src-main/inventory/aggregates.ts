@@ -1,7 +1,7 @@
 import type { ComplianceScore, InventoryAggregates, ParsedInventoryFilter, Severity } from '../../src-shared/contract-inventory.js';
 import type { KeyState } from '../../src-shared/keys.js';
 import type { Db } from '../vault/database.js';
-import { inventoryPolicy } from './policy-cache.js';
+import { activePolicy } from '../app/policy-service.js';
 import type { ComposedPolicy } from '../policy/index.js';
 import { addDuration, dayOf } from '../policy/dates.js';
 import { SEVERITY_RANK } from '../policy/model.js';
@@ -167,7 +167,7 @@ export function inventoryAggregates(db: Db, o: { now: Date; asOf?: string | unde
   inventoryCache(db);
   refreshDue(db, o.now);
   const day = o.asOf ?? o.now.toISOString().slice(0, 10);
-  const policy = inventoryPolicy(db);
+  const policy = activePolicy(db);
   const groups = loadGroups(db);
   const total = groups.reduce((s, g) => s + g.n, 0);
 

@@ -1,6 +1,6 @@
 import type { Db } from '../vault/database.js';
 import { dueRotations, type PolicyKey } from '../policy/index.js';
-import { inventoryPolicy } from './policy-cache.js';
+import { activePolicy } from '../app/policy-service.js';
 import type { ComposedPolicy } from '../policy/index.js';
 import { POLICY_KEY_COLUMNS, policyKeyFromRow, type PolicyKeyRow } from '../policy/from-core.js';
 
@@ -37,7 +37,7 @@ export function refreshDue(db: Db, now: Date): number {
   const meta = db.prepare('SELECT all_stale FROM inventory_meta WHERE id = 1').get() as { all_stale: number } | undefined;
   const all = meta?.all_stale === 1;
   if (!all && !db.prepare('SELECT 1 FROM inventory_stale LIMIT 1').get()) return 0;
-  const policy = inventoryPolicy(db);
+  const policy = activePolicy(db);
   const update = db.prepare('UPDATE keys SET due_at = ?, due_rule = ? WHERE id = ?');
   let done = 0;
   const apply = (rows: Row[]) => {

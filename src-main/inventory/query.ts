@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { InventoryPage, InventoryRow, InventorySortField, ParsedInventoryFilter, Severity, inventoryQueryInputSchema } from '../../src-shared/contract-inventory.js';
 import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
-import { inventoryPolicy } from './policy-cache.js';
+import { activePolicy } from '../app/policy-service.js';
 import { SORT_COLUMNS, afterCursor, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, orderBy, searchIds, type FilterContext } from './filter-sql.js';
 import { policyMatch } from './groups.js';
 import type { ComposedPolicy } from '../policy/index.js';
@@ -74,7 +74,7 @@ function decodeCursor(q: ParsedQuery, cursor: string): { values: unknown[]; plan
 const matchCache = new WeakMap<Db, { policy: ComposedPolicy; key: string; value: PolicyMatch }[]>();
 
 function cachedPolicyMatch(db: Db, now: Date, finding: NonNullable<ParsedInventoryFilter['finding']>): PolicyMatch {
-  const policy = inventoryPolicy(db);
+  const policy = activePolicy(db);
   const at = now.getTime();
   const inForce = policy.rules.map((r, i) => (r.from <= at && at < r.until ? i : '')).join(',');
   const state = db.prepare('SELECT total_changes()').pluck().get() as number;

@@ -20,7 +20,7 @@ import type { KeyState } from '../../src-shared/keys';
 import { ApiError, errorMessage } from '../api/client';
 import { stateColor, stateLabel } from '../lib/format';
 import { useApp } from '../state/store';
-import { IconAlert, IconCheck, IconCopy, IconEye } from './icons';
+import { IconAlert, IconCheck, IconChevron, IconCopy, IconEye } from './icons';
 
 export const BROWSER_MODE_TEXT =
   'Browser mode: the Electron runtime is not available, so this console is served by the local browser host (127.0.0.1 only).';
@@ -258,5 +258,24 @@ export function PendingHint() {
         </Anchor>
       </Group>
     </Alert>
+  );
+}
+
+/** The chevron of an expandable table row; it toggles the row without also firing the row's own click. */
+export function RowToggle({ open, label, onToggle }: { open: boolean; label: string; onToggle: () => void }) {
+  return (
+    <ActionIcon
+      variant="subtle"
+      color="gray"
+      size="sm"
+      aria-label={label}
+      aria-expanded={open}
+      onClick={(e) => {
+        e.stopPropagation();
+        onToggle();
+      }}
+    >
+      <IconChevron open={open} size={16} />
+    </ActionIcon>
   );
 }

@@ -1,6 +1,5 @@
 import { Fragment, useEffect, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import {
-  ActionIcon,
   Alert,
   Anchor,
   Badge,
@@ -23,8 +22,8 @@ import {
 import type { AuditEvent, AuditVerifyResult } from '../../src-shared/audit';
 import type { ChannelOutput } from '../../src-shared/contract';
 import { api } from '../api/client';
-import { BusyLine, CopyAction, ErrorAlert, PageTitle, failureOf, type Failure } from '../components/common';
-import { IconAlert, IconCheck, IconChevron, IconScroll } from '../components/icons';
+import { BusyLine, CopyAction, ErrorAlert, PageTitle, RowToggle, failureOf, type Failure } from '../components/common';
+import { IconAlert, IconCheck, IconScroll } from '../components/icons';
 import {
   EMPTY_AUDIT_FORM,
   KNOWN_OPERATIONS,
@@ -472,19 +471,7 @@ export function Audit() {
                       onKeyDown={(e) => onRowKey(e, ev.seq)}
                     >
                       <Table.Td>
-                        <ActionIcon
-                          variant="subtle"
-                          color="gray"
-                          size="sm"
-                          aria-label={`${open ? 'Hide' : 'Show'} details of event ${ev.seq}`}
-                          aria-expanded={open}
-                          onClick={(e) => {
-                            e.stopPropagation();
-                            toggle(ev.seq);
-                          }}
-                        >
-                          <IconChevron open={open} size={16} />
-                        </ActionIcon>
+                        <RowToggle open={open} label={`${open ? 'Hide' : 'Show'} details of event ${ev.seq}`} onToggle={() => toggle(ev.seq)} />
                       </Table.Td>
                       <Table.Td>{ev.seq}</Table.Td>
                       <Table.Td style={{ whiteSpace: 'nowrap' }} title={ev.time}>

@@ -1,6 +1,5 @@
 import { Fragment, useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import {
-  ActionIcon,
   Anchor,
   Badge,
   Box,
@@ -24,7 +23,7 @@ import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, Too
 import type { Finding } from '../../src-shared/contract';
 import { api } from '../api/client';
 import { ConfirmModal } from '../components/ConfirmModal';
-import { ErrorAlert, PageTitle, PendingHint, failureOf, type Failure } from '../components/common';
+import { ErrorAlert, PageTitle, PendingHint, RowToggle, failureOf, type Failure } from '../components/common';
 import { GatedButton } from '../components/GatedButton';
 import { IconChevron } from '../components/icons';
 import { deniedReason } from '../lib/permissions';
@@ -213,19 +212,7 @@ function FiredRulesTable({ rules, evaluation }: { rules: FiredRule[]; evaluation
                     data-rule-id={r.ruleId}
                   >
                     <Table.Td>
-                      <ActionIcon
-                        variant="subtle"
-                        color="gray"
-                        size="sm"
-                        aria-label={`${expanded ? 'Hide' : 'Show'} the findings of ${r.title}`}
-                        aria-expanded={expanded}
-                        onClick={(e) => {
-                          e.stopPropagation();
-                          toggle(r.ruleId);
-                        }}
-                      >
-                        <IconChevron open={expanded} size={16} />
-                      </ActionIcon>
+                      <RowToggle open={expanded} label={`${expanded ? 'Hide' : 'Show'} the findings of ${r.title}`} onToggle={() => toggle(r.ruleId)} />
                     </Table.Td>
                     <Table.Td w={90}>
                       <SeverityBadge severity={r.severity} />
