@@ -25,7 +25,6 @@ import {
 import type { Db } from '../vault/database.js';
 import { POLICY_KEY_COLUMNS, policyKeyFromRow, type PolicyKeyRow } from '../policy/from-core.js';
 import { refreshDue } from '../inventory/due.js';
-
 import { sql } from '../vault/statements.js';
 
 const KEY = 'policy-composition';
