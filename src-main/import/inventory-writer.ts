@@ -1,5 +1,5 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
-import { FAMILY_USAGE, type InventoryAlgorithmId, type InventoryKeyFamily } from '../../src-shared/keys.js';
+import { FAMILY_USAGE, type InventoryAlgorithmId } from '../../src-shared/keys.js';
 import { KMIP_USAGE } from '../../src-shared/lifecycle.js';
 import { CustosError } from '../errors.js';
 import { spkiFingerprint } from '../keys/identity.js';
@@ -78,8 +78,8 @@ export function sanitizeName(name: string, fallback: string): string {
   return (clean || fallback).slice(0, 128);
 }
 
-/** KMIP usages a certificate's KeyUsage grants the key (RFC 5280 §4.2.1.3 → KMIP), limited to the family. */
-export function usageFromKeyUsage(keyUsage: number | null, family: InventoryKeyFamily): number {
+/** KMIP usages a certificate's KeyUsage grants the key (RFC 5280 §4.2.1.3 → KMIP); recordPublicKey limits them to the key's family. */
+export function usageFromKeyUsage(keyUsage: number | null): number {
   if (keyUsage === null) return 0;
   let m = 0;
   if (keyUsage & (KU.digitalSignature | KU.nonRepudiation)) m |= KMIP_USAGE.Sign | KMIP_USAGE.Verify;
@@ -88,7 +88,7 @@ export function usageFromKeyUsage(keyUsage: number | null, family: InventoryKeyF
   if (keyUsage & KU.keyAgreement) m |= KMIP_USAGE.KeyAgreement;
   if (keyUsage & KU.keyCertSign) m |= KMIP_USAGE.CertificateSign;
   if (keyUsage & KU.cRLSign) m |= KMIP_USAGE.CRLSign;
-  return m & FAMILY_USAGE[family];
+  return m;
 }
 
 /** The canonical SPKI fingerprint (Node re-encodes the key); the raw bytes' digest when Node cannot read them. */
@@ -157,13 +157,12 @@ export function recordCertificate(v: UnlockedVault, der: Uint8Array | Certificat
     let keyUnsupported: string | null = null;
     if (!keyId && options.createKey) {
       try {
-        const family = spkiFacts(facts.spki).family;
         const k = recordPublicKey(v, {
           spki: facts.spki,
           name: options.createKey.name ?? commonName(facts.subject) ?? facts.subject,
           origin: options.createKey.origin,
           source: `${sighting.kind}:${location}`,
-          usageMask: usageFromKeyUsage(facts.keyUsage, family),
+          usageMask: usageFromKeyUsage(facts.keyUsage),
         });
         keyId = k.keyId;
         keyCreated = k.created;
