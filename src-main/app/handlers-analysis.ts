@@ -1,12 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { analysisChannels } from '../../src-shared/contract-analysis.js';
 import type { Blocklist } from '../analysis/blocklist.js';
 import { readBlocklistFile } from '../analysis/blocklist-file.js';
 import { findingsBySeverityAndRule, listFindings } from '../analysis/findings-store.js';
 import { analyzeInventory, inventorySource, matchBlocklist, persistAnalysis, streamedInventory } from '../analysis/inventory-run.js';
-import { exportCbom } from '../cbom/export.js';
-import { importCbom } from '../cbom/import.js';
+import { writeCbom } from '../cbom/export.js';
+import { importCbomFile } from '../cbom/import.js';
 import { CustosError } from '../errors.js';
 import { fetchChains } from '../tls/fetch-chain.js';
 import { recordTlsScan } from '../tls/record-scan.js';
@@ -100,21 +100,13 @@ export function analysisHandlers(ctx: CoreContext): HandlersFor<typeof analysisC
     'analysis.exportCbom': () =>
       ctx.run((v) => {
         requirePermission(v.user.role, 'keys.read');
-        const bom = exportCbom(v.db, { now: now(), toolVersion: ctx.options.version });
-        const text = `${JSON.stringify(bom, null, 2)}\n`;
         mkdirSync(ctx.exportDir, { recursive: true });
-        const path = join(ctx.exportDir, `cbom-${now().toISOString().replace(/[:.]/g, '-')}.cdx.json`);
-        writeFileSync(path, text, { mode: 0o600 });
-        const components = (bom.components as unknown[]).length;
-        v.record({ actor: v.user.name, operation: 'cbom.export', outcome: 'success', details: { path, components } });
-        return { path, components, bytes: Buffer.byteLength(text) };
+        return writeCbom(v, join(ctx.exportDir, `cbom-${now().toISOString().replace(/[:.]/g, '-')}.cdx.json`), { now: now(), toolVersion: ctx.options.version });
       }),
     'analysis.importCbom': (input) =>
       ctx.run((v) => {
         requirePermission(v.user.role, 'keys.generate');
-        const r = importCbom(v, input.content, `cbom:${input.name}`);
-        v.record({ actor: v.user.name, operation: 'cbom.import', outcome: 'success', details: { file: input.name, components: r.components.length, imported: r.components.filter((c) => c.outcome === 'imported').length } });
-        return r;
+        return importCbomFile(v, input.content, input.name);
       }),
     'analysis.loadBlocklist': async (input) => {
       await ctx.run((v) => requirePermission(v.user.role, 'keys.generate'));

@@ -4,10 +4,12 @@
 // described by their public key (value = base64 DER SubjectPublicKeyInfo, which is public),
 // symmetric keys by algorithm, size, state and KCV.
 import { createHash, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { ALGORITHMS, INVENTORY_ONLY_ALGORITHMS, type AlgorithmInfo, type InventoryOnlyAlgorithmInfo } from '../../src-shared/keys.js';
 import type { KeyState } from '../../src-shared/keys.js';
 import { securityStrength } from '../policy/key-facts.js';
 import type { Db } from '../vault/database.js';
+import type { UnlockedVault } from '../vault/vault.js';
 import { PROP, type MATERIAL_STATES } from './model.js';
 
 /** SP 800-57 state → CycloneDX relatedCryptoMaterialProperties.state (Destroyed Compromised is destroyed; custos:state keeps the exact one). */
@@ -192,4 +194,14 @@ export function exportCbom(db: Db, options: { now: Date; toolVersion: string }):
     metadata: { timestamp: options.now.toISOString(), tools: { components: [{ type: 'application', name: 'Custos', version: options.toolVersion }] } },
     components: [...algorithmComponents, ...keyComponents, ...certComponents],
   };
+}
+
+/** Writes the CBOM to `path` (owner-only) and audits it (`cbom.export`). Callers check permissions. */
+export function writeCbom(v: UnlockedVault, path: string, options: { now: Date; toolVersion: string }): { path: string; components: number; bytes: number } {
+  const bom = exportCbom(v.db, options);
+  const text = `${JSON.stringify(bom, null, 2)}\n`;
+  writeFileSync(path, text, { mode: 0o600 });
+  const components = (bom.components as unknown[]).length;
+  v.record({ actor: v.user.name, operation: 'cbom.export', outcome: 'success', details: { path, components } });
+  return { path, components, bytes: Buffer.byteLength(text) };
 }

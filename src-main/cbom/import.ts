@@ -79,3 +79,10 @@ export function importCbom(v: UnlockedVault, text: string, source: string): { sp
   const { components, specVersion } = parseCbom(text);
   return { specVersion, components: components.map((raw, i) => importComponent(v, raw, i, source)) };
 }
+
+/** importCbom of a named file, audited (`cbom.import`). Callers check permissions. */
+export function importCbomFile(v: UnlockedVault, text: string, fileName: string): ReturnType<typeof importCbom> {
+  const r = importCbom(v, text, `cbom:${fileName}`);
+  v.record({ actor: v.user.name, operation: 'cbom.import', outcome: 'success', details: { file: fileName, components: r.components.length, imported: r.components.filter((c) => c.outcome === 'imported').length } });
+  return r;
+}

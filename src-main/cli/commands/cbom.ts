@@ -1,9 +1,9 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readAppVersion } from '../../platform/app-version.js';
-import { exportCbom } from '../../cbom/export.js';
-import { importCbom, MAX_CBOM_BYTES } from '../../cbom/import.js';
+import { writeCbom } from '../../cbom/export.js';
+import { importCbomFile, MAX_CBOM_BYTES } from '../../cbom/import.js';
 import { requirePermission } from '../../users/permissions.js';
 import { only, print, UsageError, withVault, type Cli } from '../context.js';
 import { table } from '../format.js';
@@ -16,12 +16,7 @@ export async function cbomExport(cli: Cli): Promise<number> {
   if (!out) throw new UsageError('--out FILE is required');
   const r = await withVault(cli, (v) => {
     requirePermission(v.user.role, 'keys.read');
-    const bom = exportCbom(v.db, { now: v.now(), toolVersion: version });
-    const text = `${JSON.stringify(bom, null, 2)}\n`;
-    writeFileSync(out, text, { mode: 0o600 });
-    const components = (bom.components as unknown[]).length;
-    v.record({ actor: v.user.name, operation: 'cbom.export', outcome: 'success', details: { path: out, components } });
-    return { path: out, components, bytes: Buffer.byteLength(text) };
+    return writeCbom(v, out, { now: v.now(), toolVersion: version });
   });
   print(cli, r, `Wrote ${r.components} components (${r.bytes} bytes) to ${r.path}.\n`);
   return 0;
@@ -42,9 +37,7 @@ export async function cbomImport(cli: Cli): Promise<number> {
   }
   const r = await withVault(cli, (v) => {
     requirePermission(v.user.role, 'keys.generate');
-    const res = importCbom(v, text, `cbom:${basename(file)}`);
-    v.record({ actor: v.user.name, operation: 'cbom.import', outcome: 'success', details: { file: basename(file), components: res.components.length, imported: res.components.filter((c) => c.outcome === 'imported').length } });
-    return res;
+    return importCbomFile(v, text, basename(file));
   });
   print(cli, r, table(['COMPONENT', 'NAME', 'OUTCOME', 'KEY', 'REASON'], r.components.map((c) => [c.ref, c.name, c.outcome, c.keyId ?? c.certificateId ?? '—', c.reason ?? ''])));
   return 0;
