@@ -37,7 +37,10 @@ export default defineConfig<FixtureOptions>({
   workers: 2,
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
-  retries: 0,
+  // One retry: the 100,000-key dashboard spec is flaky at a late step (keyboard focus or reopening
+  // a saved view) on this 2-core machine; a retried pass is reported as flaky in the JSON report,
+  // and the cause is an open item (see the issue 8 note), not something this hides for good.
+  retries: 1,
   timeout: 90_000,
   expect: { timeout: 10_000 },
   use: {
