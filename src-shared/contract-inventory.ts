@@ -247,6 +247,17 @@ export const bulkTargetSchema = z.union([
   z.object({ filter: inventoryFilterSchema }).strict(),
 ]);
 
+/**
+ * What a CBOM export of a selection covers: the selected keys (`ids`) or every key matching a
+ * filter (`filter`, e.g. the inventory's current one). Exactly one of the two; at most BULK_MAX
+ * keys (the whole inventory is `analysis.exportCbom`).
+ */
+export const inventoryExportCbomInputSchema = z
+  .object({ ids: z.array(keyIdSchema).min(1).max(BULK_MAX).optional(), filter: inventoryFilterSchema.optional() })
+  .strict()
+  .refine((t) => (t.ids === undefined) !== (t.filter === undefined), { message: 'Give either ids (the selected keys) or filter (every key matching it), not both and not neither.' });
+export type InventoryExportCbomInput = z.input<typeof inventoryExportCbomInputSchema>;
+
 export const bulkActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tag'), tags: z.array(tagSchema).min(1).max(20) }).strict(),
   z.object({ kind: z.literal('untag'), tags: z.array(tagSchema).min(1).max(20) }).strict(),
@@ -295,6 +306,15 @@ export const inventoryChannels = {
   'inventory.bulk': {
     input: z.object({ target: bulkTargetSchema, action: bulkActionSchema }).strict(),
     output: z.object({ matched: z.number().int(), changed: z.number().int() }),
+  },
+  /**
+   * Writes a CycloneDX 1.6 CBOM of the selected keys (with their algorithms and the certificates
+   * of their public keys) to the export folder; one audit event (`inventory.exportCbom`).
+   * `count` is the number of keys in it. Needs keys.read.
+   */
+  'inventory.exportCbom': {
+    input: inventoryExportCbomInputSchema,
+    output: z.object({ path: z.string(), count: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }),
   },
   /** Writes the compliance report (JSON or PDF) to the export folder. */
   'report.compliance': {

@@ -235,6 +235,7 @@ describe('the contract at the boundary', () => {
     'inventory.bulk': [{ target: { ids: [] }, action: { kind: 'tag', tags: ['x'] } }, { target: { ids: ['zz'] }, action: { kind: 'tag', tags: ['x'] } }, { target: { filter: {} }, action: { kind: 'explode' } }, { target: { filter: {} }, action: { kind: 'scheduleRotation', at: 'tomorrow' } }, { target: { filter: {} }, action: { kind: 'setOwner', owner: '' } }],
     'report.compliance': [{ format: 'docx' }, { asOf: 'today', format: 'json' }, {}],
     'report.evidence': [{ asOf: '2031-02-30x' }, { dir: '/etc' }],
+    'inventory.exportCbom': [{}, { ids: [] }, { ids: ['zz'] }, { ids: ['0123456789abcdef0123456789abcdef'], filter: {} }, { filter: { states: ['melted'] } }, { filter: {}, path: '/etc/x' }],
   };
 
   it('has a malformed case for every channel', () => {

@@ -6,6 +6,7 @@ import { queryInventory } from '../inventory/query.js';
 import { inventoryAggregates } from '../inventory/aggregates.js';
 import { deleteView, listViews, saveView } from '../inventory/views.js';
 import { bulkApply } from '../inventory/bulk.js';
+import { writeSelectionCbom } from '../inventory/export-cbom.js';
 import { writeComplianceReport } from '../report/write.js';
 import { writeEvidencePack } from '../report/evidence.js';
 import type { CoreContext, HandlersFor } from './core-context.js';
@@ -28,6 +29,15 @@ export function inventoryHandlers(ctx: CoreContext): HandlersFor<typeof inventor
     'inventory.views.save': (input) => ctx.run((v) => saveView(v, input, v.now())),
     'inventory.views.delete': (input) => ctx.run((v) => ({ deleted: deleteView(v, input.id) })),
     'inventory.bulk': (input) => ctx.run((v) => bulkApply(v, input.target, input.action, v.now())),
+    'inventory.exportCbom': (input) =>
+      ctx.run((v) => {
+        requirePermission(v.user.role, 'keys.read');
+        mkdirSync(ctx.exportDir, { recursive: true, mode: 0o700 });
+        const path = join(ctx.exportDir, `custos-cbom-selection-${v.vaultId.slice(0, 8)}-${stamp(v.now())}.cdx.json`);
+        const target = input.ids ? { ids: input.ids } : { filter: input.filter ?? {} };
+        const r = writeSelectionCbom(v, target, path, { now: v.now(), toolVersion: ctx.options.version });
+        return { path: r.path, count: r.count, bytes: r.bytes };
+      }),
     'report.compliance': (input) =>
       ctx.run(async (v) => {
         requirePermission(v.user.role, 'audit.export');

@@ -43,7 +43,8 @@ interface KeyRow {
 const splitTags = (s: string | null) => (s ? s.split(',').filter(Boolean) : []);
 const joinTags = (t: string[]) => (t.length ? `,${[...t].sort().join(',')},` : null);
 
-function resolveTargets(vault: UnlockedVault, target: BulkTarget, now: Date): string[] {
+/** The ids of a bulk target: listed ids that must all exist (E_NOT_FOUND), or a filter's matches (at most BULK_MAX, else E_INPUT). */
+export function resolveTargets(vault: UnlockedVault, target: BulkTarget, now: Date): string[] {
   if ('ids' in target) {
     const ids = [...new Set(target.ids)];
     const found = new Set<string>();
