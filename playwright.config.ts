@@ -37,10 +37,9 @@ export default defineConfig<FixtureOptions>({
   workers: 2,
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
-  // One retry: the 100,000-key dashboard spec is flaky at a late step (keyboard focus or reopening
-  // a saved view) on this 2-core machine; a retried pass is reported as flaky in the JSON report,
-  // and the cause is an open item (see the issue 8 note), not something this hides for good.
-  retries: 1,
+  // No retries: a flaky spec is a defect to fix (the dashboard spec's late-step races were: a stale
+  // debounced search over a saved view, and focusing a row before the table re-rendered at the top).
+  retries: 0,
   timeout: 90_000,
   expect: { timeout: 10_000 },
   use: {

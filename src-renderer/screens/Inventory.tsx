@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ActionIcon, Button, Code, EmptyState, Group, Loader, Modal, Pill, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
-import { useDebouncedValue, useViewportSize } from '@mantine/hooks';
+import { useViewportSize } from '@mantine/hooks';
 import type { InventoryRow, SavedView } from '../../src-shared/contract-inventory';
 import { api, errorMessage } from '../api/client';
 import { DeniedButton, ErrorAlert, PageTitle } from '../components/common';
@@ -196,7 +196,6 @@ export function Inventory() {
   const { filter, sort } = query;
 
   const [searchText, setSearchText] = useState(filter.search ?? '');
-  const [debouncedSearch] = useDebouncedValue(searchText.trim(), 250);
   const [reload, setReload] = useState(0);
   const [showFilters, setShowFilters] = useState(false);
   const [selection, setSelection] = useState<Selection>(NO_SELECTION);
@@ -210,20 +209,38 @@ export function Inventory() {
   const key = queryKey(filter, sort);
   const total = pages.total ?? 0;
 
-  // A search set elsewhere (a drill-down, a saved view, a removed chip) shows in the field; only a
-  // change of the typed text sets the search, so a removed chip does not come back.
+  // Typing sets the search 250 ms after the last key. A search set elsewhere (a drill-down, a saved
+  // view, a removed chip, Clear all) cancels a pending one and shows in the field: a debounced value
+  // that settled after such a change used to put the old text back over the new filter.
   const filterRef = useRef(filter);
   filterRef.current = filter;
-  const lastTyped = useRef(filter.search ?? '');
+  const searchTimer = useRef<number | undefined>(undefined);
+  const typedRef = useRef(searchText);
+  const typeSearch = useCallback(
+    (text: string) => {
+      typedRef.current = text;
+      setSearchText(text);
+      window.clearTimeout(searchTimer.current);
+      searchTimer.current = window.setTimeout(() => {
+        const wanted = text.trim();
+        if ((filterRef.current.search ?? '') !== wanted) setQuery({ filter: withSearch(filterRef.current, wanted) });
+      }, 250);
+    },
+    [setQuery],
+  );
   useEffect(() => {
-    setSearchText(filter.search ?? '');
-    lastTyped.current = filter.search ?? '';
+    window.clearTimeout(searchTimer.current);
+    if (typedRef.current.trim() === (filter.search ?? '')) return;
+    typedRef.current = filter.search ?? '';
+    setSearchText(typedRef.current);
   }, [filter.search]);
-  useEffect(() => {
-    if (debouncedSearch === lastTyped.current) return;
-    lastTyped.current = debouncedSearch;
-    setQuery({ filter: withSearch(filterRef.current, debouncedSearch) });
-  }, [debouncedSearch, setQuery]);
+  useEffect(() => () => window.clearTimeout(searchTimer.current), []);
+  const clearAll = () => {
+    window.clearTimeout(searchTimer.current);
+    typedRef.current = '';
+    setSearchText('');
+    setQuery({ filter: {} });
+  };
 
   // A new query, a new selection.
   useEffect(() => setSelection(NO_SELECTION), [key, reload]);
@@ -330,9 +347,9 @@ export function Inventory() {
                 placeholder="Name, tag, fingerprint or KCV prefix"
                 leftSection={<IconSearch size={16} />}
                 value={searchText}
-                onChange={(e) => setSearchText(e.currentTarget.value)}
+                onChange={(e) => typeSearch(e.currentTarget.value)}
                 onKeyDown={(e) => {
-                  if (e.key === 'Escape') setSearchText('');
+                  if (e.key === 'Escape') typeSearch('');
                 }}
                 w={300}
                 maxLength={128}
@@ -356,7 +373,7 @@ export function Inventory() {
                   {c.label}
                 </Pill>
               ))}
-              <Button size="compact-xs" variant="subtle" onClick={() => setQuery({ filter: {} })}>
+              <Button size="compact-xs" variant="subtle" onClick={clearAll}>
                 Clear all
               </Button>
             </Group>
@@ -416,7 +433,7 @@ export function Inventory() {
                     ) : (
                       'No key matches these filters. '
                     )}
-                    <Button size="compact-sm" variant="subtle" onClick={() => setQuery({ filter: {} })}>
+                    <Button size="compact-sm" variant="subtle" onClick={clearAll}>
                       Clear the search and filters
                     </Button>
                   </Text>
