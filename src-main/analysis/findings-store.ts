@@ -43,6 +43,7 @@ export const RULE_TITLES: Readonly<Record<string, string>> = {
   'ed25519-small-order': 'Ed25519 key of small order',
   'ed25519-torsion': 'Ed25519 key with a torsion component',
   dsa: 'DSA key (disallowed or no longer approved)',
+  'sp800-131a-algorithm': 'Algorithm and size disallowed by SP 800-131A (use not recorded)',
   'sym-des': 'Single DES key',
   'sym-tdea': 'Triple DES key',
   'sym-size': 'Symmetric key too short',
@@ -143,6 +144,7 @@ const REMEDIATION: Readonly<Record<string, string>> = {
   dsa: 'Replace it with an ECDSA (P-256 or better) or Ed25519 key; keep the DSA key only to verify existing signatures.',
   'rsa-shared-prime': 'Revoke it as compromised and replace it, with every key it shares a prime with; fix the generator’s randomness.',
   'rsa-duplicate-modulus': 'Revoke every key with this modulus and generate independent keys.',
+  'sp800-131a-algorithm': 'Replace it with a key of an approved size (RSA ≥ 2048, DSA replaced by ECDSA or EdDSA, curves ≥ 224 bits); until then record its use, so the policy judges it by what it does.',
 };
 
 /**

@@ -21,6 +21,7 @@ import { checkBlocklist, type Blocklist } from './blocklist.js';
 import { defaultBatchGcdWorker, findSharedFactors, sharedFactorFinding } from './batch-gcd.js';
 import type { AnalysisFinding, Severity } from './findings.js';
 import { replaceFindings, ruleTitle, type FindingSource, type NewFinding } from './findings-store.js';
+import { algorithmStatusFindings } from './algorithm-status.js';
 import { publicKeyChecks, type KeyCheckResult } from './key-checks.js';
 import { KEY_CHUNK, openKeyChecksPool } from './key-checks-pool.js';
 import { checkSymmetricKey } from './symmetric-checks.js';
@@ -31,6 +32,8 @@ export interface SnapshotKey {
   algorithm: string;
   family: string;
   size: number;
+  /** Curve name (EC, EdDSA, XDH keys); absent in callers that build keys by hand. */
+  curve?: string | null;
   store: string;
   usageMask: number;
   purpose: string | null;
@@ -68,7 +71,7 @@ export const ANALYSIS_KEY_CHUNK = 4096;
 
 const LIVE_KEYS = `FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version
        WHERE k.state NOT IN ('destroyed', 'destroyed-compromised')`;
-const KEY_COLUMNS = 'k.id, k.name, k.algorithm, k.family, k.size, k.store, k.usage_mask AS usageMask, k.purpose, k.fingerprint, v.public_spki AS spki';
+const KEY_COLUMNS = 'k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.store, k.usage_mask AS usageMask, k.purpose, k.fingerprint, v.public_spki AS spki';
 
 /** Where an analysis run reads the inventory from, a chunk at a time. */
 export interface InventorySource {
@@ -254,8 +257,11 @@ export async function analyzeInventory(source: InventorySource, options: Analysi
       after = chunk.at(-1)!.id;
       const subjects: Subject[] = [];
       for (const k of chunk) {
-        if (k.spki) subjects.push({ keyId: k.id, certificateId: null, spki: k.spki });
-        else for (const f of checkSymmetricKey(k)) weak.push(toNew({ keyId: k.id, certificateId: null }, f));
+        if (k.spki) {
+          subjects.push({ keyId: k.id, certificateId: null, spki: k.spki });
+          // A key nobody recorded a use for: what SP 800-131A says about its algorithm and size (as at import).
+          for (const f of algorithmStatusFindings(k, options.now)) weak.push(toNew({ keyId: k.id, certificateId: null }, f));
+        } else for (const f of checkSymmetricKey(k)) weak.push(toNew({ keyId: k.id, certificateId: null }, f));
       }
       await checkChunk(subjects);
       keysAnalyzed += chunk.length;

@@ -106,11 +106,12 @@ describe('keys of inventory-only algorithms', () => {
   it('are judged: the analysis finds the short modulus, the curves off the allowlist and DSA; the policy reports them', async () => {
     await call('analysis.run', {});
     const rules = async (file: string) => (await call('analysis.findings', { keyId: ids[file] })).items.map((f) => f.rule).sort();
-    expect(await rules('rsa1024.pub.pem')).toEqual(['rsa-size']);
-    expect(await rules('rsa1536.pub.pem')).toEqual(['rsa-size']);
+    // Usage 0 (bare public keys): SP 800-131A's verdict on the algorithm and size comes with it (analysis/algorithm-status.ts).
+    expect(await rules('rsa1024.pub.pem')).toEqual(['rsa-size', 'sp800-131a-algorithm']);
+    expect(await rules('rsa1536.pub.pem')).toEqual(['rsa-size', 'sp800-131a-algorithm']);
     expect(await rules('secp256k1.sec1.pem')).toEqual(['ec-curve']);
     expect(await rules('brainpool.sec1.pem')).toEqual(['ec-curve']);
-    expect(await rules('dsa.pub.pem')).toEqual(['dsa']);
+    expect(await rules('dsa.pub.pem')).toEqual(['dsa', 'sp800-131a-algorithm']);
 
     const policy = await call('policy.evaluate', { limit: 5000 });
     const of = (file: string) => policy.findings.filter((f) => f.keyId === ids[file]).map((f) => f.ruleId);

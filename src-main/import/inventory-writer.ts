@@ -8,6 +8,7 @@ import { KU, type CertificateProfile } from '../certs/profile.js';
 import type { UnlockedVault } from '../vault/vault.js';
 import { certificateFacts, type CertificateFacts } from './certificate-facts.js';
 import { spkiFacts } from './public-key-facts.js';
+import { recordKeyFindings } from '../analysis/key-findings.js';
 
 /**
  * The one place where discovered and imported public material enters the inventory: public keys
@@ -119,17 +120,21 @@ export function recordPublicKey(v: UnlockedVault, input: RecordPublicKeyInput): 
   const id = randomBytes(16).toString('hex');
   const name = sanitizeName(input.name, `${facts.algorithm} ${fingerprint.slice(0, 12)}`);
   const usageMask = (input.usageMask ?? 0) & FAMILY_USAGE[facts.family];
-  const createdAt = v.now().toISOString();
+  const now = v.now();
+  const createdAt = now.toISOString();
   v.change(
     {
       actor: v.sessionUser?.name ?? null, operation: 'key.import', keyId: id, keyVersion: 1, outcome: 'success',
       details: { origin: input.origin, store: 'external', material: 'public', algorithm: facts.algorithm, fingerprint, usageMask, source: input.source.slice(0, 512) },
     },
-    () =>
+    () => {
       repo.insert({
         id, name, algorithm: facts.algorithm, family: facts.family, size: facts.size, curve: facts.curve, store: 'external', state: 'active',
         createdAt, createdBy: v.sessionUser?.name ?? 'system', fingerprint, kcv: null, spki: facts.spki, usageMask, origin: input.origin, extractable: false, token: null,
-      }),
+      });
+      // Its weak-key findings at once, in the same transaction (see ../analysis/key-findings.ts).
+      recordKeyFindings(v.db, { id, spki: facts.spki, algorithm: facts.algorithm, family: facts.family, size: facts.size, curve: facts.curve, usageMask }, now);
+    },
   );
   return { keyId: id, created: true, fingerprint, algorithm: facts.algorithm, name };
 }
