@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -126,7 +126,7 @@ test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both t
     await expect(page.getByTestId('filter-chip').first()).toContainText(prefix);
   });
 
-  await test.step('select three keys, tag them at once, find them by the tag, save the view', async () => {
+  await test.step('select three keys, export their CBOM, tag them at once, find them by the tag, save the view', async () => {
     await page.getByLabel('Search keys').fill('');
     await page.getByRole('button', { name: 'Clear all' }).click();
     await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', String(KEYS));
@@ -134,6 +134,18 @@ test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both t
     await boxes.nth(0).check();
     await boxes.nth(2).click({ modifiers: ['Shift'] }); // a range: rows 1 to 3
     await expect(page.getByTestId('bulk-count')).toHaveText('3 keys selected');
+    // The three as a CBOM: the core writes the file, the notice names it.
+    const chosen = await page.locator('[data-testid="key-row"][aria-selected="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key-id')));
+    expect(chosen).toHaveLength(3);
+    await page.getByTestId('bulk-export-cbom').click();
+    await expect(page.getByTestId('notice')).toContainText('CBOM written');
+    const cbomPath = /3 keys in (\S+\.json)/.exec((await page.getByTestId('notice').innerText()) ?? '')?.[1] ?? '';
+    const bom = JSON.parse(await readFile(cbomPath, 'utf8')) as { bomFormat: string; specVersion: string; components: { 'bom-ref': string; cryptoProperties?: { assetType: string } }[] };
+    expect(bom.bomFormat).toBe('CycloneDX');
+    expect(bom.specVersion).toBe('1.6');
+    const keyRefs = bom.components.filter((c) => c.cryptoProperties?.assetType === 'related-crypto-material').map((c) => c['bom-ref']);
+    expect(keyRefs).toHaveLength(3);
+    for (const id of chosen) expect(keyRefs.some((ref) => ref.includes(id!))).toBe(true);
     await page.getByRole('button', { name: 'Tag…', exact: true }).click();
     await page.getByRole('dialog').getByLabel(/^Tags/).fill('e2e-batch, audit:2026');
     await page.getByTestId('bulk-apply').click();

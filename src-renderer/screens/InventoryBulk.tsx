@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Anchor, Button, Group, Modal, Paper, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { BULK_MAX, type BulkAction, type InventoryFilter } from '../../src-shared/contract-inventory';
-import { api } from '../api/client';
+import { api, errorMessage } from '../api/client';
 import { DeniedButton, ErrorAlert, failureOf, type Failure } from '../components/common';
 import { badTags, bulkTarget, keysLabel, parseTags, selectedCount, type Selection } from '../lib/inventory';
 import { isIsoDate, todayUtc } from '../lib/policy-view';
@@ -139,6 +139,22 @@ export function InventoryBulk({
     }
   };
 
+  // Reading, not changing: auditors may export too. The file goes to the export folder (the core
+  // writes it; the renderer never holds the inventory).
+  const [exporting, setExporting] = useState(false);
+  const exportCbom = async () => {
+    if (!('target' in target)) return;
+    setExporting(true);
+    try {
+      const r = await api.call('inventory.exportCbom', target.target);
+      notify({ color: 'green', title: 'CBOM written', message: `${keysLabel(r.count)} in ${r.path}` });
+    } catch (err) {
+      if (!handleSessionError(err)) notify({ color: 'red', title: 'The CBOM was not written', message: errorMessage(err) });
+    } finally {
+      setExporting(false);
+    }
+  };
+
   const button = (k: Kind, label: string) =>
     denied ? (
       <DeniedButton key={k} reason={denied} size="xs" variant="default">
@@ -171,6 +187,9 @@ export function InventoryBulk({
           {button('untag', 'Untag…')}
           {button('setOwner', 'Set owner…')}
           {button('scheduleRotation', 'Schedule rotation…')}
+          <Button size="xs" variant="default" onClick={() => void exportCbom()} loading={exporting} disabled={'refused' in target} data-testid="bulk-export-cbom">
+            Export CBOM
+          </Button>
         </Group>
       </Group>
       {'refused' in target && (
