@@ -10,6 +10,14 @@ import { sql } from '../vault/statements.js';
 /** A signed checkpoint at least every this many events (and at every export). */
 export const CHECKPOINT_INTERVAL = 1000;
 
+/**
+ * Operations recorded once per use of a key (vault.recordUse). The operation index leaves them
+ * out (migration 0010), so a signature's group commit writes one index page fewer; this list must
+ * match that index's condition word for word.
+ */
+export const USAGE_OPERATIONS = ['key.sign', 'key.encrypt', 'key.decrypt'] as const;
+const NOT_USAGE = `operation NOT IN (${USAGE_OPERATIONS.map((o) => `'${o}'`).join(', ')})`;
+
 /** Rows per multi-row INSERT in appendMany (11 parameters each, well under SQLite's limit). */
 const APPEND_ROWS = 64;
 
@@ -155,7 +163,11 @@ export class AuditLog {
     return (this.db.prepare('SELECT seq, hash, time, signature FROM audit_checkpoints ORDER BY seq').all() as Array<Omit<Checkpoint, 'vaultId'>>).map((c) => ({ ...c, vaultId: this.vaultId }));
   }
 
-  /** Newest first, filtered; each filter uses an index (key, actor, operation, time). */
+  /**
+   * Newest first, filtered. Key and time filters use their indexes; an operation filter uses the
+   * operation index unless it names a usage operation, whose records are the dense majority and
+   * are found by walking back from the newest event; actor and outcome filters walk back too.
+   */
   list(filter: AuditListFilter): AuditEvent[] {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: filter.limit };
@@ -167,6 +179,8 @@ export class AuditLog {
     add('key_id = @keyId', 'keyId', filter.keyId);
     add('actor = @actor COLLATE NOCASE', 'actor', filter.actor);
     add('operation = @operation', 'operation', filter.operation);
+    // The partial index serves the query only when the query states the index's own condition.
+    if (filter.operation && !(USAGE_OPERATIONS as readonly string[]).includes(filter.operation)) where.push(NOT_USAGE);
     add('outcome = @outcome', 'outcome', filter.outcome);
     add('time >= @from', 'from', filter.from ? new Date(filter.from).toISOString() : undefined);
     add('time <= @to', 'to', filter.to ? new Date(filter.to).toISOString() : undefined);

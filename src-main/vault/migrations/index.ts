@@ -7,6 +7,7 @@ import * as m0006 from './0006-inventory.js';
 import * as m0007 from './0007-discovery.js';
 import * as m0008 from './0008-card-login.js';
 import * as m0009 from './0009-inventory-findings.js';
+import * as m0010 from './0010-audit-use-indexes.js';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,4 @@ export interface Migration {
 }
 
 /** Every schema version in order; one file per version. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];
