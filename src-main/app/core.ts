@@ -12,6 +12,7 @@ import type { Handlers } from '../ipc/dispatch.js';
 import { KeyService } from '../keys/key-service.js';
 import { requestDestruction } from '../keys/destruction-request.js';
 import { recordCertificate } from '../import/inventory-writer.js';
+import { discoverTokenKeys } from '../import/token-keys.js';
 import type { TokenService } from '../pkcs11/service.js';
 import { createTokenService, tokenSummary } from './token-setup.js';
 import { sealTokenInit } from './token-operations.js';
@@ -326,7 +327,8 @@ export function createCore(
         requirePermission(v.user.role, 'tokens.use');
         return new ApprovalService(v, OPERATIONS, { tokens: tokenService }).submit('token.init', sealTokenInit(v, input), `Initialise the token in slot ${input.slotId} as "${input.label}"`);
       }),
-    'tokens.discover': (input) => run((v) => new KeyService(v, tokenService()).discover(input.serial)),
+    // Also records the token's keys of inventory-only algorithms (RSA-1024, secp256k1, …) for reporting (issue 7).
+    'tokens.discover': (input) => run((v) => discoverTokenKeys(v, tokenService(), input.serial)),
     'users.list': () => run((v) => new UserService(v).list()),
     'users.add': (input) => run((v) => new UserService(v).add(input)),
     'users.disable': (input) => run((v) => new UserService(v).disable(input.name)),

@@ -1,3 +1,6 @@
+import { createPublicKey } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import { spkiFacts } from '../import/public-key-facts.js';
 import { spkiFingerprint } from '../keys/identity.js';
 import { algorithmOf, keyTypeFromCkk } from './algorithms.js';
 import type { Handle, Pkcs11Lib } from './binding.js';
@@ -87,6 +90,7 @@ function toRecord(serial: string, ckaId: string | null, objects: KeyObject[]): T
   let spki: Buffer | null = null;
   let curve: CurveInfo | null = null;
   let size: number | null = null;
+  let otherCurve: string | null = null;
   const pub = pubs[0];
   const priv = privs[0];
   try {
@@ -99,9 +103,19 @@ function toRecord(serial: string, ckaId: string | null, objects: KeyObject[]): T
     } else if (keyType === 'ec' || keyType === 'ec-edwards') {
       const params = pub?.ecParams ?? priv?.ecParams ?? null;
       curve = params ? curveFromEcParams(params) : null;
-      if (params && !curve) warnings.push('The key uses a curve Custos does not support.');
       if (pub?.ecParams && pub.ecPoint && curve) spki = spkiFromEc(pub.ecParams, pub.ecPoint).spki;
       size = curve?.size ?? null;
+      if (params && !curve) {
+        // secp256k1, brainpool, explicit parameters, …: Custos neither generates nor uses such a
+        // key, but the inventory holds it for reporting (an inventory-only algorithm), so its
+        // public key is read with the token's own parameters, as OpenSSL would.
+        const other = keyType === 'ec' && pub?.ecPoint ? otherCurveKey(params, pub.ecPoint) : null;
+        if (other) {
+          ({ spki, size } = other);
+          otherCurve = other.curve;
+          warnings.push(`The key is on ${other.curve}, a curve Custos does not generate or use: it is held for reporting only.`);
+        } else warnings.push('The key uses a curve Custos does not support.');
+      }
     } else if (main.valueLen !== null) {
       size = main.valueLen * 8;
     }
@@ -123,7 +137,7 @@ function toRecord(serial: string, ckaId: string | null, objects: KeyObject[]): T
     keyType,
     algorithm: algorithmOf(keyType, size, curve),
     size,
-    curve: curve?.name ?? null,
+    curve: curve?.name ?? otherCurve,
     protection,
     usage,
     usageMask: usageMaskFromAttributes(usage, symmetric),
@@ -132,6 +146,31 @@ function toRecord(serial: string, ckaId: string | null, objects: KeyObject[]): T
     objectCount: objects.length,
     warnings,
   };
+}
+
+const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+
+/**
+ * An EC key on a curve outside CURVES: the SPKI built from CKA_EC_PARAMS as they are (a named
+ * curve OID or explicit parameters) and the point inside CKA_EC_POINT (a DER OCTET STRING, or the
+ * bare point some modules return), then re-encoded by Node so the fingerprint is the one a file
+ * with the same key gives. Null when Node cannot read it (then the key stays unreadable).
+ */
+function otherCurveKey(params: Buffer, ecPoint: Buffer): { spki: Buffer; size: number; curve: string } | null {
+  try {
+    const p = asn1js.fromBER(new Uint8Array(params));
+    if (p.offset !== params.byteLength) return null;
+    const wrapped = asn1js.fromBER(new Uint8Array(ecPoint));
+    const point = wrapped.offset === ecPoint.byteLength && wrapped.result instanceof asn1js.OctetString ? new Uint8Array(wrapped.result.valueBlock.valueHexView) : new Uint8Array(ecPoint);
+    const der = new asn1js.Sequence({
+      value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: ID_EC_PUBLIC_KEY }), p.result] }), new asn1js.BitString({ valueHex: point })],
+    }).toBER();
+    const spki = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'der' });
+    const facts = spkiFacts(spki);
+    return { spki, size: facts.size, curve: facts.curve ?? 'explicit parameters' };
+  } catch {
+    return null;
+  }
 }
 
 function bitLength(unsignedBigEndian: Buffer): number {

@@ -11,6 +11,7 @@ import { outcomeText } from './users.js';
 import { requestDestruction } from '../../keys/destruction-request.js';
 import { CustosError } from '../../errors.js';
 import { KeyService } from '../../keys/key-service.js';
+import { discoverTokenKeys } from '../../import/token-keys.js';
 import type { TokenService } from '../../pkcs11/service.js';
 import { requirePermission } from '../../users/permissions.js';
 import { only, parseWith, print, readSecretFile, UsageError, withVault, type Cli } from '../context.js';
@@ -47,7 +48,7 @@ export async function tokensDiscover(cli: Cli): Promise<number> {
   const r = await withVault(cli, (v) =>
     withTokens(async (t) => {
       if (cli.values['pin-file']) await login(cli, t, serial);
-      return new KeyService(v, t).discover(serial);
+      return discoverTokenKeys(v, t, serial); // with the reporting-only keys (RSA-1024, secp256k1, …)
     }),
   );
   print(cli, r, `Found ${r.found} keys on token ${serial}: ${r.added} added to the inventory, ${r.matched} already known.\n${r.skipped.map((s) => `  skipped: ${s}\n`).join('')}`);
