@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../crypto/canonical.js';
 import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { tempDir } from '../testing/temp.js';
 import { UnlockedVault } from '../vault/vault.js';
@@ -57,5 +58,17 @@ describe('audit log in the vault', () => {
     // Before the checkpoint the signed hash chain covers the event; the full check still reads its MAC.
     v.db.prepare('UPDATE audit_events SET mac = ? WHERE seq = 500').run(bad);
     expect(v.audit.verify({ everyMac: true })).toMatchObject({ ok: false, firstBadSeq: 500 });
+  });
+});
+
+describe('appendMany', () => {
+  it('writes the chain that appending one by one would, with details stored as the canonical text it hashed', () => {
+    const inputs = Array.from({ length: 150 }, (_, i) => ({ actor: i % 3 ? 'alice' : null, operation: 'key.sign', keyId: i % 2 ? 'k1' : null, keyVersion: i % 2 ? 2 : null, outcome: 'success' as const, details: { z: i, a: `"é" ${i}`, m: null, t: i % 2 === 0 } }));
+    const before = v.audit.headSeq();
+    v.db.transaction(() => v.audit.appendMany(inputs))();
+    const rows = v.db.prepare('SELECT details FROM audit_events WHERE seq > ? ORDER BY seq').all(before) as Array<{ details: string }>;
+    expect(rows.map((r) => r.details)).toEqual(inputs.map((i) => canonicalJson(i.details)));
+    expect(v.audit.verify({ everyMac: true })).toMatchObject({ ok: true, events: before + 150 });
+    expect(v.audit.verify({ everyMac: true })).toEqual(v.audit.verifyReference());
   });
 });

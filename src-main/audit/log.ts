@@ -2,7 +2,7 @@ import { auditEventSchema, type AuditEvent, type AuditOutcome } from '../../src-
 import type { Db } from '../vault/database.js';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../crypto/canonical.js';
-import { chainEvent, genesisHash, verifyChain, type AuditDetails, type ChainCheck, type ChainedEvent } from './chain.js';
+import { chainEvent, encodeBodyWith, encodeDetails, eventMac, genesisHash, sha256hex, verifyChain, type AuditDetails, type ChainCheck, type ChainedEvent } from './chain.js';
 import { checkpointStatement, signBytes, verifyBytes, type CheckpointBody } from './signing.js';
 import { ROW_SQL, verifyRows, type RawRow } from './verify-rows.js';
 import { sql } from '../vault/statements.js';
@@ -133,10 +133,14 @@ export class AuditLog {
       const chunk = inputs.slice(at, at + APPEND_ROWS);
       const params: unknown[] = [];
       for (const input of chunk) {
-        const e = chainEvent(prev, { seq: ++seq, time, actor: input.actor, operation: input.operation, keyId: input.keyId ?? null, keyVersion: input.keyVersion ?? null, outcome: input.outcome, details: input.details ?? {} }, this.auditKey);
-        params.push(e.seq, e.time, e.actor, e.operation, e.keyId, e.keyVersion, e.outcome, canonicalJson(e.details), e.prevHash, e.hash, e.mac);
-        prev = e.hash;
-        if (e.seq % CHECKPOINT_INTERVAL === 0) checkpoints.push({ seq: e.seq, hash: e.hash });
+        // chainEvent's hash and MAC, without the intermediate objects: the details are encoded
+        // once, for the hash and for the row (the same text, so verification hashes it as stored).
+        const body = { seq: ++seq, time, actor: input.actor, operation: input.operation, keyId: input.keyId ?? null, keyVersion: input.keyVersion ?? null, outcome: input.outcome };
+        const details = encodeDetails(input.details ?? {});
+        const hash = sha256hex(`${prev}\n${encodeBodyWith(body, details)}`);
+        params.push(body.seq, time, body.actor, body.operation, body.keyId, body.keyVersion, body.outcome, details, prev, hash, eventMac(this.auditKey, hash));
+        prev = hash;
+        if (body.seq % CHECKPOINT_INTERVAL === 0) checkpoints.push({ seq: body.seq, hash });
       }
       sql(this.db, `INSERT INTO audit_events (seq, time, actor, operation, key_id, key_version, outcome, details, prev_hash, hash, mac) VALUES ${new Array(chunk.length).fill('(?,?,?,?,?,?,?,?,?,?,?)').join(',')}`).run(params);
     }

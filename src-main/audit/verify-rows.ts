@@ -1,13 +1,6 @@
-import * as cryptoNs from 'node:crypto';
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { canonicalJson, type Canonical } from '../crypto/canonical.js';
-import type { ChainCheck } from './chain.js';
-
-/** crypto.hash (Node ≥ 20.12) is a one-shot digest about twice as fast as createHash for short inputs. */
-const sha256hex: (s: string) => string =
-  typeof (cryptoNs as { hash?: unknown }).hash === 'function'
-    ? (s) => (cryptoNs as unknown as { hash: (a: string, d: string, e: string) => string }).hash('sha256', s, 'hex')
-    : (s) => createHash('sha256').update(s).digest('hex');
+import { sha256hex, type ChainCheck } from './chain.js';
 
 /** An audit_events row as SELECTed by ROW_SQL, in raw (array) mode. */
 export type RawRow = [number, string, string | null, string, string | null, number | null, string, string, string, string, string];
