@@ -120,6 +120,69 @@ function RowView<T>({ index, row, columns, focusable, selected, onToggle, onOpen
 }
 const Row = memo(RowView) as typeof RowView;
 
+interface HeaderProps<T> {
+  columns: VirtualColumn<T>[];
+  sort: { field: string; direction: 'asc' | 'desc' } | null;
+  onSort(field: string): void;
+  /** Undefined without selection. */
+  all: 'all' | 'some' | 'none' | undefined;
+  onToggleAll: (() => void) | undefined;
+}
+
+/**
+ * The header row, memoised: the table re-renders on every frame of a scroll, and the header's
+ * Mantine components (checkbox, texts, sort buttons) resolving their styles each time were a
+ * large part of a frame's script time.
+ */
+function HeaderView<T>({ columns, sort, onSort, all, onToggleAll }: HeaderProps<T>) {
+  return (
+    <div role="rowgroup">
+      <div
+        role="row"
+        aria-rowindex={1}
+        className="custos-vt-grid"
+        style={{ height: HEADER_PX, borderBottom: '1px solid var(--mantine-color-default-border)', background: 'var(--mantine-color-default-hover)' }}
+      >
+        {all !== undefined && (
+          <div>
+            <Checkbox
+              size="xs"
+              aria-label="Select all matching keys"
+              checked={all === 'all'}
+              indeterminate={all === 'some'}
+              onChange={() => onToggleAll?.()}
+              data-testid="select-all"
+            />
+          </div>
+        )}
+        {columns.map((c) => {
+          const sorted = c.sort !== undefined && sort?.field === c.sort;
+          return (
+            <div
+              key={c.id}
+              role="columnheader"
+              aria-sort={c.sort === undefined ? undefined : sorted ? (sort!.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
+              style={{ minWidth: 0 }}
+            >
+              {c.sort === undefined ? (
+                <Text size="sm" fw={700} truncate="end">
+                  {c.label}
+                </Text>
+              ) : (
+                <UnstyledButton className="custos-sort" onClick={() => onSort(c.sort!)} fz="sm" maw="100%" title={c.label}>
+                  <span style={{ overflow: 'hidden', textOverflow: 'ellipsis' }}>{c.label}</span>
+                  <IconSort size={14} sortDirection={sorted ? sort!.direction : null} style={{ flexShrink: 0 }} />
+                </UnstyledButton>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+const Header = memo(HeaderView) as typeof HeaderView;
+
 /**
  * A table of any number of rows with a fixed row height. Only the rows in view exist in the DOM;
  * their pages come from the owner (which asks the core). Past a few hundred thousand rows the
@@ -144,6 +207,9 @@ export function VirtualTable<T>(props: Props<T>) {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
     overscan: 8,
+    // Let React batch a scroll's re-render with the frame instead of flushing it inside the
+    // scroll event (the default), which made every scroll event a synchronous render.
+    useFlushSync: false,
     initialRect: { width: 1000, height: bodyPx },
     // The element scrolls in real (scaled) pixels; the virtualizer thinks in row pixels.
     observeElementOffset: (instance, cb) => observeElementOffset(instance, (offset, scrolling) => cb(offset * scaleRef.current.ratio, scrolling)),
@@ -229,6 +295,7 @@ export function VirtualTable<T>(props: Props<T>) {
   const selectionRef = useRef(selection);
   selectionRef.current = selection;
   const onToggle = useCallback((row: T, index: number, range: boolean) => selectionRef.current?.toggle(row, index, range), []);
+  const selectionToggleAll = useCallback(() => selectionRef.current?.toggleAll(), []);
 
   return (
     <Box
@@ -238,49 +305,7 @@ export function VirtualTable<T>(props: Props<T>) {
       aria-busy={props.busy ?? false}
       style={{ ...tableVars, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', overflow: 'hidden' }}
     >
-      <div role="rowgroup">
-        <div
-          role="row"
-          aria-rowindex={1}
-          className="custos-vt-grid"
-          style={{ height: HEADER_PX, borderBottom: '1px solid var(--mantine-color-default-border)', background: 'var(--mantine-color-default-hover)' }}
-        >
-          {selection && (
-            <div>
-              <Checkbox
-                size="xs"
-                aria-label="Select all matching keys"
-                checked={selection.all === 'all'}
-                indeterminate={selection.all === 'some'}
-                onChange={() => selection.toggleAll()}
-                data-testid="select-all"
-              />
-            </div>
-          )}
-          {columns.map((c) => {
-            const sorted = c.sort !== undefined && props.sort?.field === c.sort;
-            return (
-              <div
-                key={c.id}
-                role="columnheader"
-                aria-sort={c.sort === undefined ? undefined : sorted ? (props.sort!.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
-                style={{ minWidth: 0 }}
-              >
-                {c.sort === undefined ? (
-                  <Text size="sm" fw={700} truncate="end">
-                    {c.label}
-                  </Text>
-                ) : (
-                  <UnstyledButton className="custos-sort" onClick={() => props.onSort(c.sort!)} fz="sm" maw="100%" title={c.label}>
-                    <span style={{ overflow: 'hidden', textOverflow: 'ellipsis' }}>{c.label}</span>
-                    <IconSort size={14} sortDirection={sorted ? props.sort!.direction : null} style={{ flexShrink: 0 }} />
-                  </UnstyledButton>
-                )}
-              </div>
-            );
-          })}
-        </div>
-      </div>
+      <Header columns={columns} sort={props.sort} onSort={props.onSort} all={selection?.all} onToggleAll={selection ? selectionToggleAll : undefined} />
       <div
         ref={scrollRef}
         role="rowgroup"
