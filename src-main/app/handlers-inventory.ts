@@ -7,6 +7,8 @@ import { inventoryAggregates } from '../inventory/aggregates.js';
 import { deleteView, listViews, saveView } from '../inventory/views.js';
 import { bulkApply } from '../inventory/bulk.js';
 import { writeSelectionCbom } from '../inventory/export-cbom.js';
+import { ensureDueRescan, startDueRescanOnPolicyChange } from '../inventory/due-job.js';
+import type { UnlockedVault } from '../vault/vault.js';
 import { writeComplianceReport } from '../report/write.js';
 import { writeEvidencePack } from '../report/evidence.js';
 import type { CoreContext, HandlersFor } from './core-context.js';
@@ -14,23 +16,34 @@ import type { CoreContext, HandlersFor } from './core-context.js';
 /** Handlers for the channels of contract-inventory.ts: thin — the work is in src-main/inventory and src-main/report. */
 export function inventoryHandlers(ctx: CoreContext): HandlersFor<typeof inventoryChannels> {
   const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
+  startDueRescanOnPolicyChange(ctx);
+  /**
+   * A queue turn for an inventory screen: a whole-inventory due recompute still pending (a policy
+   * change, or one cut short by a crash or a lock) goes on in slices between calls rather than
+   * inside this one.
+   */
+  const run = <T>(fn: (v: UnlockedVault) => T | Promise<T>) =>
+    ctx.run((v) => {
+      void ensureDueRescan(ctx, v.db);
+      return fn(v);
+    });
   return {
     'inventory.query': (input) =>
-      ctx.run((v) => {
+      run((v) => {
         requirePermission(v.user.role, 'keys.read');
         return queryInventory(v.db, input, v.now());
       }),
     'inventory.aggregates': (input) =>
-      ctx.run((v) => {
+      run((v) => {
         requirePermission(v.user.role, 'keys.read');
         return inventoryAggregates(v.db, { now: v.now(), asOf: input.asOf, compareAsOf: input.compareAsOf });
       }),
     'inventory.views.list': () => ctx.run((v) => listViews(v)),
     'inventory.views.save': (input) => ctx.run((v) => saveView(v, input, v.now())),
     'inventory.views.delete': (input) => ctx.run((v) => ({ deleted: deleteView(v, input.id) })),
-    'inventory.bulk': (input) => ctx.run((v) => bulkApply(v, input.target, input.action, v.now())),
+    'inventory.bulk': (input) => run((v) => bulkApply(v, input.target, input.action, v.now())),
     'inventory.exportCbom': (input) =>
-      ctx.run((v) => {
+      run((v) => {
         requirePermission(v.user.role, 'keys.read');
         mkdirSync(ctx.exportDir, { recursive: true, mode: 0o700 });
         const path = join(ctx.exportDir, `custos-cbom-selection-${v.vaultId.slice(0, 8)}-${stamp(v.now())}.cdx.json`);

@@ -25,6 +25,7 @@ import {
 import type { Db } from '../vault/database.js';
 import { POLICY_KEY_COLUMNS, policyKeyFromRow, type PolicyKeyRow } from '../policy/from-core.js';
 import { refreshDue } from '../inventory/due.js';
+import { policyChanged } from '../inventory/due-job.js';
 import { sql } from '../vault/statements.js';
 
 const KEY = 'policy-composition';
@@ -182,6 +183,8 @@ export const setCompositionOperation: Operation<{ composition: unknown }> = {
     const composition = parseComposition(p.composition, 'the request');
     composePolicy(shippedPolicy().packs, composition, 'the request');
     vault.db.prepare('INSERT INTO settings (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(KEY, JSON.stringify(composition));
+    // Every due date must be recomputed (the settings trigger marks it): in slices on the core's queue.
+    policyChanged(vault.db);
     return { details: { packs: composition.packs.map(String).join(','), disabledRules: composition.disabledRules.length, overrides: composition.overrides.length } };
   },
 };

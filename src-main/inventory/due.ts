@@ -28,52 +28,102 @@ export function computeDue(keys: Iterable<PolicyKey>, policy: ComposedPolicy, no
 }
 
 const CHUNK = 5_000;
+/**
+ * Keys per slice of the recompute after a policy change: ~6 µs of CPU per key, so a slice holds
+ * the core's queue ~30 ms and a million keys take 200 slices with other calls between them.
+ */
+export const RESCAN_SLICE = 5_000;
 
 /**
- * Brings the cache up to date: every active key after a policy change (or on first use), else
- * only the keys the triggers marked. Returns how many keys were recomputed.
+ * Connections on which a sliced recompute (due-job.ts) owns the whole-inventory part: their
+ * queries refresh only the keys the triggers marked and leave the rest to the slices.
  */
-export function refreshDue(db: Db, now: Date): number {
-  const meta = db.prepare('SELECT all_stale FROM inventory_meta WHERE id = 1').get() as { all_stale: number } | undefined;
-  const all = meta?.all_stale === 1;
-  if (!all && !db.prepare('SELECT 1 FROM inventory_stale LIMIT 1').get()) return 0;
+const sliced = new WeakSet<Db>();
+export function setSlicedRescan(db: Db, on: boolean): void {
+  if (on) sliced.add(db);
+  else sliced.delete(db);
+}
+
+/** Whether every key's due date must be recomputed (a policy change, or first use), and up to which rowid that is done. */
+export function rescanState(db: Db): { pending: boolean; after: number } {
+  const meta = db.prepare('SELECT all_stale, rescan_after FROM inventory_meta WHERE id = 1').get() as { all_stale: number; rescan_after: number } | undefined;
+  return { pending: meta?.all_stale === 1, after: meta?.rescan_after ?? 0 };
+}
+
+function updater(db: Db, now: Date) {
   const policy = activePolicy(db);
   const update = db.prepare('UPDATE keys SET due_at = ?, due_rule = ? WHERE id = ?');
-  let done = 0;
-  const apply = (rows: Row[]) => {
-    const due = computeDue(rows.map(policyKeyFromRow), policy, now);
+  return (rows: Row[]) => {
+    const active = rows.filter((r) => r.state === 'active');
+    const due = computeDue(active.map(policyKeyFromRow), policy, now);
     for (const r of rows) {
-      const d = due.get(r.id);
+      const d = r.state === 'active' ? due.get(r.id) : undefined;
       // Written only when it changed: after a policy change most keys keep their date.
       if ((d?.dueAt ?? null) !== r.cur_due || (d?.rule ?? null) !== r.cur_rule) update.run(d?.dueAt ?? null, d?.rule ?? null, r.id);
     }
-    done += rows.length;
+    return active.length;
   };
-  db.transaction(() => {
-    if (all) {
-      db.prepare("UPDATE keys SET due_at = NULL, due_rule = NULL WHERE due_at IS NOT NULL AND state <> 'active'").run();
-      // In rowid order, a chunk at a time: the table and key_versions are read front to back.
-      const page = db.prepare(
+}
+
+/**
+ * One slice of the recompute after a policy change: the next `max` keys by rowid after the
+ * stored cursor, and the cursor, in one transaction — so at every commit each key holds the
+ * date of the policy in force (rowid ≤ cursor) or is still to be done (rowid > cursor), and the
+ * day counts (triggers) match the keys. Keys changed meanwhile are marked stale by the triggers
+ * and refreshed on their own. Returns how far it got (`keys` read, `active` recomputed); `finished` when the last key was done.
+ */
+export function rescanSlice(db: Db, now: Date, max = RESCAN_SLICE): { finished: boolean; after: number; last: number; keys: number; active: number } {
+  return db.transaction(() => {
+    const state = rescanState(db);
+    const last = (db.prepare('SELECT coalesce(max(rowid), 0) FROM keys').pluck().get() as number) ?? 0;
+    if (!state.pending) return { finished: true, after: last, last, keys: 0, active: 0 };
+    // Every key of the range (also keys no longer active, whose date is cleared), front to back.
+    const rows = db
+      .prepare(
         `SELECT k.rowid AS rid, ${POLICY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version
-         WHERE k.rowid > ? AND +k.state = 'active' ORDER BY k.rowid LIMIT ?`,
+         WHERE k.rowid > ? ORDER BY k.rowid LIMIT ?`,
+      )
+      .all(state.after, max) as Array<Row & { rid: number }>;
+    const active = updater(db, now)(rows);
+    const finished = rows.length < max;
+    const after = finished ? 0 : rows[rows.length - 1]!.rid;
+    db.prepare('UPDATE inventory_meta SET all_stale = ?, rescan_after = ? WHERE id = 1').run(finished ? 0 : 1, after);
+    return { finished, after: finished ? last : after, last, keys: rows.length, active };
+  })();
+}
+
+/** The keys the triggers marked stale (a key changed): few, recomputed at once. */
+function refreshStale(db: Db, now: Date): number {
+  if (!db.prepare('SELECT 1 FROM inventory_stale LIMIT 1').get()) return 0;
+  const apply = updater(db, now);
+  return db.transaction(() => {
+    const ids = db.prepare('SELECT key_id FROM inventory_stale').pluck().all() as string[];
+    const select = (n: number) =>
+      db.prepare(
+        `SELECT ${POLICY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE k.id IN (${new Array(n).fill('?').join(',')})`,
       );
-      for (let after = 0; ; ) {
-        const rows = page.all(after, CHUNK) as Array<Row & { rid: number }>;
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1]!.rid;
-        apply(rows);
-      }
-    } else {
-      const ids = db.prepare('SELECT key_id FROM inventory_stale').pluck().all() as string[];
-      const select = (n: number) =>
-        db.prepare(`SELECT ${POLICY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE k.id IN (${new Array(n).fill('?').join(',')})`);
-      for (let i = 0; i < ids.length; i += CHUNK) {
-        const chunk = ids.slice(i, i + CHUNK);
-        apply(select(chunk.length).all(...chunk) as Row[]);
-      }
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      apply(select(chunk.length).all(...chunk) as Row[]);
     }
     db.prepare('DELETE FROM inventory_stale').run();
-    db.prepare('UPDATE inventory_meta SET all_stale = 0 WHERE id = 1').run();
+    return ids.length;
   })();
+}
+
+/**
+ * Brings the cache up to date: the keys the triggers marked, and after a policy change (or on
+ * first use) every key — all slices at once, unless a sliced recompute owns this connection
+ * (setSlicedRescan: the core's inventory screens), in which case the keys not reached yet keep
+ * their previous date until their slice. Returns how many keys were recomputed.
+ */
+export function refreshDue(db: Db, now: Date): number {
+  let done = refreshStale(db, now);
+  if (sliced.has(db)) return done;
+  for (let s = rescanState(db); s.pending; ) {
+    const r = rescanSlice(db, now, 50_000);
+    done += r.active;
+    if (r.finished) break;
+  }
   return done;
 }
