@@ -6,6 +6,7 @@ import * as pkijs from 'pkijs';
 import sshpk from 'sshpk';
 import { certificateFacts, type CertificateFacts } from './certificate-facts.js';
 import { pemBlocks, type PemBlock } from './pem-blocks.js';
+import { isPkcs12Pbe, pkcs12PbeDecrypt, pkcs12PbeName, pkcs12PbeParams, pkcs12PbeSupported } from './pkcs12-pbe.js';
 
 /**
  * Turns the bytes of one file into what it holds — certificates, public keys, private keys — using
@@ -167,11 +168,21 @@ async function pkcs12(der: Uint8Array, passphrase: string | undefined, notes: st
   }
   const safe = pfx.parsedValue?.authenticatedSafe;
   if (!safe) throw new Problem('unsupported', 'The PKCS#12 file uses public-key integrity or privacy mode, which Custos does not read.');
-  // Each part separately: a legacy RC2 part (OpenSSL 1.x and Windows put certificates there)
-  // does not stop the others — a 3DES key bag is still opened by OpenSSL below.
+  // Each part separately: a part Custos cannot decrypt does not stop the others. Parts encrypted
+  // with PKCS#12's own PBE (legacy files: RC2-40 certificates, 3DES) are decrypted by
+  // ./pkcs12-pbe.ts, which pkijs and Node's OpenSSL 3 cannot do.
   const parts: NonNullable<pkijs.AuthenticatedSafe['parsedValue']>['safeContents'] = [];
   let legacyParts = 0;
   for (const ci of safe.safeContents) {
+    const legacy = ci.contentType === '1.2.840.113549.1.7.6' ? legacyEncryptedPart(ci, passphrase) : null;
+    if (legacy === 'unsupported') {
+      legacyParts++;
+      continue;
+    }
+    if (legacy) {
+      parts.push({ privacyMode: 1, value: legacy });
+      continue;
+    }
     const one = new pkijs.AuthenticatedSafe({ safeContents: [ci] });
     try {
       await one.parseInternalValues({ safeContents: [ci.contentType === '1.2.840.113549.1.7.6' ? { password } : {}] });
@@ -186,7 +197,7 @@ async function pkcs12(der: Uint8Array, passphrase: string | undefined, notes: st
       throw passphrase === undefined ? new Problem('password-needed', 'The PKCS#12 contents are encrypted: a password is needed.') : new Problem('wrong-password', `The PKCS#12 contents cannot be decrypted with this password (${m}).`);
     }
   }
-  if (legacyParts > 0) notes.push('Part of this PKCS#12 file (usually its certificates) uses legacy RC2 encryption, which is not read; re-export it with AES (OpenSSL 3 `openssl pkcs12 -export` does by default) to import that part.');
+  if (legacyParts > 0) notes.push('Part of this PKCS#12 file uses a legacy encryption Custos does not read (RC4); re-export it with AES (OpenSSL 3 `openssl pkcs12 -export` does by default) to import that part.');
   const items: ParsedItem[] = [];
   const certs: CertificateFacts[] = [];
   for (const sc of parts) {
@@ -194,6 +205,16 @@ async function pkcs12(der: Uint8Array, passphrase: string | undefined, notes: st
       const value = bag.bagValue;
       if (value instanceof pkijs.CertBag) {
         if (value.certId === '1.2.840.113549.1.9.22.1' && value.parsedValue instanceof pkijs.Certificate) certs.push(readCertificate(new Uint8Array(value.parsedValue.toSchema().toBER())));
+      } else if (value instanceof pkijs.PKCS8ShroudedKeyBag && isPkcs12Pbe(value.encryptionAlgorithm.algorithmId)) {
+        // PKCS#12's own PBE (3DES, RC2): decrypted here, the PrivateKeyInfo then read by OpenSSL.
+        const der = legacyDecrypt(value.encryptionAlgorithm, new Uint8Array(value.encryptedData.valueBlock.valueHexView), passphrase, 'The PKCS#12 private key');
+        try {
+          items.push(privateItem(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }), null, 'PKCS#12'));
+        } catch (e) {
+          throw new Problem('malformed', `The PKCS#12 private key cannot be read (${why(e)}).`);
+        } finally {
+          der.fill(0);
+        }
       } else if (value instanceof pkijs.PKCS8ShroudedKeyBag) {
         checkIterations(pbes2Iterations(value.encryptionAlgorithm), 'A PKCS#12 key bag');
         // A shrouded key bag is an EncryptedPrivateKeyInfo: OpenSSL (through Node) decrypts it.
@@ -210,6 +231,53 @@ async function pkcs12(der: Uint8Array, passphrase: string | undefined, notes: st
   const all = [...certificateItems(certs), ...items];
   if (all.length === 0 && legacyParts > 0) throw new Problem('unsupported', notes.pop()!);
   return all;
+}
+
+/**
+ * Decrypts data under PKCS#12's own PBE (RFC 7292 App. C). Problems: a scheme not read
+ * (unsupported), too many iterations, no password (password-needed), bad padding (wrong-password).
+ */
+function legacyDecrypt(alg: pkijs.AlgorithmIdentifier, data: Uint8Array, passphrase: string | undefined, what: string): Buffer {
+  if (!pkcs12PbeSupported(alg.algorithmId)) throw new Problem('unsupported', `${what} is encrypted with ${pkcs12PbeName(alg.algorithmId)}, which Custos does not read.`);
+  let params: { salt: Uint8Array; iterations: number };
+  try {
+    params = pkcs12PbeParams(alg.algorithmParams);
+  } catch (e) {
+    throw new Problem('malformed', `${what}: ${why(e)}`);
+  }
+  checkIterations(params.iterations, what);
+  try {
+    return pkcs12PbeDecrypt(alg.algorithmId, params, passphrase ?? '', data);
+  } catch {
+    throw passphrase === undefined ? new Problem('password-needed', `${what} is encrypted: a password is needed.`) : new Problem('wrong-password', `${what} cannot be decrypted with this password.`);
+  }
+}
+
+/**
+ * An EncryptedData part of a PKCS#12 under PKCS#12's own PBE, decrypted into its SafeContents;
+ * 'unsupported' for such a scheme Custos does not read (RC4); null for any other part (pkijs reads it).
+ */
+function legacyEncryptedPart(ci: pkijs.ContentInfo, passphrase: string | undefined): pkijs.SafeContents | 'unsupported' | null {
+  let info: pkijs.EncryptedContentInfo;
+  try {
+    // From a copy: pkijs's schema comparison rewrites the object it reads, which then fails pkijs's own parse below.
+    info = pkijs.EncryptedData.fromBER((ci.content as asn1js.Sequence).toBER(false)).encryptedContentInfo;
+  } catch {
+    return null;
+  }
+  const alg = info.contentEncryptionAlgorithm;
+  if (!isPkcs12Pbe(alg.algorithmId)) return null;
+  if (!pkcs12PbeSupported(alg.algorithmId)) return 'unsupported';
+  if (!info.encryptedContent) throw new Problem('malformed', 'An encrypted part of the PKCS#12 file has no content.');
+  const der = legacyDecrypt(alg, new Uint8Array(info.getEncryptedContent()), passphrase, 'The PKCS#12 contents');
+  try {
+    return pkijs.SafeContents.fromBER(new Uint8Array(der).buffer);
+  } catch (e) {
+    // One chance in 256 that a wrong password still gives valid padding: the contents do not decode.
+    throw passphrase === undefined ? new Problem('password-needed', 'The PKCS#12 contents are encrypted: a password is needed.') : new Problem('wrong-password', `The PKCS#12 contents cannot be decrypted with this password (${why(e)}).`);
+  } finally {
+    der.fill(0);
+  }
 }
 
 /** One DER object whose type is not labelled: tried as each structure in turn. */
