@@ -1,5 +1,6 @@
 // Raw pkcs11js signing loop for the benchmark: same token, same key (found by CKA_ID), no Custos.
 // Runs in its own process because a PKCS#11 library is initialised once per process.
+import * as cryptoNs from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Pkcs11js from 'pkcs11js';
@@ -21,6 +22,8 @@ p.C_FindObjectsInit(session, [
 const [key] = p.C_FindObjects(session, 1);
 p.C_FindObjectsFinal(session);
 const data = Buffer.from('benchmark data to sign, the same for both sides');
+// The one-shot digest Custos uses (pkcs11/operations.ts), so both sides hash alike.
+const oneShot = (cryptoNs as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
 const out = Buffer.alloc(512);
 const cpu0 = process.cpuUsage();
 const deadline = performance.now() + Number(seconds) * 1000;
@@ -29,7 +32,7 @@ while (performance.now() < deadline) {
   if (mech === 'ecdsa') {
     // The same work Custos does: hash in software, raw CKM_ECDSA on the token.
     p.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key!);
-    p.C_Sign(session, createHash('sha256').update(data).digest(), out);
+    p.C_Sign(session, oneShot ? oneShot('sha256', data, 'buffer') : createHash('sha256').update(data).digest(), out);
   } else {
     p.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, key!);
     p.C_Sign(session, data, out);

@@ -3,7 +3,7 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import { CustosError } from '../errors.js';
 import { ModuleAllowlist } from './allowlist.js';
 import { Pkcs11Executor } from './executor.js';
-import { handleRequest, shapeToError, type AsyncApi, type Pkcs11Api, type Pkcs11Op, type Pkcs11Response, type Pkcs11WorkerData } from './protocol.js';
+import { handleRequest, packByteList, shapeToError, unpackByteList, type AsyncApi, type Pkcs11Api, type Pkcs11Op, type Pkcs11Response, type Pkcs11WorkerData } from './protocol.js';
 import { resolveWorkerScript } from './worker-path.js';
 import type {
   CipherMechanism,
@@ -35,10 +35,12 @@ export interface Pkcs11Transport {
 
 /**
  * Copies every byte view into a compact Uint8Array. Structured clone copies a view's whole
- * underlying ArrayBuffer, and Node's small Buffers share an 8 KiB pool with unrelated data.
+ * underlying ArrayBuffer, and Node's small Buffers share an 8 KiB pool with unrelated data. A list
+ * of byte views (signMany's inputs) becomes one packed buffer (protocol.ts packByteList).
  */
 function compact(v: unknown): unknown {
   if (v instanceof Uint8Array) return new Uint8Array(v);
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof Uint8Array)) return packByteList(v);
   if (Array.isArray(v)) return v.map(compact);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, compact(x)]));
   return v;
@@ -62,7 +64,7 @@ export class WorkerTransport implements Pkcs11Transport {
         const p = this.pending.get(res.id);
         if (!p) continue;
         this.pending.delete(res.id);
-        if (res.ok) p.resolve(res.value);
+        if (res.ok) p.resolve(unpackByteList(res.value));
         else p.reject(shapeToError(res.error));
       }
       if (this.pending.size === 0) this.worker.unref();
@@ -102,7 +104,7 @@ export class WorkerTransport implements Pkcs11Transport {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.outbox.push({ id, op, args: compact(args) });
+      this.outbox.push({ id, op, args: args.map(compact) });
       if (this.outbox.length === 1) queueMicrotask(() => this.flush());
     });
   }
@@ -148,8 +150,8 @@ export class InlineTransport implements Pkcs11Transport {
   async request(op: Pkcs11Op, args: unknown[]): Promise<unknown> {
     await Promise.resolve();
     if (!this.executor) throw new CustosError('E_INTERNAL', 'The PKCS#11 module was closed.');
-    const res = structuredClone(handleRequest(this.executor, { id: 0, op, args: structuredClone(compact(args)) }));
-    if (res.ok) return res.value;
+    const res = structuredClone(handleRequest(this.executor, { id: 0, op, args: structuredClone(args.map(compact)) }));
+    if (res.ok) return unpackByteList(res.value);
     throw shapeToError(res.error);
   }
 

@@ -110,6 +110,62 @@ export interface Pkcs11WorkerData {
   allowlist: string[];
 }
 
+/**
+ * A list of byte strings (signMany's inputs and its signatures) crosses the thread boundary as
+ * one buffer and the lengths. Structured clone makes a separate ArrayBuffer, with its own
+ * allocation and finalizer, for every Uint8Array; at 16 per request that was a measurable share
+ * of both threads' time per signature, and of the garbage collector's.
+ */
+export interface PackedByteList {
+  packedByteList: Uint8Array;
+  lengths: number[];
+}
+
+/** A non-empty array of Uint8Arrays as one PackedByteList; anything else unchanged. */
+export function packByteList(v: unknown): unknown {
+  if (!Array.isArray(v) || v.length === 0) return v;
+  let total = 0;
+  for (const x of v) {
+    if (!(x instanceof Uint8Array)) return v;
+    total += x.byteLength;
+  }
+  const packed = new Uint8Array(total);
+  const lengths = new Array<number>(v.length);
+  let at = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i] as Uint8Array;
+    packed.set(x, at);
+    at += x.byteLength;
+    lengths[i] = x.byteLength;
+  }
+  return { packedByteList: packed, lengths } satisfies PackedByteList;
+}
+
+/**
+ * The list back, as views into the one buffer (no copies). Anything that is not a well-formed
+ * PackedByteList (lengths that are not whole numbers adding up to the buffer) is returned
+ * unchanged, so the operation's own input checks refuse it.
+ */
+export function unpackByteList(v: unknown): unknown {
+  const p = v as Partial<PackedByteList> | null;
+  if (!p || typeof p !== 'object' || !(p.packedByteList instanceof Uint8Array) || !Array.isArray(p.lengths)) return v;
+  const buf = p.packedByteList;
+  let total = 0;
+  for (const n of p.lengths) {
+    if (!Number.isSafeInteger(n) || n < 0) return v;
+    total += n;
+  }
+  if (total !== buf.byteLength) return v;
+  const out = new Array<Uint8Array>(p.lengths.length);
+  let at = 0;
+  for (let i = 0; i < out.length; i++) {
+    const n = p.lengths[i]!;
+    out[i] = new Uint8Array(buf.buffer, buf.byteOffset + at, n);
+    at += n;
+  }
+  return out;
+}
+
 function isOp(op: unknown): op is Pkcs11Op {
   return typeof op === 'string' && (PKCS11_OPS as readonly string[]).includes(op);
 }
@@ -138,8 +194,8 @@ export function handleRequest(api: Pkcs11Api, req: unknown, onUnexpected?: (op: 
   }
   try {
     const fn = api[r.op] as (...a: unknown[]) => unknown;
-    const value = fn.apply(api, r.args);
-    return { id, ok: true, value: value === undefined ? null : value };
+    const value = fn.apply(api, r.args.map(unpackByteList));
+    return { id, ok: true, value: value === undefined ? null : packByteList(value) };
   } catch (e) {
     if (!isCustosError(e)) onUnexpected?.(r.op, e);
     return { id, ok: false, error: errorToShape(e, r.op) };
