@@ -20,7 +20,8 @@
 // chunks). chunkSharedGcds (the plain remainder tree with one division per node) is kept
 // as the reference the tests compare against.
 import { bitLength, gcd } from './bigint-math.js';
-import type { BatchGcdJob } from './batch-gcd-protocol.js';
+import type { BatchGcdJob, TreeSource } from './batch-gcd-protocol.js';
+import { lehmerGcd } from './lehmer-gcd.js';
 
 /** Levels of the product tree, leaves first; the last level holds the root. */
 export function productTree(values: bigint[]): bigint[][] {
@@ -71,7 +72,8 @@ export function chunkSharedGcds(moduli: bigint[], chunkProducts: bigint[]): bigi
 // and s_v = s_L + s_R, y_v is held as Y_v ~ y_v * 2^(s_v + GUARD_BITS), and
 // Y_L = ((Y_v * T_R^2) mod 2^(s_v + g)) >> s_R. Each step truncates (one unit of error) and the
 // parent's error is multiplied by T_R^2 / 2^(s_R) < 1, so after d levels the error is at most d + 1
-// units; with 64 guard bits and d < 40 the leaf rounding is exact. Everything is mod 1, so a value
+// units (2d + 1 with the packed product of scaledDescendTree); with 64 guard bits the leaf rounding
+// is exact (the error in P mod n^2 is below (2d + 1) / 2^64). Everything is mod 1, so a value
 // that wraps around 0 (y near 0 or 1) is harmless: the leaf result is taken mod n^2.
 
 /**
@@ -94,7 +96,25 @@ export function squareScale(n: bigint): number {
  * fraction for every leaf: frac(P / leaf^2) * 2^(leaf scale + GUARD_BITS).
  */
 export function scaledDescend(leaves: bigint[], scales: number[], y: bigint): bigint[] {
-  const levels = productTree(leaves);
+  return scaledDescendTree(productTree(leaves), scales, y);
+}
+
+/**
+ * scaledDescend over a product tree already built (`levels` from productTree: the product job
+ * keeps its tree for the descent, so it is not multiplied out twice).
+ *
+ * Both children come from one multiplication: Y_v * (T_R^2 + 2^K * T_L^2). With W = s_v + g the
+ * width of Y_v, K >= W and K + s_L >= W + s_R:
+ * - the low W bits are exactly (Y_v * T_R^2) mod 2^W (the packed term starts at bit K >= W), so
+ *   Y_L is what the separate product gives;
+ * - above bit K sits Y_v * T_L^2 + c with c = floor(Y_v * T_R^2 / 2^K) < 2^(W + s_R - K) <= 2^s_L,
+ *   so after the shift by s_L, Y_R is at most one unit above the separate product's.
+ * Per level the error therefore grows by at most two units (truncation, carry), and the parent's
+ * error shrinks (times T^2 / 2^s < 1): after d levels it is below 2d + 1 units, far inside the
+ * 64 guard bits. The packed product is 2.5 s_v bits long instead of two of 1.5 s_v, and V8
+ * transforms Y_v once: about 7% less CPU per level than two multiplications (measured).
+ */
+export function scaledDescendTree(levels: bigint[][], scales: number[], y: bigint): bigint[] {
   const levelScales: number[][] = [scales];
   for (let l = 1; l < levels.length; l++) {
     const below = levelScales[l - 1]!;
@@ -115,12 +135,13 @@ export function scaledDescend(leaves: bigint[], scales: number[], y: bigint): bi
         next[l] = ys[p]!; // a lone node: the parent is itself
         continue;
       }
-      const width = BigInt(up[p]! + GUARD_BITS);
-      const yp = ys[p]!;
+      const width = up[p]! + GUARD_BITS;
+      const shift = Math.max(width, width + sc[r]! - sc[l]!);
       const left = nodes[l]!;
       const right = nodes[r]!;
-      next[l] = BigInt.asUintN(Number(width), yp * (right * right)) >> BigInt(sc[r]!);
-      next[r] = BigInt.asUintN(Number(width), yp * (left * left)) >> BigInt(sc[l]!);
+      const product = ys[p]! * (((left * left) << BigInt(shift)) | (right * right));
+      next[l] = BigInt.asUintN(width, product) >> BigInt(sc[r]!);
+      next[r] = BigInt.asUintN(width, product >> BigInt(shift)) >> BigInt(sc[l]!);
     }
     ys = next;
   }
@@ -142,21 +163,43 @@ export function gcdsFromFractions(moduli: bigint[], ys: bigint[]): bigint[] {
     const sq = n * n;
     const width = BigInt(squareScale(n) + GUARD_BITS);
     const z = ((ys[i]! * sq + (1n << (width - 1n))) >> width) % sq;
-    return gcd(z / n, n);
+    return lehmerGcd(z / n, n);
   });
 }
 
-/** One job of findSharedFactors (batch-gcd.ts), in a worker or in-process. */
-export function runBatchGcdJob(job: BatchGcdJob): bigint[] {
+/** Product trees kept by 'product' jobs for the descent of the same thread, by name. */
+export type KeptTrees = Map<string, bigint[][]>;
+
+function treeOf(source: TreeSource, kept: KeptTrees): bigint[][] {
+  if (Array.isArray(source)) return productTree(source);
+  const levels = kept.get(source.kept);
+  if (!levels) throw new Error(`no kept product tree named ${source.kept}`);
+  kept.delete(source.kept);
+  return levels;
+}
+
+/**
+ * One job of findSharedFactors (batch-gcd.ts), in a worker or in-process. `kept` is the thread's
+ * store of product trees (findSharedFactors sends the jobs that refer to a tree to the thread
+ * that built it).
+ */
+export function runBatchGcdJob(job: BatchGcdJob, kept: KeptTrees = new Map()): bigint[] {
   switch (job.kind) {
-    case 'product':
-      return [chunkProduct(job.moduli)];
+    case 'product': {
+      if (job.moduli.length === 0) return [1n];
+      const levels = productTree(job.moduli);
+      if (job.keep !== undefined) kept.set(job.keep, levels);
+      return [levels.at(-1)![0]!];
+    }
     case 'fraction':
       return [scaledFraction(job.num, job.den, job.scale)];
     case 'descend':
-      return scaledDescend(job.leaves, job.scales, job.y);
-    case 'gcds':
-      return gcdsFromFractions(job.moduli, scaledDescend(job.moduli, job.moduli.map(squareScale), job.y));
+      return scaledDescendTree(treeOf(job.leaves, kept), job.scales, job.y);
+    case 'gcds': {
+      const levels = treeOf(job.moduli, kept);
+      const moduli = levels[0]!;
+      return gcdsFromFractions(moduli, scaledDescendTree(levels, moduli.map(squareScale), job.y));
+    }
     case 'plain':
       return chunkSharedGcds(job.moduli, job.products);
   }

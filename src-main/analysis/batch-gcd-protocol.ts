@@ -6,11 +6,18 @@ import type { KeyCheckResult } from './key-checks.js';
  * byte arrays cross by structured clone.
  */
 export type BatchGcdJob =
-  | { kind: 'product'; moduli: bigint[] }
+  /** With `keep`, the thread that runs it keeps the product tree under that name for a later job. */
+  | { kind: 'product'; moduli: bigint[]; keep?: string }
   | { kind: 'fraction'; num: bigint; den: bigint; scale: number }
-  | { kind: 'descend'; leaves: bigint[]; scales: number[]; y: bigint }
-  | { kind: 'gcds'; moduli: bigint[]; y: bigint }
+  | { kind: 'descend'; leaves: TreeSource; scales: number[]; y: bigint }
+  | { kind: 'gcds'; moduli: TreeSource; y: bigint }
   | { kind: 'plain'; moduli: bigint[]; products: bigint[] };
+
+/**
+ * The leaves of a descent: sent with the job, or `{ kept }`, the name of a product tree the same
+ * thread built in an earlier 'product' job (used once, then dropped).
+ */
+export type TreeSource = bigint[] | { kept: string };
 
 export type BatchGcdRequest = { id: number } & BatchGcdJob;
 

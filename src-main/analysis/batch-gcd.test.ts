@@ -70,6 +70,20 @@ describe('batch GCD (in-process)', () => {
     expect((await findSharedFactors([moduli[24]!, moduli[25]!])).map((r) => r.factor)).toEqual([shared1, shared1]);
   });
 
+  it('finds shared primes at the first and last modulus of chunks (chunk boundaries and both ends)', async () => {
+    // 24 clean moduli in chunks of 6; pairs sharing a prime at 0/23 (first and last of all),
+    // 5/6 (last of chunk 0, first of chunk 1) and 17/18, and a trio 11/12/13.
+    const list = moduli.slice(0, 24);
+    const [p, q, r, s] = [prime(), prime(), prime(), prime()];
+    const plant: Array<[number, bigint]> = [[0, p], [23, p], [5, q], [6, q], [17, r], [18, r], [11, s], [12, s], [13, s]];
+    for (const [i, f] of plant) list[i] = f * prime();
+    for (const chunkSize of [6, 5, 12]) {
+      const results = await findSharedFactors(list, { chunkSize });
+      expect(results.map((x) => x.index).sort((x, y) => x - y), `chunks of ${chunkSize}`).toEqual([0, 5, 6, 11, 12, 13, 17, 18, 23]);
+      for (const [i, f] of plant) expect(results.find((x) => x.index === i)!.factor).toBe(f);
+    }
+  });
+
   it('falls back to chunked plain remainder trees above the size limit of the scaled tree', async () => {
     let last: BatchGcdProgress | undefined;
     checkResults(await findSharedFactors(moduli, { chunkSize: 5, scaledTreeMaxScale: 0, onProgress: (p) => (last = p) }));
@@ -89,6 +103,22 @@ describe('batch GCD (in-process)', () => {
     ];
     expect(scaled).toEqual(chunkSharedGcds(big, [chunkProduct(big)]));
     expect(scaled.filter((g) => g > 1n).length).toBeGreaterThan(0);
+  });
+
+  it('the scaled tree stays exact when siblings differ in size (the right one larger, packed product)', () => {
+    // Moduli of 64 to 4,096 bits, growing to the right, so that most right siblings are longer.
+    const mixed = Array.from({ length: 90 }, (_, i) => {
+      const bits = 64 + i * 45;
+      return BigInt.asUintN(bits, BigInt(`0x${randomBytes(bits / 8 + 8).toString('hex')}`)) | 1n | (1n << BigInt(bits - 1));
+    });
+    const [left, right] = [mixed.slice(0, 33), mixed.slice(33)];
+    const [l, r] = [chunkProduct(left), chunkProduct(right)];
+    const scale = (xs: bigint[]) => xs.reduce((s, n) => s + squareScale(n), 0);
+    const scaled = [
+      ...gcdsFromFractions(left, scaledDescend(left, left.map(squareScale), scaledFraction(r, l, scale(left)))),
+      ...gcdsFromFractions(right, scaledDescend(right, right.map(squareScale), scaledFraction(l, r, scale(right)))),
+    ];
+    expect(scaled).toEqual(chunkSharedGcds(mixed, [chunkProduct(mixed)]));
   });
 
   it('stops when cancelled', async () => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CustosError } from '../errors.js';
 import { gcd } from './bigint-math.js';
-import { runBatchGcdJob, SCALED_TREE_MAX_SCALE, squareScale } from './batch-gcd-math.js';
+import { runBatchGcdJob, SCALED_TREE_MAX_SCALE, squareScale, type KeptTrees } from './batch-gcd-math.js';
 import type { BatchGcdJob, BatchGcdRequest, BatchGcdResponse } from './batch-gcd-protocol.js';
 import type { AnalysisFinding } from './findings.js';
 
@@ -90,27 +90,27 @@ function callWorker(w: Worker, req: BatchGcdRequest): Promise<bigint[]> {
 }
 
 /**
- * Runs every job, `concurrency` at a time, in workers or in-process. Results keep job order.
- * On abort, workers are terminated and the signal's reason is thrown.
+ * Runs every job, one per worker at a time, or in-process. Results keep job order. Job i runs on
+ * worker i mod (number of workers), in order: a job that refers to a product tree kept by an
+ * earlier job (TreeSource `{ kept }`) was given the same index modulo the worker count. In-process,
+ * `kept` is the store. On abort, workers are terminated and the signal's reason is thrown.
  */
-async function runJobs(jobs: Job[], workers: Worker[], signal: AbortSignal | undefined, onDone: () => void): Promise<bigint[][]> {
+async function runJobs(jobs: Job[], workers: Worker[], kept: KeptTrees, signal: AbortSignal | undefined, onDone: () => void): Promise<bigint[][]> {
   const results: bigint[][] = new Array<bigint[]>(jobs.length);
-  let next = 0;
   let nextId = 1;
   if (workers.length === 0) {
-    for (const job of jobs) {
+    for (let i = 0; i < jobs.length; i++) {
       // Yield so that a cancel (and the UI) gets a turn between chunks.
       await new Promise<void>((r) => setImmediate(r));
       signal?.throwIfAborted();
-      results[next++] = runBatchGcdJob(job);
+      results[i] = runBatchGcdJob(jobs[i]!, kept);
       onDone();
     }
     return results;
   }
-  const lanes = workers.map(async (w) => {
-    while (next < jobs.length) {
+  const lanes = workers.map(async (w, lane) => {
+    for (let i = lane; i < jobs.length; i += workers.length) {
       signal?.throwIfAborted();
-      const i = next++;
       results[i] = await callWorker(w, { id: nextId++, ...jobs[i]! });
       onDone();
     }
@@ -142,43 +142,44 @@ export async function findSharedFactors(moduli: bigint[], options: BatchGcdOptio
   const tick = () => onProgress?.({ phase, done: ++done, total });
 
   const workers = Array.from({ length: Math.min(count, chunks.length) }, () => new Worker(options.workerScript!));
+  // Product trees kept for the descents (in-process; each worker has its own store).
+  const kept: KeptTrees = new Map();
+  const run = (jobs: Job[]) => runJobs(jobs, workers, kept, signal, tick);
   const onAbort = () => void Promise.all(workers.map((w) => w.terminate()));
   signal?.addEventListener('abort', onAbort, { once: true });
   let gcds: bigint[];
   try {
     // 1. The product of each chunk (parallel).
-    const products = (await runJobs(chunks.map((c) => ({ kind: 'product', moduli: c })), workers, signal, tick)).map((r) => r[0]!);
     const scales = chunks.map((c) => c.reduce((s, n) => s + squareScale(n), 0));
-    if (scales.reduce((a, b) => a + b, 0) > (options.scaledTreeMaxScale ?? SCALED_TREE_MAX_SCALE)) {
+    const scaled = scales.reduce((a, b) => a + b, 0) <= (options.scaledTreeMaxScale ?? SCALED_TREE_MAX_SCALE);
+    // Chunk j's tree stays with the thread that built it (job j, and job j of step 5).
+    const products = (await run(chunks.map((c, j) => ({ kind: 'product', moduli: c, keep: scaled ? `chunk ${j}` : undefined })))).map((r) => r[0]!);
+    if (!scaled) {
       // Too large for one product under V8's BigInt cap: the chunked plain remainder trees.
       phase = 'remainders';
       done += 6; // the half, root and descent steps this path does not have
-      gcds = (await runJobs(chunks.map((c) => ({ kind: 'plain', moduli: c, products })), workers, signal, tick)).flat();
+      gcds = (await run(chunks.map((c) => ({ kind: 'plain', moduli: c, products })))).flat();
       return explainGcds(moduli, gcds);
     }
     // 2. The products L and R of the two halves of the chunks (two jobs, one per core).
     const half = Math.ceil(chunks.length / 2);
     const halves = [products.slice(0, half), products.slice(half)];
     const halfScales = [scales.slice(0, half), scales.slice(half)];
-    const [left, right] = (await runJobs(halves.map((h) => ({ kind: 'product', moduli: h })), workers, signal, tick)).map((r) => r[0]!);
+    const [left, right] = (await run(halves.map((h, i) => ({ kind: 'product', moduli: h, keep: `half ${i}` })))).map((r) => r[0]!);
     phase = 'remainders';
     // 3. The only divisions: frac(P / L^2) = frac(R / L) and frac(P / R^2) = frac(L / R), in fixed point.
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const roots = (
-      await runJobs(
-        [
-          { kind: 'fraction', num: right!, den: left!, scale: sum(halfScales[0]!) },
-          { kind: 'fraction', num: left!, den: right!, scale: sum(halfScales[1]!) },
-        ],
-        workers,
-        signal,
-        tick,
-      )
+      await run([
+        { kind: 'fraction', num: right!, den: left!, scale: sum(halfScales[0]!) },
+        { kind: 'fraction', num: left!, den: right!, scale: sum(halfScales[1]!) },
+      ])
     ).map((r) => r[0]!);
-    // 4. Scaled remainder tree over each half's chunk products, down to each chunk's fraction.
-    const chunkYs = (await runJobs(halves.map((h, i) => ({ kind: 'descend', leaves: h, scales: halfScales[i]!, y: roots[i]! })), workers, signal, tick)).flat();
-    // 5. Within each chunk, down to each modulus, and the gcds (parallel).
-    gcds = (await runJobs(chunks.map((c, i) => ({ kind: 'gcds', moduli: c, y: chunkYs[i]! })), workers, signal, tick)).flat();
+    // 4. Scaled remainder tree over each half's chunk products (the tree kept by step 2), down to
+    // each chunk's fraction.
+    const chunkYs = (await run(halves.map((_, i) => ({ kind: 'descend', leaves: { kept: `half ${i}` }, scales: halfScales[i]!, y: roots[i]! })))).flat();
+    // 5. Within each chunk (its tree kept by step 1), down to each modulus, and the gcds (parallel).
+    gcds = (await run(chunks.map((_, j) => ({ kind: 'gcds', moduli: { kept: `chunk ${j}` }, y: chunkYs[j]! })))).flat();
   } catch (e) {
     signal?.throwIfAborted();
     throw e;
