@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance as perf, type EventLoopUtilization } from 'node:perf_hooks';
 import { createTokenService } from '../app/token-setup.js';
@@ -85,6 +85,7 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
         { what: 'Custos, 8 callers', run: () => timed(8, () => keys.sign(k.id, data)) },
         { what: 'Custos, 32 callers', run: () => timed(32, () => keys.sign(k.id, data)) },
       ];
+      const loadBefore = loadavg()[0]!;
       const busyMain: number[] = [];
       const busyWorker: number[] = [];
       const raws: number[] = [];
@@ -113,12 +114,19 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
           before = after;
         }
       }
+      const loadAfter = loadavg()[0]!;
       const r = (x: number) => `${Math.round(x).toLocaleString('en')}/s`;
       rows.push({
         what: `${label}: raw pkcs11js, 1 session, 1 caller`,
         measured: `${r(median(raws))} (${r(Math.min(...raws))}–${r(Math.max(...raws))})`,
         // Like with like: a session runs one operation at a time, so raw callers beyond one could not go faster.
         anchor: `1 session on each side; ${options.rounds} rounds × ${options.seconds} s`,
+      });
+      rows.push({
+        what: `${label}: machine load (1-minute average, 2 cores shared), before and after`,
+        measured: `${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)}`,
+        // Two threads (token worker, main) against one: rates and ratios move with the load, CPU time per signature hardly does.
+        anchor: 'ratios are meaningful below ~1',
       });
       cases.forEach((c, i) => {
         const q = ratios[i]!;
