@@ -1,12 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Anchor, Badge, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import type { CertificateSummary } from '../../src-shared/contract-discovery';
 import { api, errorMessage } from '../api/client';
 import { formatDateTime } from '../lib/format';
 import { expiryState, PROFILE_LABELS } from '../lib/import-certificates';
-import { handleSessionError } from '../state/actions';
 import { ErrorAlert } from './common';
 import { CertificateView } from './CertificateView';
+import { useLoad } from '../state/load';
 
 /** The certificates linked to a key (same SPKI fingerprint as one of its versions); each opens in a certificate view. */
 export function CertificateList({ keyId }: { keyId: string }) {
@@ -14,16 +14,12 @@ export function CertificateList({ keyId }: { keyId: string }) {
   const [failure, setFailure] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
 
-  useEffect(() => {
-    let live = true;
-    api.call('certificates.forKey', { keyId }).then(
-      (r) => live && setItems(r.items),
-      (err: unknown) => live && !handleSessionError(err) && setFailure(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [keyId]);
+  useLoad(
+    () => api.call('certificates.forKey', { keyId }),
+    (r) => setItems(r.items),
+    (err) => setFailure(errorMessage(err)),
+    [keyId],
+  );
 
   const now = new Date();
   return (

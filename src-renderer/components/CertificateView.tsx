@@ -4,8 +4,8 @@ import type { CertificateDetail } from '../../src-shared/contract-discovery';
 import { api, errorMessage } from '../api/client';
 import { formatDateTime } from '../lib/format';
 import { expiryState, PROFILE_LABELS, SIGHTING_LABELS } from '../lib/import-certificates';
-import { handleSessionError } from '../state/actions';
 import { CopyAction, ErrorAlert } from './common';
+import { loadWhileLive } from '../state/load';
 
 function Field({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -25,14 +25,11 @@ export function CertificateView({ id, onClose }: { id: string | null; onClose: (
     setCert(null);
     setFailure(null);
     if (!id) return;
-    let live = true;
-    api.call('certificates.get', { id }).then(
-      (c) => live && setCert(c),
-      (err: unknown) => live && !handleSessionError(err) && setFailure(errorMessage(err)),
+    return loadWhileLive(
+      () => api.call('certificates.get', { id }),
+      setCert,
+      (err) => setFailure(errorMessage(err)),
     );
-    return () => {
-      live = false;
-    };
   }, [id]);
 
   const expiry = cert ? expiryState(cert.notAfter, new Date()) : null;

@@ -5,8 +5,8 @@ import type { InventoryRow } from '../../src-shared/contract-inventory';
 import { api } from '../api/client';
 import { algorithmName } from '../lib/inventory';
 import { isPaletteShortcut, keySearchText, looksLikeFingerprint, matchScreens, moveHighlight, type PaletteScreen } from '../lib/palette';
-import { handleSessionError } from '../state/actions';
 import { IconKey, IconSearch } from './icons';
+import { loadWhileLive } from '../state/load';
 
 const KEY_RESULTS = 8;
 const OPEN_EVENT = 'custos:open-palette';
@@ -62,25 +62,20 @@ export function CommandPalette<V>({
       setKeys([]);
       return;
     }
-    let live = true;
     setSearching(true);
     // The inventory's indexed prefix search (name, tag, fingerprint, KCV); no count needed.
-    api.call('inventory.query', { filter: { search }, sort: { field: 'name', direction: 'asc' }, limit: KEY_RESULTS, withTotal: false }).then(
+    return loadWhileLive(
+      () => api.call('inventory.query', { filter: { search }, sort: { field: 'name', direction: 'asc' }, limit: KEY_RESULTS, withTotal: false }),
       (r) => {
-        if (!live) return;
         setKeys(r.rows);
         setSearching(false);
       },
-      (err: unknown) => {
-        if (!live) return;
+      // A failed search finds nothing; the screens stay reachable.
+      () => {
         setSearching(false);
         setKeys([]);
-        handleSessionError(err);
       },
     );
-    return () => {
-      live = false;
-    };
   }, [debounced, opened]);
 
   const entries: Entry<V>[] = useMemo(

@@ -1,28 +1,21 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import type { AnalysisFindingRow } from '../../src-shared/contract-analysis';
 import { api, errorMessage } from '../api/client';
-import { handleSessionError } from '../state/actions';
 import { FindingsTable } from './FindingsTable';
+import { useLoad } from '../state/load';
 
 /** The stored analysis findings of one key (its own, and those of its certificates), on the key's page. */
 export function FindingsPanel({ keyId }: { keyId: string }) {
   const [items, setItems] = useState<AnalysisFindingRow[] | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
 
-  useEffect(() => {
-    let live = true;
-    api.call('analysis.findings', { keyId, limit: 100 }).then(
-      (r) => live && setItems(r.items),
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(errorMessage(err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [keyId]);
+  useLoad(
+    () => api.call('analysis.findings', { keyId, limit: 100 }),
+    (r) => setItems(r.items),
+    (err) => setFailure(errorMessage(err)),
+    [keyId],
+  );
 
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-label="Analysis findings" data-testid="key-analysis-findings">

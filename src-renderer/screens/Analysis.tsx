@@ -10,6 +10,7 @@ import { formatDateTime } from '../lib/format';
 import { deniedReason } from '../lib/permissions';
 import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
+import { useLoad } from '../state/load';
 
 const PAGE = 100;
 
@@ -147,24 +148,16 @@ export function Analysis() {
   const jobRef = useRef<string | null>(null);
   const denied = deniedReason(role, 'keys.generate', 'run analyses, scans or imports');
 
-  useEffect(() => {
-    let live = true;
-    Promise.all([api.call('analysis.summary', {}), api.call('analysis.findings', { limit: PAGE, ...(severity ? { severity } : {}), ...(rule ? { rule } : {}) })]).then(
-      ([s, f]) => {
-        if (!live) return;
-        setSummary(s);
-        setItems(f.items);
-        setTotal(f.total);
-      },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The findings could not be read', err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [severity, rule, reload]);
+  useLoad(
+    () => Promise.all([api.call('analysis.summary', {}), api.call('analysis.findings', { limit: PAGE, ...(severity ? { severity } : {}), ...(rule ? { rule } : {}) })]),
+    ([s, f]) => {
+      setSummary(s);
+      setItems(f.items);
+      setTotal(f.total);
+    },
+    (err) => setFailure(failureOf('The findings could not be read', err)),
+    [severity, rule, reload],
+  );
 
   useEffect(() => api.on('job.progress', (p) => p.jobId === jobRef.current && setProgress({ label: p.label, fraction: p.fraction })), []);
 

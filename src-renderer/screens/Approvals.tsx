@@ -28,6 +28,7 @@ import { can, deniedReason } from '../lib/permissions';
 import { CATEGORY_LABELS, STATUS_COLORS } from '../lib/policy';
 import { handleSessionError, refreshPendingApprovals } from '../state/actions';
 import { useApp } from '../state/store';
+import { loadWhileLive } from '../state/load';
 
 type StatusFilter = ApprovalRequest['status'] | 'all';
 const FILTERS: { value: StatusFilter; label: string }[] = [
@@ -373,22 +374,15 @@ export function Approvals() {
   }, []);
 
   useEffect(() => {
-    let live = true;
     setRequests(null);
-    api.call('approvals.list', filter === 'all' ? {} : { status: filter }).then(
+    return loadWhileLive(
+      () => api.call('approvals.list', filter === 'all' ? {} : { status: filter }),
       (list) => {
-        if (!live) return;
         setRequests(list);
         setFailure(null);
       },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The requests could not be read', err));
-      },
+      (err) => setFailure(failureOf('The requests could not be read', err)),
     );
-    return () => {
-      live = false;
-    };
   }, [filter, reload]);
 
   const approved = (r: ApprovalRequest) => {

@@ -36,6 +36,7 @@ import {
 import { OUTCOME_COLORS, formatDateTime, formatDetails, groupHex } from '../lib/format';
 import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
+import { loadWhileLive } from '../state/load';
 
 const PAGE = 50;
 
@@ -251,24 +252,19 @@ export function Audit() {
   useEffect(() => {
     const built = toAuditFilter(applied, { limit: PAGE, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
     if (!built.ok) return;
-    let live = true;
     setLoading(true);
-    api.call('audit.list', built.filter).then(
+    return loadWhileLive(
+      () => api.call('audit.list', built.filter),
       (r) => {
-        if (!live) return;
         setEvents(r.items);
         setFailure(null);
         setLoading(false);
       },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
+      (err) => {
         setFailure(failureOf('The audit trail could not be read', err));
         setLoading(false);
       },
     );
-    return () => {
-      live = false;
-    };
   }, [applied, beforeSeq]);
 
   const apply = (e?: FormEvent) => {

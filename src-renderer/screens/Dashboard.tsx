@@ -28,9 +28,9 @@ import {
 } from '../lib/dashboard';
 import { deniedReason } from '../lib/permissions';
 import { AS_OF_PRESETS, isIsoDate } from '../lib/policy-view';
-import { handleSessionError } from '../state/actions';
 import { openInventory } from '../state/inventory';
 import { useApp } from '../state/store';
+import { loadWhileLive } from '../state/load';
 
 /** A number that opens the inventory on its keys. */
 function Kpi({ label, value, hint, filter, color, testId }: { label: string; value: string; hint?: string; filter?: InventoryFilter | null; color?: string; testId: string }) {
@@ -188,26 +188,21 @@ export function Dashboard() {
   // A layout effect, so the request leaves before the navigation badges' passive effects (the
   // core answers in order, and the task list of a large vault takes seconds).
   useLayoutEffect(() => {
-    let live = true;
     setBusy(true);
     if (!painted.current) performance.mark('custos:dashboard-request');
-    api.call('inventory.aggregates', { compareAsOf: compare }).then(
+    return loadWhileLive(
+      () => api.call('inventory.aggregates', { compareAsOf: compare }),
       (a) => {
-        if (!live) return;
         if (!painted.current) performance.mark('custos:dashboard-data');
         setData(a);
         setFailure(null);
         setBusy(false);
       },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
+      (err) => {
         setFailure(failureOf('The dashboard could not be computed', err));
         setBusy(false);
       },
     );
-    return () => {
-      live = false;
-    };
   }, [compare, reload]);
 
   // Marks for the first paint with data and for the whole page (the end-to-end test reads them;

@@ -29,6 +29,7 @@ import { tokenOption, tokenTitle, usableTokens } from '../lib/tokens';
 import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
 import { listTokens } from '../state/tokens';
+import { loadWhileLive } from '../state/load';
 
 const GROUPS = algorithmGroups();
 
@@ -88,23 +89,16 @@ export function GenerateKey({ presetToken = null }: { presetToken?: string | nul
   // Tokens are read when the person chooses a token (or came from the Tokens page), and again when one comes or goes.
   useEffect(() => {
     if (store !== 'token') return;
-    let live = true;
-    listTokens().then(
+    return loadWhileLive(
+      listTokens,
       (list) => {
-        if (!live) return;
         setTokens(list);
         setTokenFailure(null);
         const usable = usableTokens(list);
         setSerial((current) => (usable.some((t) => t.serial === current) ? current : (usable[0]?.serial ?? '')));
       },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setTokenFailure(failureOf('The tokens could not be read', err));
-      },
+      (err) => setTokenFailure(failureOf('The tokens could not be read', err)),
     );
-    return () => {
-      live = false;
-    };
   }, [store, revision]);
 
   const usable = tokens ? usableTokens(tokens) : [];

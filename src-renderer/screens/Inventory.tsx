@@ -33,6 +33,7 @@ import { useApp } from '../state/store';
 import { tokenLabels } from '../state/tokens';
 import { InventoryBulk } from './InventoryBulk';
 import { InventoryFilters } from './InventoryFilters';
+import { useLoad } from '../state/load';
 
 const ROW_PX = 40;
 
@@ -125,18 +126,12 @@ function SavedViews({ onSave, current }: { onSave: () => void; current: string }
   const [reload, setReload] = useState(0);
   const [chosen, setChosen] = useState<string | null>(null);
 
-  useEffect(() => {
-    let live = true;
-    api.call('inventory.views.list', {}).then(
-      (v) => live && setViews(v),
-      (err: unknown) => {
-        if (live && !handleSessionError(err)) setFailure(errorMessage(err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [reload, current]);
+  useLoad(
+    () => api.call('inventory.views.list', {}),
+    setViews,
+    (err) => setFailure(errorMessage(err)),
+    [reload, current],
+  );
 
   const view = views?.find((v) => v.id === chosen) ?? null;
   return (
@@ -246,13 +241,8 @@ export function Inventory() {
   useEffect(() => setSelection(NO_SELECTION), [key, reload]);
 
   // Token keys show their token's label (the serial when the token is absent).
-  useEffect(() => {
-    let live = true;
-    void tokenLabels().then((m) => live && setLabels(m));
-    return () => {
-      live = false;
-    };
-  }, [tokenRevision]);
+  // Without labels the serials show: nothing to report.
+  useLoad(tokenLabels, setLabels, () => undefined, [tokenRevision]);
 
   // The table fills the window below its own top edge.
   const { height: vh } = useViewportSize();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Button, Checkbox, Group, MultiSelect, NumberInput, Paper, SimpleGrid, TagsInput, Text, TextInput } from '@mantine/core';
 import { SEVERITIES, type InventoryAggregates, type InventoryFilter, type Severity } from '../../src-shared/contract-inventory';
 import { KEY_STATES, type KeyState } from '../../src-shared/keys';
@@ -6,7 +6,7 @@ import { api } from '../api/client';
 import { stateLabel } from '../lib/format';
 import { algorithmOptions, cleanFilter, purposeName, severityName, storeName } from '../lib/inventory';
 import { isIsoDate } from '../lib/policy-view';
-import { handleSessionError } from '../state/actions';
+import { useLoad } from '../state/load';
 
 type Options = Pick<InventoryAggregates, 'byAlgorithm' | 'byStore' | 'byPurpose' | 'findings' | 'ageHistogram'>;
 
@@ -17,21 +17,17 @@ const ORIGINS = ['generated', 'discovered', 'imported', 'unwrapped', 'demo'] as 
 /** Picker choices come from the core's aggregates (what the estate holds), read once per page open. */
 function useFilterOptions(): Options | null {
   const [options, setOptions] = useState<Options | null>(optionsCache);
-  useEffect(() => {
-    let live = true;
-    api.call('inventory.aggregates', {}).then(
-      (a) => {
+  // Without options the filters still work as free fields: a failure has nothing to show.
+  useLoad(
+    () =>
+      api.call('inventory.aggregates', {}).then((a) => {
         optionsCache = a;
-        if (live) setOptions(a);
-      },
-      (err: unknown) => {
-        handleSessionError(err);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
+        return a;
+      }),
+    setOptions,
+    () => undefined,
+    [],
+  );
   return options;
 }
 

@@ -27,6 +27,7 @@ import { PUBLIC_FORMATS, certificateFileName, checkSubject, csrFileName, mimeFor
 import { formatDateTime } from '../lib/format';
 import { deniedReason } from '../lib/permissions';
 import { handleSessionError } from '../state/actions';
+import { loadWhileLive } from '../state/load';
 
 /*
  * Certificates and the public key of an asymmetric key: a PKCS#10 request, a self-signed X.509
@@ -79,19 +80,13 @@ function PublicKeyExport({ keyData }: { keyData: KeyDetail }) {
   const [failure, setFailure] = useState<Failure | null>(null);
 
   useEffect(() => {
-    let live = true;
     setText(null);
     setFailure(null);
-    api.call('keys.exportPublic', { id: keyData.id, format }).then(
-      (r) => live && setText(r.text),
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The public key could not be exported', err));
-      },
+    return loadWhileLive(
+      () => api.call('keys.exportPublic', { id: keyData.id, format }),
+      (r) => setText(r.text),
+      (err) => setFailure(failureOf('The public key could not be exported', err)),
     );
-    return () => {
-      live = false;
-    };
   }, [keyData.id, keyData.version, format]);
 
   return (

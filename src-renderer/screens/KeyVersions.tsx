@@ -57,6 +57,7 @@ import { deniedReason } from '../lib/permissions';
 import { AS_OF_PRESETS, groupBySeverity, severityColor, severityLabel } from '../lib/policy-view';
 import { handleSessionError, reportOutcome } from '../state/actions';
 import { useApp } from '../state/store';
+import { loadWhileLive, useLoad } from '../state/load';
 
 /*
  * The key page's versions and schedule: the SP 800-57 dates of every version on a timeline,
@@ -171,22 +172,17 @@ function DestroyModal({ keyData, opened, onClose, onRequested }: { keyData: KeyD
   // The waiting period starts from the vault's setting (default 7 days).
   useEffect(() => {
     if (!opened) return;
-    let live = true;
-    api.call('settings.get').then(
+    return loadWhileLive(
+      () => api.call('settings.get'),
       (s) => {
-        if (!live) return;
         setDefaultDays(s.destructionWaitDays);
         setDays((d) => (d === '' ? s.destructionWaitDays : d));
       },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
+      () => {
         setDefaultDays(7);
         setDays((d) => (d === '' ? 7 : d));
       },
     );
-    return () => {
-      live = false;
-    };
   }, [opened]);
 
   const close = () => {
@@ -716,18 +712,12 @@ export function KeyFindings({ keyData }: { keyData: KeyDetail }) {
   const [failure, setFailure] = useState<Failure | null>(null);
 
   useEffect(() => {
-    let live = true;
     setFailure(null);
-    api.call('policy.evaluate', { keyId: keyData.id, limit: 200, ...(asOf === 'today' ? {} : { asOf }) }).then(
-      (r) => live && setResult(r),
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The policy could not be evaluated', err));
-      },
+    return loadWhileLive(
+      () => api.call('policy.evaluate', { keyId: keyData.id, limit: 200, ...(asOf === 'today' ? {} : { asOf }) }),
+      setResult,
+      (err) => setFailure(failureOf('The policy could not be evaluated', err)),
     );
-    return () => {
-      live = false;
-    };
   }, [keyData.id, keyData.state, keyData.version, keyData.purpose, keyData.usageMask, asOf]);
 
   const groups = result ? groupBySeverity(result.findings) : [];
@@ -792,23 +782,15 @@ export function KeyVersions({ keyData, role, onChanged }: { keyData: KeyDetail; 
   const [pending, setPending] = useState<RequestOutcome | null>(null);
   const navigate = useApp((s) => s.navigate);
 
-  useEffect(() => {
-    let live = true;
-    api.call('keys.versions', { id: keyData.id }).then(
-      (v) => {
-        if (!live) return;
-        setVersions(v);
-        setFailure(null);
-      },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The versions could not be read', err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [keyData.id, keyData.version, keyData.state, keyData.destroyAt]);
+  useLoad(
+    () => api.call('keys.versions', { id: keyData.id }),
+    (v) => {
+      setVersions(v);
+      setFailure(null);
+    },
+    (err) => setFailure(failureOf('The versions could not be read', err)),
+    [keyData.id, keyData.version, keyData.state, keyData.destroyAt],
+  );
 
   // A destruction that got scheduled (or cancelled) is no longer waiting for approval.
   useEffect(() => {

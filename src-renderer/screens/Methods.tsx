@@ -13,6 +13,7 @@ import { useApp } from '../state/store';
 import { QuorumSetup } from './QuorumSetup';
 import { tokenOption, tokenTitle, usableTokens } from '../lib/tokens';
 import { listTokens } from '../state/tokens';
+import { loadWhileLive, useLoad } from '../state/load';
 
 const METHOD_LABELS: Record<UnlockMethodInfo['type'], string> = { passphrase: 'Passphrase', quorum: 'Custodian quorum', token: 'Token' };
 const METHOD_COLORS: Record<UnlockMethodInfo['type'], string> = { passphrase: 'indigo', quorum: 'grape', token: 'teal' };
@@ -124,25 +125,20 @@ function AddTokenModal({ opened, users, onClose, onDone }: { opened: boolean; us
 
   useEffect(() => {
     if (!opened) return;
-    let live = true;
     setTokens(null);
-    listTokens().then(
+    return loadWhileLive(
+      listTokens,
       (list) => {
-        if (!live) return;
         setTokens(list);
         const first = usableTokens(list)[0];
         setSerial(first?.serial ?? '');
         setPinPad(first?.protectedAuthenticationPath ?? false);
       },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
+      (err) => {
         setTokens([]);
         setFailure(failureOf('The tokens could not be read', err));
       },
     );
-    return () => {
-      live = false;
-    };
   }, [opened]);
 
   const close = () => {
@@ -255,24 +251,16 @@ export function Methods() {
   const denied = deniedReason(me?.role, 'methods.change', 'change how the vault is unlocked');
   const refresh = useCallback(() => setReload((n) => n + 1), []);
 
-  useEffect(() => {
-    let live = true;
-    Promise.all([api.call('methods.list'), api.call('users.list')]).then(
-      ([m, u]) => {
-        if (!live) return;
-        setMethods(m);
-        setUsers(u);
-        setFailure(null);
-      },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The unlock methods could not be read', err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [reload]);
+  useLoad(
+    () => Promise.all([api.call('methods.list'), api.call('users.list')]),
+    ([m, u]) => {
+      setMethods(m);
+      setUsers(u);
+      setFailure(null);
+    },
+    (err) => setFailure(failureOf('The unlock methods could not be read', err)),
+    [reload],
+  );
 
   const remove = async () => {
     if (!removing || removeBusy) return;

@@ -28,6 +28,7 @@ import { checkNewPassphrase, formatDateTime, roleLabel } from '../lib/format';
 import { can, deniedReason } from '../lib/permissions';
 import { handleSessionError, reportOutcome } from '../state/actions';
 import { useApp } from '../state/store';
+import { loadWhileLive, useLoad } from '../state/load';
 
 const ROLE_CHOICES = ROLES.map((r) => ({ value: r, label: roleLabel(r) }));
 
@@ -254,23 +255,16 @@ function RegisterCardModal({ user, onClose, onDone }: { user: UserInfo | null; o
     setFailure(null);
     setPin('');
     setCkaId('');
-    let live = true;
-    Promise.all([api.call('tokens.list', {}), api.call('keys.list', { limit: 500 })]).then(
+    return loadWhileLive(
+      () => Promise.all([api.call('tokens.list', {}), api.call('keys.list', { limit: 500 })]),
       ([list, keys]) => {
-        if (!live) return;
         const present = list.filter((t) => t.initialized);
         setTokens(present);
         setTokenKeys(keys.items.filter((k) => k.store === 'token' && k.token && ['ec', 'eddsa', 'rsa'].includes(k.family)));
         setSerial((s) => (present.some((t) => t.serial === s) ? s : (present[0]?.serial ?? '')));
       },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The tokens could not be read', err));
-      },
+      (err) => setFailure(failureOf('The tokens could not be read', err)),
     );
-    return () => {
-      live = false;
-    };
   }, [user]);
 
   const onCard = tokenKeys.filter((k) => k.token?.serial === serial);
@@ -470,24 +464,16 @@ export function People() {
   const denied = deniedReason(me?.role, 'users.change', 'add, disable or change people');
   const refresh = useCallback(() => setReload((n) => n + 1), []);
 
-  useEffect(() => {
-    let live = true;
-    Promise.all([api.call('users.list'), api.call('users.cards')]).then(
-      ([list, registered]) => {
-        if (!live) return;
-        setUsers(list);
-        setCards(registered);
-        setFailure(null);
-      },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The people could not be read', err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [reload]);
+  useLoad(
+    () => Promise.all([api.call('users.list'), api.call('users.cards')]),
+    ([list, registered]) => {
+      setUsers(list);
+      setCards(registered);
+      setFailure(null);
+    },
+    (err) => setFailure(failureOf('The people could not be read', err)),
+    [reload],
+  );
 
   const disable = async () => {
     if (!disabling || disableBusy) return;

@@ -49,6 +49,7 @@ import {
 } from '../lib/policy-view';
 import { handleSessionError, reportOutcome } from '../state/actions';
 import { useApp } from '../state/store';
+import { loadWhileLive, useLoad } from '../state/load';
 
 const EVALUATION_LIMIT = 500;
 
@@ -490,44 +491,30 @@ export function Policies() {
   const [evalFailure, setEvalFailure] = useState<Failure | null>(null);
   const [evaluating, setEvaluating] = useState(false);
 
-  useEffect(() => {
-    let live = true;
-    api.call('policy.view').then(
-      (v) => {
-        if (!live) return;
-        setView(v);
-        setViewFailure(null);
-      },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setViewFailure(failureOf('The policy could not be read', err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [viewReload]);
+  useLoad(
+    () => api.call('policy.view'),
+    (v) => {
+      setView(v);
+      setViewFailure(null);
+    },
+    (err) => setViewFailure(failureOf('The policy could not be read', err)),
+    [viewReload],
+  );
 
   useEffect(() => {
-    let live = true;
     setEvaluating(true);
-    api.call('policy.evaluate', { limit: EVALUATION_LIMIT, ...(asOf ? { asOf } : {}) }).then(
+    return loadWhileLive(
+      () => api.call('policy.evaluate', { limit: EVALUATION_LIMIT, ...(asOf ? { asOf } : {}) }),
       (r) => {
-        if (!live) return;
         setEvaluation(r);
         setEvalFailure(null);
         setEvaluating(false);
       },
-      (err: unknown) => {
-        if (!live) return;
+      (err) => {
         setEvaluating(false);
-        if (handleSessionError(err)) return;
         setEvalFailure(failureOf('The inventory could not be evaluated', err));
       },
     );
-    return () => {
-      live = false;
-    };
   }, [asOf, viewReload]);
 
   const rules = useMemo(() => (evaluation ? firedRules(evaluation) : []), [evaluation]);

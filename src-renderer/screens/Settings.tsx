@@ -10,6 +10,7 @@ import { can, deniedReason } from '../lib/permissions';
 import { CATEGORY_LABELS, draftToPolicy, policyDraft, samePolicy, type PolicyDraft, type PolicyRow } from '../lib/policy';
 import { handleSessionError, reportOutcome } from '../state/actions';
 import { useApp } from '../state/store';
+import { useLoad } from '../state/load';
 
 /** Roles that can decide requests at all (auditors cannot), so the only ones worth offering. */
 const APPROVER_ROLES = ROLES.filter((r) => can(r, 'approvals.decide'));
@@ -238,24 +239,16 @@ export function Settings() {
   const mayPolicy = can(me?.role, 'policy.change');
   const denied = deniedReason(me?.role, 'settings.change', 'change settings and policies');
 
-  useEffect(() => {
-    let live = true;
-    Promise.all([api.call('settings.get'), api.call('policy.dualControl.get')]).then(
-      ([s, p]) => {
-        if (!live) return;
-        setSettings(s);
-        setPolicy(p);
-        setFailure(null);
-      },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The settings could not be read', err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [reload]);
+  useLoad(
+    () => Promise.all([api.call('settings.get'), api.call('policy.dualControl.get')]),
+    ([s, p]) => {
+      setSettings(s);
+      setPolicy(p);
+      setFailure(null);
+    },
+    (err) => setFailure(failureOf('The settings could not be read', err)),
+    [reload],
+  );
 
   return (
     <Stack gap="md" maw={1000}>

@@ -11,6 +11,7 @@ import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
 import { refreshTaskBadge, useTaskBadge } from '../state/tasks';
 import { RotateModal } from './KeyVersions';
+import { useLoad } from '../state/load';
 
 function KeyLink({ id, name }: { id: string; name: string }) {
   const navigate = useApp((s) => s.navigate);
@@ -65,24 +66,16 @@ export function Tasks() {
   const [now] = useState(() => Date.now());
   const setBadge = useTaskBadge((s) => s.set);
 
-  useEffect(() => {
-    let live = true;
-    api.call('tasks.list', { horizonDays: horizon }).then(
-      (t) => {
-        if (!live) return;
-        setTasks(t);
-        setFailure(null);
-        if (horizon === DEFAULT_HORIZON) setBadge(t);
-      },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The tasks could not be read', err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [horizon, reload, setBadge]);
+  useLoad(
+    () => api.call('tasks.list', { horizonDays: horizon }),
+    (t) => {
+      setTasks(t);
+      setFailure(null);
+      if (horizon === DEFAULT_HORIZON) setBadge(t);
+    },
+    (err) => setFailure(failureOf('The tasks could not be read', err)),
+    [horizon, reload, setBadge],
+  );
 
   const rotateDenied = deniedReason(role, 'keys.generate', 'rotate keys');
   const cancelDenied = deniedReason(role, 'keys.lifecycle', 'cancel a destruction');

@@ -43,6 +43,7 @@ import {
 import { handleSessionError, reportOutcome } from '../state/actions';
 import { useApp } from '../state/store';
 import { listTokens } from '../state/tokens';
+import { loadWhileLive } from '../state/load';
 
 type ModuleInfo = ChannelOutput<'tokens.modules'>[number];
 type Mechanism = ChannelOutput<'tokens.mechanisms'>[number];
@@ -123,20 +124,14 @@ function MechanismsModal({ token, onClose }: { token: TokenSummary | null; onClo
 
   useEffect(() => {
     if (!token) return;
-    let live = true;
     setList(null);
     setFailure(null);
     setFilter('');
-    api.call('tokens.mechanisms', { serial: token.serial }).then(
-      (m) => live && setList(m),
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
-        setFailure(failureOf('The mechanisms could not be read', err));
-      },
+    return loadWhileLive(
+      () => api.call('tokens.mechanisms', { serial: token.serial }),
+      setList,
+      (err) => setFailure(failureOf('The mechanisms could not be read', err)),
     );
-    return () => {
-      live = false;
-    };
   }, [token]);
 
   const shown = useMemo(() => {
@@ -474,25 +469,20 @@ export function Tokens() {
   const initDenied = can(role, 'tokens.use') && role && TOKEN_INIT_ROLES.includes(role) ? null : role === 'auditor' ? useDenied : `Only ${rolesSentence(TOKEN_INIT_ROLES)} may initialise tokens.`;
 
   useEffect(() => {
-    let live = true;
     setLoading(true);
-    Promise.all([api.call('tokens.modules'), listTokens()]).then(
+    return loadWhileLive(
+      () => Promise.all([api.call('tokens.modules'), listTokens()]),
       ([m, t]) => {
-        if (!live) return;
         setModules(m);
         setTokens(t);
         setFailure(null);
         setLoading(false);
       },
-      (err: unknown) => {
-        if (!live || handleSessionError(err)) return;
+      (err) => {
         setFailure(failureOf('The tokens could not be read', err));
         setLoading(false);
       },
     );
-    return () => {
-      live = false;
-    };
   }, [reload, revision]);
 
   const replace = (t: TokenSummary) => setTokens((list) => list?.map((x) => (x.serial === t.serial && x.module === t.module ? t : x)) ?? list);
