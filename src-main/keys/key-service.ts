@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { KeyListInput, SignMechanismId } from '../../src-shared/contract.js';
 import { ALGORITHMS, defaultUsageMask, FAMILY_USAGE, type AlgorithmId, type KeyDetail, type KeyFamily, type KeySummary } from '../../src-shared/keys.js';
 import { usageNames, type KeyOperation, type LifecycleAction, type RevocationReason } from '../../src-shared/lifecycle.js';
@@ -16,7 +16,7 @@ import { gateGeneration, rotationTasks } from '../app/policy-service.js';
 import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
 import { KeyRepository, type KeyUseRecord } from './repository.js';
 import { generateSoftwareKey } from './software-generate.js';
-import { countDown, countUp, tokenChunks, vaultSigning, type SignRequest } from './sign-batch.js';
+import { countDown, countUp, messageDigest, tokenChunks, vaultSigning, type SignRequest } from './sign-batch.js';
 import { hmacVerify, softwareSign, softwareVerify } from './software-sign.js';
 import { toJwk, toOpenSsh, toPem } from '../certs/public-key-export.js';
 import { createCsr } from '../certs/csr.js';
@@ -459,7 +459,7 @@ export class KeyService {
       const sigs = await signatures;
       const events = granted.map((r) => ({
         actor: r.actor, operation: 'key.sign', keyId: k.id, keyVersion: k.version, outcome: 'success' as const,
-        details: { mechanism: mech, store: k.store, dataSha256: createHash('sha256').update(r.data).digest('hex') },
+        details: { mechanism: mech, store: k.store, dataSha256: messageDigest(r.data) },
       }));
       // Inside the transaction the counted uses replace the reservation, so the limit never sees them twice or not at all.
       await this.vault.recordUse(events, () => {

@@ -1,4 +1,4 @@
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import type { TokenService } from '../pkcs11/service.js';
 import { createSoftHsm, type SoftHsmFixture } from '../testing/softhsm.js';
 import { UnlockedVault } from '../vault/vault.js';
 import { KeyService } from './key-service.js';
-import { tokenChunks } from './sign-batch.js';
+import { messageDigest, tokenChunks } from './sign-batch.js';
 
 let root: string;
 let hsm: SoftHsmFixture;
@@ -138,5 +138,11 @@ describe('batched signing keeps one audit event per signature and the usage limi
     expect(v.audit.lastCheckpointSeq()).toBeGreaterThanOrEqual(1000);
     expect(v.audit.verify({ everyMac: true }).ok).toBe(true);
     expect(v.audit.verify()).toEqual(v.audit.verifyReference());
+  });
+});
+
+describe('messageDigest', () => {
+  it('is the SHA-256 of the message in hex, as createHash gives it', () => {
+    for (const m of [Buffer.alloc(0), Buffer.from('document'), Buffer.alloc(100_000, 7)]) expect(messageDigest(m)).toBe(createHash('sha256').update(m).digest('hex'));
   });
 });
