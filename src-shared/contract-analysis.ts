@@ -84,7 +84,11 @@ export const analysisChannels = {
     input: z.object({ jobId: jobIdSchema.optional(), expiryHorizonDays: z.number().int().min(1).max(3650).default(30) }).strict(),
     output: analysisRunResultSchema,
   },
-  /** Cancels the running analysis, if any; it then fails with E_CONFLICT and stores nothing. */
+  /**
+   * Cancels the running analysis, and any running blocklist load or CBOM export/import, if any: a
+   * cancelled analysis, load or export stores nothing and fails with E_CONFLICT; a cancelled CBOM
+   * import keeps the slices already imported (each committed with its audit events).
+   */
   'analysis.cancel': { input: z.object({}).strict(), output: z.object({ cancelled: z.boolean() }) },
   'analysis.findings': {
     input: z
@@ -107,15 +111,15 @@ export const analysisChannels = {
     output: z.array(tlsScanOutcomeSchema),
   },
   /** Writes the inventory as a CycloneDX 1.6 CBOM into the exports folder. */
-  'analysis.exportCbom': { input: z.object({}).strict(), output: z.object({ path: z.string(), components: z.number().int(), bytes: z.number().int() }) },
+  'analysis.exportCbom': { input: z.object({ jobId: jobIdSchema.optional() }).strict(), output: z.object({ path: z.string(), components: z.number().int(), bytes: z.number().int() }) },
   /** Imports the public keys and certificates of a CBOM (the file's text, read by the console). */
   'analysis.importCbom': {
-    input: z.object({ name: z.string().trim().min(1).max(255), content: z.string().min(2).max(64 * 1024 * 1024) }).strict(),
+    input: z.object({ name: z.string().trim().min(1).max(255), content: z.string().min(2).max(64 * 1024 * 1024), jobId: jobIdSchema.optional() }).strict(),
     output: z.object({ specVersion: z.string(), components: z.array(cbomImportOutcomeSchema) }),
   },
   /** Loads a badkeys-format blocklist from a local file and matches every key against it now. */
   'analysis.loadBlocklist': {
-    input: z.object({ path: localPathSchema, metadataPath: localPathSchema.optional() }).strict(),
+    input: z.object({ path: localPathSchema, metadataPath: localPathSchema.optional(), jobId: jobIdSchema.optional() }).strict(),
     output: z.object({ records: z.number().int(), matches: z.number().int() }),
   },
 } as const;

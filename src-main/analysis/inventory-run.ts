@@ -391,6 +391,51 @@ export function matchBlocklist(snapshot: { keys: Iterable<SnapshotKey>; certific
   return { findings: { blocklist: blocked }, trust: [], keysAnalyzed: keys, certificatesAnalyzed: snapshot.certificates.length, factoredKeys: 0 };
 }
 
+/**
+ * matchBlocklist over a source read a chunk at a time (keyset pages by id, each one `read`: one
+ * short turn of the core's serial queue), so loading a list over a million keys never holds the
+ * queue; progress per chunk, cancel between chunks. Same findings as matchBlocklist.
+ */
+export async function matchBlocklistInChunks(
+  source: InventorySource,
+  blocklist: Blocklist,
+  options: { chunkSize?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<AnalysisRunResult> {
+  const { signal } = options;
+  const size = Math.max(1, options.chunkSize ?? ANALYSIS_KEY_CHUNK);
+  const certificates = await source.certificates();
+  const total = await source.countKeys();
+  const certFingerprints = new Set<string>(certificates.map((c) => c.spkiFingerprint));
+  const linked = new Set<string>();
+  const blocked: NewFinding[] = [];
+  let keys = 0;
+  let after: string | null = null;
+  for (;;) {
+    const chunk = await source.keys(after, size);
+    signal?.throwIfAborted();
+    if (chunk.length === 0) break;
+    after = chunk.at(-1)!.id;
+    for (const k of chunk) {
+      if (!k.spki) continue;
+      if (k.fingerprint && certFingerprints.has(k.fingerprint)) linked.add(k.fingerprint);
+      for (const f of safeBlocklist(blocklist, k.spki)) blocked.push(toNew({ keyId: k.id, certificateId: null }, f));
+    }
+    keys += chunk.length;
+    options.onProgress?.(keys, Math.max(total, keys));
+    await tick();
+    signal?.throwIfAborted();
+    if (chunk.length < size) break;
+  }
+  const done = new Set<string>(linked);
+  for (const c of certificates) {
+    if (done.has(c.spkiFingerprint)) continue;
+    done.add(c.spkiFingerprint);
+    const spki = certificateSpki(c.der);
+    if (spki) for (const f of safeBlocklist(blocklist, spki)) blocked.push(toNew({ keyId: null, certificateId: c.id }, f));
+  }
+  return { findings: { blocklist: blocked }, trust: [], keysAnalyzed: keys, certificatesAnalyzed: certificates.length, factoredKeys: 0 };
+}
+
 function safeBlocklist(list: Blocklist, spki: Buffer): AnalysisFinding[] {
   try {
     return checkBlocklist(list, spki);

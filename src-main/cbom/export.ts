@@ -4,7 +4,7 @@
 // described by their public key (value = base64 DER SubjectPublicKeyInfo, which is public),
 // symmetric keys by algorithm, size, state and KCV.
 import { createHash, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { ALGORITHMS, INVENTORY_ONLY_ALGORITHMS, type AlgorithmInfo, type InventoryOnlyAlgorithmInfo } from '../../src-shared/keys.js';
 import type { KeyState } from '../../src-shared/keys.js';
 import { securityStrength } from '../policy/key-facts.js';
@@ -96,81 +96,70 @@ interface CertRow {
 
 const prop = (name: string, value: string | null | undefined) => (value === null || value === undefined ? [] : [{ name, value }]);
 
-/** The whole inventory as a CycloneDX 1.6 BOM object (serialise with JSON.stringify). */
-export function exportCbom(db: Db, options: { now: Date; toolVersion: string }): Record<string, unknown> {
-  const keys = db
-    .prepare(
-      `SELECT k.id, k.name, k.algorithm, k.size, k.store, k.state, k.purpose, k.fingerprint, k.kcv, v.public_spki AS spki,
-              v.generated_at AS createdAt, v.activation_at AS activationAt, v.process_stop_at AS processStopAt
-       FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version ORDER BY k.created_at, k.id`,
-    )
-    .all() as KeyRow[];
-  const certs = db.prepare('SELECT id, fingerprint, der, subject, issuer, not_before AS notBefore, not_after AS notAfter, signature_algorithm AS signatureAlgorithm, spki_fingerprint AS spkiFingerprint, profile, trust FROM certificates ORDER BY first_seen_at, id').all() as CertRow[];
+const KEY_COLUMNS = `k.id, k.name, k.algorithm, k.size, k.store, k.state, k.purpose, k.fingerprint, k.kcv, v.public_spki AS spki,
+              v.generated_at AS createdAt, v.activation_at AS activationAt, v.process_stop_at AS processStopAt`;
+const CERT_COLUMNS = 'id, fingerprint, der, subject, issuer, not_before AS notBefore, not_after AS notAfter, signature_algorithm AS signatureAlgorithm, spki_fingerprint AS spkiFingerprint, profile, trust';
 
-  const algorithms = new Map<string, AlgorithmDescription>();
-  const keyRefByFingerprint = new Map<string, string>();
-  const keyComponents = keys.map((k) => {
-    const alg = describeAlgorithm(k.algorithm);
-    algorithms.set(alg.ref, alg);
-    const ref = `crypto/key/${k.id}`;
-    if (k.fingerprint) keyRefByFingerprint.set(k.fingerprint, ref);
-    const asymmetric = k.spki !== null;
-    return {
-      type: 'cryptographic-asset',
-      'bom-ref': ref,
-      name: k.name,
-      ...(k.spki ? { hashes: [{ alg: 'SHA-256', content: createHash('sha256').update(k.spki).digest('hex') }] } : {}),
-      cryptoProperties: {
-        assetType: 'related-crypto-material',
-        relatedCryptoMaterialProperties: {
-          type: asymmetric ? 'public-key' : 'secret-key',
-          id: k.id,
-          state: STATE_TO_CBOM[k.state],
-          algorithmRef: alg.ref,
-          creationDate: k.createdAt,
-          ...(k.activationAt ? { activationDate: k.activationAt } : {}),
-          ...(k.processStopAt ? { expirationDate: k.processStopAt } : {}),
-          size: k.size,
-          ...(k.spki ? { format: 'DER', value: k.spki.toString('base64') } : {}),
-          securedBy: { mechanism: k.store === 'token' ? 'HSM' : k.store === 'vault' ? 'Software (encrypted vault)' : 'None (public key only)' },
-        },
+/** One related-crypto-material component (public metadata only). */
+function keyComponent(k: KeyRow, alg: AlgorithmDescription) {
+  const asymmetric = k.spki !== null;
+  return {
+    type: 'cryptographic-asset',
+    'bom-ref': `crypto/key/${k.id}`,
+    name: k.name,
+    ...(k.spki ? { hashes: [{ alg: 'SHA-256', content: createHash('sha256').update(k.spki).digest('hex') }] } : {}),
+    cryptoProperties: {
+      assetType: 'related-crypto-material',
+      relatedCryptoMaterialProperties: {
+        type: asymmetric ? 'public-key' : 'secret-key',
+        id: k.id,
+        state: STATE_TO_CBOM[k.state],
+        algorithmRef: alg.ref,
+        creationDate: k.createdAt,
+        ...(k.activationAt ? { activationDate: k.activationAt } : {}),
+        ...(k.processStopAt ? { expirationDate: k.processStopAt } : {}),
+        size: k.size,
+        ...(k.spki ? { format: 'DER', value: k.spki.toString('base64') } : {}),
+        securedBy: { mechanism: k.store === 'token' ? 'HSM' : k.store === 'vault' ? 'Software (encrypted vault)' : 'None (public key only)' },
       },
-      properties: [
-        ...prop(PROP.keyId, k.id),
-        ...prop(PROP.state, k.state),
-        ...prop(PROP.store, k.store),
-        ...prop(PROP.purpose, k.purpose),
-        ...prop(PROP.spkiFingerprint, k.fingerprint),
-        ...prop(PROP.kcv, k.kcv),
-      ],
-    };
-  });
-  const certComponents = certs.map((c) => {
-    const sig = SIGNATURE_PRIMITIVE(c.signatureAlgorithm);
-    algorithms.set(sig.ref, sig);
-    const keyRef = keyRefByFingerprint.get(c.spkiFingerprint);
-    return {
-      type: 'cryptographic-asset',
-      'bom-ref': `crypto/certificate/${c.fingerprint}`,
-      name: c.subject || c.fingerprint,
-      hashes: [{ alg: 'SHA-256', content: c.fingerprint }],
-      cryptoProperties: {
-        assetType: 'certificate',
-        certificateProperties: {
-          subjectName: c.subject,
-          issuerName: c.issuer,
-          notValidBefore: c.notBefore,
-          notValidAfter: c.notAfter,
-          signatureAlgorithmRef: sig.ref,
-          ...(keyRef ? { subjectPublicKeyRef: keyRef } : {}),
-          certificateFormat: 'X.509',
-          certificateExtension: 'der',
-        },
+    },
+    properties: [
+      ...prop(PROP.keyId, k.id),
+      ...prop(PROP.state, k.state),
+      ...prop(PROP.store, k.store),
+      ...prop(PROP.purpose, k.purpose),
+      ...prop(PROP.spkiFingerprint, k.fingerprint),
+      ...prop(PROP.kcv, k.kcv),
+    ],
+  };
+}
+
+/** One certificate component; `keyRef` is the component of the inventory key with its public key, when there is one. */
+function certComponent(c: CertRow, sig: AlgorithmDescription, keyRef: string | undefined) {
+  return {
+    type: 'cryptographic-asset',
+    'bom-ref': `crypto/certificate/${c.fingerprint}`,
+    name: c.subject || c.fingerprint,
+    hashes: [{ alg: 'SHA-256', content: c.fingerprint }],
+    cryptoProperties: {
+      assetType: 'certificate',
+      certificateProperties: {
+        subjectName: c.subject,
+        issuerName: c.issuer,
+        notValidBefore: c.notBefore,
+        notValidAfter: c.notAfter,
+        signatureAlgorithmRef: sig.ref,
+        ...(keyRef ? { subjectPublicKeyRef: keyRef } : {}),
+        certificateFormat: 'X.509',
+        certificateExtension: 'der',
       },
-      properties: [...prop(PROP.spkiFingerprint, c.spkiFingerprint), ...prop(PROP.profile, c.profile), ...prop(PROP.trust, c.trust), ...prop(PROP.certificateDer, c.der.toString('base64'))],
-    };
-  });
-  const algorithmComponents = [...algorithms.values()].map((a) => ({
+    },
+    properties: [...prop(PROP.spkiFingerprint, c.spkiFingerprint), ...prop(PROP.profile, c.profile), ...prop(PROP.trust, c.trust), ...prop(PROP.certificateDer, c.der.toString('base64'))],
+  };
+}
+
+function algorithmComponent(a: AlgorithmDescription) {
+  return {
     type: 'cryptographic-asset',
     'bom-ref': a.ref,
     name: a.name,
@@ -185,15 +174,137 @@ export function exportCbom(db: Db, options: { now: Date; toolVersion: string }):
         ...(a.classicalSecurityLevel ? { classicalSecurityLevel: a.classicalSecurityLevel, nistQuantumSecurityLevel: 0 } : {}),
       },
     },
-  }));
+  };
+}
+
+function bomHeader(options: { now: Date; toolVersion: string }) {
   return {
     bomFormat: 'CycloneDX',
     specVersion: '1.6',
     serialNumber: `urn:uuid:${randomUUID()}`,
     version: 1,
     metadata: { timestamp: options.now.toISOString(), tools: { components: [{ type: 'application', name: 'Custos', version: options.toolVersion }] } },
-    components: [...algorithmComponents, ...keyComponents, ...certComponents],
   };
+}
+
+/**
+ * The whole inventory as a CycloneDX 1.6 BOM object (serialise with JSON.stringify), in one
+ * synchronous pass (the evidence pack, a selection's CBOM). The unqualified table names matter:
+ * ../inventory/export-cbom.ts shadows them with TEMP views to export a selection.
+ */
+export function exportCbom(db: Db, options: { now: Date; toolVersion: string }): Record<string, unknown> {
+  const keys = db.prepare(`SELECT ${KEY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version ORDER BY k.created_at, k.id`).all() as KeyRow[];
+  const certs = db.prepare(`SELECT ${CERT_COLUMNS} FROM certificates ORDER BY first_seen_at, id`).all() as CertRow[];
+
+  const algorithms = new Map<string, AlgorithmDescription>();
+  const keyRefByFingerprint = new Map<string, string>();
+  const keyComponents = keys.map((k) => {
+    const alg = describeAlgorithm(k.algorithm);
+    algorithms.set(alg.ref, alg);
+    if (k.fingerprint) keyRefByFingerprint.set(k.fingerprint, `crypto/key/${k.id}`);
+    return keyComponent(k, alg);
+  });
+  const certComponents = certs.map((c) => {
+    const sig = SIGNATURE_PRIMITIVE(c.signatureAlgorithm);
+    algorithms.set(sig.ref, sig);
+    return certComponent(c, sig, keyRefByFingerprint.get(c.spkiFingerprint));
+  });
+  return { ...bomHeader(options), components: [...[...algorithms.values()].map(algorithmComponent), ...keyComponents, ...certComponents] };
+}
+
+export interface CbomStreamOptions {
+  now: Date;
+  toolVersion: string;
+  /** Keys (or certificates) per read; default 1,024. */
+  chunkSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * The whole-inventory CBOM written to `path` a page at a time: each page of keys (then of
+ * certificates) is one `read` — one short turn of the core's serial queue — and is turned into
+ * JSON and written outside it, so a million keys never hold the queue (or sit in memory) at once.
+ * Same document as exportCbom, one component per line; pages follow rowid (insertion order, which
+ * is creation order for the demo seeder and nearly so otherwise) because a keyset on the primary
+ * key needs no sort. The file is written as `path.partial` and renamed at the end; a cancel
+ * (AbortSignal) or an error removes it. Returns the counts; the caller audits.
+ */
+export async function streamCbom(read: <T>(fn: (db: Db) => T) => Promise<T>, path: string, options: CbomStreamOptions): Promise<{ path: string; components: number; keys: number; bytes: number }> {
+  const size = Math.max(1, options.chunkSize ?? 1024);
+  const { signal } = options;
+  const head = await read((db) => ({
+    algorithms: (db.prepare('SELECT DISTINCT algorithm FROM keys').pluck().all() as string[]).map(describeAlgorithm),
+    signatures: (db.prepare('SELECT DISTINCT signature_algorithm FROM certificates').pluck().all() as string[]).map(SIGNATURE_PRIMITIVE),
+    keys: (db.prepare('SELECT COUNT(*) FROM keys').pluck().get() as number),
+    certificates: (db.prepare('SELECT COUNT(*) FROM certificates').pluck().get() as number),
+  }));
+  const total = head.keys + head.certificates;
+  const partial = `${path}.partial`;
+  const fd = openSync(partial, 'w', 0o600);
+  let bytes = 0;
+  let components = 0;
+  let keys = 0;
+  let done = 0;
+  const write = (text: string) => {
+    bytes += writeSync(fd, text);
+  };
+  const emit = (c: unknown) => {
+    write(`${components === 0 ? '' : ',\n'}${JSON.stringify(c)}`);
+    components++;
+  };
+  try {
+    const header = JSON.stringify(bomHeader(options));
+    write(`${header.slice(0, -1)},"components":[\n`);
+    const algs = new Map<string, AlgorithmDescription>();
+    for (const a of [...head.algorithms, ...head.signatures]) algs.set(a.ref, a);
+    for (const a of algs.values()) emit(algorithmComponent(a));
+    let after = 0;
+    for (;;) {
+      const page = await read((db) => db.prepare(`SELECT k.rowid AS rid, ${KEY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE k.rowid > ? ORDER BY k.rowid LIMIT ?`).all(after, size) as Array<KeyRow & { rid: number }>);
+      signal?.throwIfAborted();
+      if (page.length === 0) break;
+      after = page.at(-1)!.rid;
+      for (const k of page) emit(keyComponent(k, algs.get(`crypto/algorithm/${k.algorithm}`) ?? describeAlgorithm(k.algorithm)));
+      keys += page.length;
+      done += page.length;
+      options.onProgress?.(done, total);
+      await tick();
+      signal?.throwIfAborted();
+    }
+    after = 0;
+    for (;;) {
+      const page = await read((db) => {
+        const certs = db.prepare(`SELECT rowid AS rid, ${CERT_COLUMNS} FROM certificates WHERE rowid > ? ORDER BY rowid LIMIT ?`).all(after, size) as Array<CertRow & { rid: number }>;
+        const fps = [...new Set(certs.map((c) => c.spkiFingerprint))];
+        const refs = new Map<string, string>();
+        if (fps.length) for (const r of db.prepare(`SELECT id, fingerprint FROM keys WHERE fingerprint IN (${fps.map(() => '?').join(',')})`).all(...fps) as Array<{ id: string; fingerprint: string }>) refs.set(r.fingerprint, `crypto/key/${r.id}`);
+        return { certs, refs };
+      });
+      signal?.throwIfAborted();
+      if (page.certs.length === 0) break;
+      after = page.certs.at(-1)!.rid;
+      for (const c of page.certs) emit(certComponent(c, algs.get(SIGNATURE_PRIMITIVE(c.signatureAlgorithm).ref) ?? SIGNATURE_PRIMITIVE(c.signatureAlgorithm), page.refs.get(c.spkiFingerprint)));
+      done += page.certs.length;
+      options.onProgress?.(done, total);
+      await tick();
+      signal?.throwIfAborted();
+    }
+    write('\n]}\n');
+    closeSync(fd);
+    renameSync(partial, path);
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(partial, { force: true });
+    throw e;
+  }
+  return { path, components, keys, bytes };
 }
 
 /** Writes the CBOM to `path` (owner-only) and audits it (`cbom.export`). Callers check permissions. */

@@ -86,3 +86,50 @@ export function importCbomFile(v: UnlockedVault, text: string, fileName: string)
   v.record({ actor: v.user.name, operation: 'cbom.import', outcome: 'success', details: { file: fileName, components: r.components.length, imported: r.components.filter((c) => c.outcome === 'imported').length } });
   return r;
 }
+
+export interface CbomImportJobOptions {
+  /** Components per turn of the serial queue (one transaction each); default 256. */
+  chunkSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * importCbomFile for a large CBOM: the document is parsed and validated outside the serial queue,
+ * then imported a slice at a time, each slice one `run` (one turn of the queue, one transaction:
+ * one fsync for the slice, every key still audited), so other calls are answered between slices.
+ * A cancel (AbortSignal) stops between slices: the slices already imported stay (each was
+ * committed with its audit events) and `cbom.import` is recorded as failed with how far it got;
+ * the AbortError is rethrown. On success one `cbom.import` event as importCbomFile writes.
+ */
+export async function importCbomInChunks(
+  run: <T>(fn: (v: UnlockedVault) => T) => Promise<T>,
+  text: string,
+  fileName: string,
+  options: CbomImportJobOptions = {},
+): Promise<ReturnType<typeof importCbom>> {
+  const { components, specVersion } = parseCbom(text);
+  const source = `cbom:${fileName}`;
+  const size = Math.max(1, options.chunkSize ?? 256);
+  const out: CbomComponentOutcome[] = [];
+  const imported = () => out.filter((c) => c.outcome === 'imported').length;
+  try {
+    for (let i = 0; i < components.length; i += size) {
+      options.signal?.throwIfAborted();
+      const slice = components.slice(i, i + size);
+      out.push(...(await run((v) => v.db.transaction(() => slice.map((raw, j) => importComponent(v, raw, i + j, source)))())));
+      options.onProgress?.(out.length, components.length);
+      await tick();
+    }
+    options.signal?.throwIfAborted();
+  } catch (e) {
+    if (e instanceof Error && e.name === 'AbortError') {
+      await run((v) => v.record({ actor: v.user.name, operation: 'cbom.import', outcome: 'failed', details: { file: fileName, components: components.length, processed: out.length, imported: imported(), reason: 'cancelled' } }));
+    }
+    throw e;
+  }
+  await run((v) => v.record({ actor: v.user.name, operation: 'cbom.import', outcome: 'success', details: { file: fileName, components: out.length, imported: imported() } }));
+  return { specVersion, components: out };
+}
