@@ -55,6 +55,8 @@ export interface FilterContext {
    * algorithm) instead of checking them row by row.
    */
   sortValues?: { expression: string; values: unknown[] };
+  /** The sort of the statement the clause goes into (see exprIn). */
+  sortField?: InventorySortField;
   /** Called only when the filter has a `finding` part. */
   policyMatch?: (finding: NonNullable<ParsedInventoryFilter['finding']>) => PolicyMatch;
 }
@@ -65,6 +67,18 @@ const TOP = String.fromCodePoint(0x10ffff);
 
 function marks(n: number): string {
   return new Array(n).fill('?').join(', ');
+}
+
+/**
+ * `expr IN (…)` for an indexed expression (coalesce(purpose, ''), the owner). When the same
+ * expression leads the ORDER BY, a single value is bound twice: for `IN (?)` or `= ?` SQLite
+ * sorts every match in a temporary b-tree (all 100,000 code-signing keys to list them by
+ * purpose), while for a list of two or more it walks the index in order. Otherwise (the order is
+ * the index's next column) the single value must stay an equality. See query-paths.test.ts.
+ */
+export function exprIn(expr: string, values: readonly unknown[], leadsOrder = false): Clause {
+  const list = values.length === 1 && leadsOrder ? [values[0], values[0]] : [...values];
+  return { sql: `${expr} IN (${marks(list.length)})`, params: list };
 }
 
 /** An ISO date or instant as the instant string the columns hold (toISOString format). */
@@ -79,7 +93,7 @@ export function groupOnly(f: ParsedInventoryFilter): boolean {
 }
 
 /** Conditions shared by keys and inventory_groups (only the column prefix differs). */
-function groupConditions(f: ParsedInventoryFilter, p: string, where: string[], params: unknown[], nullable: (col: string) => string): void {
+function groupConditions(f: ParsedInventoryFilter, p: string, where: string[], params: unknown[], nullable: (col: string) => string, sortField?: InventorySortField): void {
   if (f.states) {
     where.push(`${p}state IN (${marks(f.states.length)})`);
     params.push(...f.states);
@@ -107,8 +121,9 @@ function groupConditions(f: ParsedInventoryFilter, p: string, where: string[], p
     where.push(`(${ors.join(' OR ')})`);
   }
   if (f.purposes) {
-    where.push(`${nullable('purpose')} IN (${marks(f.purposes.length)})`);
-    params.push(...f.purposes.map((x) => (x === 'none' ? '' : x)));
+    const c = exprIn(nullable('purpose'), f.purposes.map((x) => (x === 'none' ? '' : x)), sortField === 'purpose');
+    where.push(c.sql);
+    params.push(...c.params);
   }
 }
 
@@ -121,7 +136,7 @@ export function groupWhere(f: ParsedInventoryFilter): Clause {
 }
 
 /** A case-insensitive prefix as a NOCASE range [lo, hi). */
-function nocaseRange(prefix: string): [string, string] {
+export function nocaseRange(prefix: string): [string, string] {
   const lo = prefix.toLowerCase();
   return [lo, lo + TOP];
 }
@@ -139,11 +154,11 @@ export function keysWhere(f: ParsedInventoryFilter, ctx: FilterContext): Clause 
   // Conditions written for the walk already (kept as they are, after the others).
   const raw: string[] = [];
   const rawParams: unknown[] = [];
-  groupConditions(f, 'k.', where, params, (c) => `coalesce(k.${c}, '')`);
+  groupConditions(f, 'k.', where, params, (c) => `coalesce(k.${c}, '')`, ctx.sortField);
   if (f.owners) {
-    const names = f.owners.map((o) => (o === null ? '' : o));
-    where.push(`coalesce(k.owner, '') COLLATE NOCASE IN (${marks(names.length)})`);
-    params.push(...names);
+    const c = ownersIn(f.owners, ctx.sortField === 'owner');
+    where.push(c.sql);
+    params.push(...c.params);
   }
   if (f.tags) {
     if (ctx.walkSortIndex) {
@@ -226,14 +241,15 @@ export function keysWhere(f: ParsedInventoryFilter, ctx: FilterContext): Clause 
       }
       raw.push(`(${ors.join(' OR ')})`);
     } else {
-      const u = searchIds(f.search);
+      const u = searchIds(f.search, f.owners);
       where.push(`k.id IN (${u.sql})`);
       params.push(...u.params);
     }
   }
   if (ctx.walkSortIndex && ctx.sortValues) {
-    raw.push(`${ctx.sortValues.expression} IN (${marks(ctx.sortValues.values.length)})`);
-    rawParams.push(...ctx.sortValues.values);
+    const c = exprIn(ctx.sortValues.expression, ctx.sortValues.values, true);
+    raw.push(c.sql);
+    rawParams.push(...c.params);
   }
   const conditions = [...(ctx.walkSortIndex ? where.map(unindexed) : where), ...raw];
   return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params: [...params, ...rawParams] };
@@ -249,6 +265,8 @@ export interface FindingBranch extends Clause {
   rowids?: Clause;
   /** For the policy alternative: how many keys it matches (from inventory_groups). */
   keys?: number;
+  /** For the cryptoperiod alternative: its rules and the instant a due date must not pass. */
+  overdue?: { rules: string[]; at: string };
 }
 
 /**
@@ -311,6 +329,7 @@ export function findingBranches(finding: NonNullable<ParsedInventoryFilter['find
     out.push({
       sql: `(coalesce(k.due_rule, '') IN (${marks(pm.cryptoperiodRules.length)}) AND coalesce(k.due_at, '9999') <= ?)`,
       params: [...pm.cryptoperiodRules, ctx.now.toISOString()],
+      overdue: { rules: pm.cryptoperiodRules, at: ctx.now.toISOString() },
       // The overdue range of keys_by_due; left to itself the planner scanned the table (~0.8 s at a million).
       rowids: {
         sql: `SELECT k.rowid FROM keys k INDEXED BY keys_by_due WHERE coalesce(k.due_at, '9999') <= ? AND coalesce(k.due_rule, '') IN (${marks(pm.cryptoperiodRules.length)})`,
@@ -324,16 +343,40 @@ export function findingBranches(finding: NonNullable<ParsedInventoryFilter['find
 /**
  * The alternatives of a search as one query of key ids (name, tag, fingerprint, KCV prefixes),
  * each served by its index: ids, not rowids, because keys_by_name and key_tags hold the id, so the
- * two big alternatives never touch the table.
+ * two big alternatives never touch the table. With `owners` (the filter names them too), the name
+ * alternative is one range of keys_by_owner_name per owner — team-risk's keys starting "risk-" —
+ * instead of every key whose name starts so; the others are narrowed to those owners as well.
  */
-export function searchIds(search: string): Clause {
+export function searchIds(search: string, owners?: readonly (string | null)[]): Clause {
+  const names = searchNames(search, owners);
+  const rest = searchOthers(search, owners);
+  return { sql: `${names.sql} UNION ${rest.sql}`, params: [...names.params, ...rest.params] };
+}
+
+/** The name alternative of a search: one range of keys_by_name, or of keys_by_owner_name per owner. Ids. */
+export function searchNames(search: string, owners?: readonly (string | null)[]): Clause {
   const [lo, hi] = nocaseRange(search);
-  const parts = ['SELECT id FROM keys WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ?', 'SELECT key_id FROM key_tags WHERE tag >= ? AND tag < ?'];
-  const params: unknown[] = [lo, hi, lo, hi];
+  if (!owners) return { sql: 'SELECT id FROM keys WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ?', params: [lo, hi] };
+  const o = ownersIn(owners);
+  return { sql: `SELECT k.id FROM keys k INDEXED BY keys_by_owner_name WHERE ${o.sql} AND k.name COLLATE NOCASE >= ? AND k.name COLLATE NOCASE < ?`, params: [...o.params, lo, hi] };
+}
+
+/** The owner condition as keys_by_owner_name indexes it. */
+export function ownersIn(owners: readonly (string | null)[], leadsOrder = false): Clause {
+  return exprIn("coalesce(k.owner, '') COLLATE NOCASE", owners.map((o) => o ?? ''), leadsOrder);
+}
+
+/** The alternatives of a search other than the name (tag, fingerprint, KCV prefixes), of these owners' keys only when given: ids. */
+export function searchOthers(search: string, owners?: readonly (string | null)[]): Clause {
+  const [lo, hi] = nocaseRange(search);
   const hex = hexPrefix(search);
+  const o = owners ? ownersIn(owners) : null;
+  const parts = [o ? `SELECT k.id FROM key_tags t JOIN keys k ON k.id = t.key_id WHERE t.tag >= ? AND t.tag < ? AND ${o.sql}` : 'SELECT key_id FROM key_tags WHERE tag >= ? AND tag < ?'];
+  const params: unknown[] = [lo, hi, ...(o?.params ?? [])];
   if (hex) {
-    parts.push('SELECT id FROM keys WHERE fingerprint >= ? AND fingerprint < ?', 'SELECT id FROM keys WHERE kcv >= ? AND kcv < ?');
-    params.push(hex, hex + 'g', hex, hex + 'g');
+    const and = o ? ` AND ${o.sql}` : '';
+    parts.push(`SELECT k.id FROM keys k WHERE k.fingerprint >= ? AND k.fingerprint < ?${and}`, `SELECT k.id FROM keys k WHERE k.kcv >= ? AND k.kcv < ?${and}`);
+    params.push(hex, hex + 'g', ...(o?.params ?? []), hex, hex + 'g', ...(o?.params ?? []));
   }
   return { sql: parts.join(' UNION '), params };
 }
