@@ -5,6 +5,7 @@ import { approvalsApprove, approvalsList, approvalsReject } from './commands/app
 import { auditExport, auditList, auditVerify } from './commands/audit.js';
 import { demoSeed } from './commands/demo.js';
 import { inventoryList, inventorySummary } from './commands/inventory.js';
+import { inventoryExportCbom } from './commands/inventory-cbom.js';
 import { reportCompliance, reportEvidence } from './commands/report.js';
 import { init } from './commands/init.js';
 import { keysList, keysShow } from './commands/keys.js';
@@ -89,6 +90,8 @@ Usage:
                certificateNotAfter origins (see src-shared/contract-inventory.ts); sort: name state algorithm
                size store purpose owner createdAt dueAt
   custos [AUTH] inventory summary [--as-of YYYY-MM-DD] [--json]   the dashboard's figures
+  custos [AUTH] inventory export-cbom (ID… | --filter JSON [--search TEXT]) --out FILE [--json]   CycloneDX 1.6 CBOM of
+               those keys (at most 50,000), their algorithms and certificates
   custos [AUTH] demo seed [--keys N]   a synthetic estate (demo data, marked as such) in an empty or demo vault
   custos [AUTH] report compliance [--as-of YYYY-MM-DD] --out FILE.pdf|FILE.json
   custos [AUTH] report evidence [--as-of YYYY-MM-DD] --out DIR   report (JSON+PDF), audit bundle, CBOM, policy, manifest
@@ -187,6 +190,7 @@ const COMMANDS: Record<string, Command> = {
   'demo seed': demoSeed,
   'inventory list': inventoryList,
   'inventory summary': inventorySummary,
+  'inventory export-cbom': inventoryExportCbom,
   'report compliance': reportCompliance,
   'report evidence': reportEvidence,
 };
