@@ -44,7 +44,8 @@ export function ensureDueRescan(ctx: Pick<CoreContext, 'run' | 'emit'>, db: Db, 
         if (r === null) break;
         slices++;
         keys += r.keys;
-        ctx.emit('job.progress', { jobId, label: JOB_LABEL, fraction: r.finished || r.last === 0 ? 1 : Math.min(1, r.after / r.last) });
+        // 1 only when done: the slice that reaches the last key may not know yet that it was the last.
+        ctx.emit('job.progress', { jobId, label: JOB_LABEL, fraction: r.finished || r.last === 0 ? 1 : Math.min(0.999, r.after / r.last) });
         if (r.finished) break;
       }
     } catch {
