@@ -138,7 +138,8 @@ export function gateGeneration(db: Db, candidate: GenerationCandidate, asOf: Dat
  * range rather than a judgement of the whole inventory: quick at a million keys.
  */
 export function rotationTasks(db: Db, asOf: Date, horizonDays: number): RotationDue[] {
-  refreshDue(db, asOf);
+  // Complete, even while a sliced recompute runs: automatic rotation acts on these dates.
+  refreshDue(db, asOf, { complete: true });
   const at = asOf.getTime();
   const limit = new Date(at + horizonDays * 86_400_000).toISOString();
   const rules = new Map<string, ComposedPolicy['rules'][number]>();

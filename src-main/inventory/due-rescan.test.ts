@@ -11,7 +11,11 @@ import { builtinPolicyDir, loadComposition } from '../policy/index.js';
 import { seedDemo } from '../demo/seed.js';
 import { UnlockedVault } from '../vault/vault.js';
 import type { Db } from '../vault/database.js';
-import { computeDue, RESCAN_SLICE, rescanSlice, rescanState } from './due.js';
+import { computeDue, RESCAN_SLICE, refreshDue, rescanSlice, rescanState, setSlicedRescan } from './due.js';
+import { rotationTasks } from '../app/policy-service.js';
+import { insertFixture } from './test-fixture.js';
+import { inventoryQueryInputSchema } from '../../src-shared/contract-inventory.js';
+import { queryInventory } from './query.js';
 
 /**
  * The whole-inventory due recompute after a policy change runs in slices on the core's queue
@@ -151,6 +155,26 @@ describe('due-date recompute after a policy change, in slices', () => {
       expect(rescanState(v.db).pending).toBe(false);
       expect(stored(v.db)).toEqual(expectedDue(v.db));
     } finally {
+      v.close();
+    }
+  });
+
+  it('leaves the whole recompute to the slices on the inventory screens, but finishes it before automatic rotation reads due dates', async () => {
+    const v = await UnlockedVault.create(vaultDir(), { adminName: 'alice', passphrase: 'alice long passphrase', kdfCost: MINIMUM_KDF_COST, now: () => t });
+    try {
+      insertFixture(v);
+      refreshDue(v.db, t);
+      setSlicedRescan(v.db, true);
+      v.db.prepare("INSERT INTO settings (k, v) VALUES ('policy-composition', ?)").run(JSON.stringify(changedComposition()));
+      queryInventory(v.db, inventoryQueryInputSchema.parse({ filter: { due: { to: '2030-01-01' } } }), t);
+      expect(rescanState(v.db).pending).toBe(true);
+      const tasks = rotationTasks(v.db, t, 365_000);
+      expect(rescanState(v.db).pending).toBe(false);
+      const expected = expectedDue(v.db);
+      expect(stored(v.db)).toEqual(expected);
+      expect(new Map(tasks.map((r) => [r.keyId, r.dueAt]))).toEqual(new Map([...expected].filter(([, d]) => d[0] !== null).map(([id, d]) => [id, d[0]])));
+    } finally {
+      setSlicedRescan(v.db, false);
       v.close();
     }
   });

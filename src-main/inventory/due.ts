@@ -116,11 +116,13 @@ function refreshStale(db: Db, now: Date): number {
  * Brings the cache up to date: the keys the triggers marked, and after a policy change (or on
  * first use) every key — all slices at once, unless a sliced recompute owns this connection
  * (setSlicedRescan: the core's inventory screens), in which case the keys not reached yet keep
- * their previous date until their slice. Returns how many keys were recomputed.
+ * their previous date until their slice — `complete` finishes it regardless (what acts on a due
+ * date, automatic rotation, must not act on the previous policy's). Returns how many keys were
+ * recomputed.
  */
-export function refreshDue(db: Db, now: Date): number {
+export function refreshDue(db: Db, now: Date, options: { complete?: boolean } = {}): number {
   let done = refreshStale(db, now);
-  if (sliced.has(db)) return done;
+  if (sliced.has(db) && !options.complete) return done;
   for (let s = rescanState(db); s.pending; ) {
     const r = rescanSlice(db, now, 50_000);
     done += r.active;
