@@ -167,14 +167,17 @@ function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroup
     params.push(JSON.stringify(outside));
   }
   if (overdue) {
-    const unflagged = loadGroups(db).map(groupTuple).filter((g) => !flagged.has(groupKey(g)));
-    if (unflagged.length) {
-      const on = GROUP_EXPRESSIONS.map((e, i) => `${e} = g.column${i + 1}`).join(' AND ');
+    // Only active keys have a due date (refreshDue clears the others' before any query).
+    const unflagged = loadGroups(db, "WHERE g.n > 0 AND g.state = 'active'").map(groupTuple).filter((g) => !flagged.has(groupKey(g)));
+    const on = GROUP_EXPRESSIONS.map((e, i) => `${e} = g.column${i + 1}`).join(' AND ');
+    // At most 1,000 groups (10,000 parameters) per VALUES list: SQLite binds at most 32,766.
+    for (let i = 0; i < unflagged.length; i += 1_000) {
+      const chunk = unflagged.slice(i, i + 1_000);
       parts.push(
-        `SELECT k.rowid FROM (VALUES ${unflagged.map(() => `(${new Array(10).fill('?').join(',')})`).join(', ')}) g CROSS JOIN keys k INDEXED BY keys_by_group
+        `SELECT k.rowid FROM (VALUES ${chunk.map(() => `(${new Array(10).fill('?').join(',')})`).join(', ')}) g CROSS JOIN keys k INDEXED BY keys_by_group
          WHERE ${on} AND coalesce(k.due_at, '9999') <= ? AND coalesce(k.due_rule, '') IN (${overdue.overdue!.rules.map(() => '?').join(',')})`,
       );
-      params.push(...unflagged.flat(), overdue.overdue!.at, ...overdue.overdue!.rules);
+      params.push(...chunk.flat(), overdue.overdue!.at, ...overdue.overdue!.rules);
     }
   }
   if (!parts.length) return 0;
