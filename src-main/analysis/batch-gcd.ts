@@ -209,7 +209,11 @@ export function explainGcds(moduli: bigint[], gcds: bigint[]): SharedFactorResul
   const groups = new Map<bigint, number[]>();
   for (const i of flagged) {
     const g = gcds[i]!;
-    if (g < moduli[i]!) groups.set(g, [...(groups.get(g) ?? []), i]);
+    if (g < moduli[i]!) {
+      const group = groups.get(g);
+      if (group) group.push(i);
+      else groups.set(g, [i]);
+    }
   }
   let budget = PAIRWISE_GCD_BUDGET;
   const out: SharedFactorResult[] = [];
