@@ -4,7 +4,7 @@ import type { InventoryPage, InventoryRow, InventorySortField, ParsedInventoryFi
 import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
 import { activePolicy } from '../app/policy-service.js';
-import { GROUP_EXPRESSIONS, SORT_COLUMNS, afterCursor, exprIn, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, nocaseRange, orderBy, searchNames, searchOthers, type FilterContext, type FindingBranch, type GroupTuple } from './filter-sql.js';
+import { GROUP_EXPRESSIONS, SORT_COLUMNS, afterCursor, exprIn, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, nocaseRange, orderBy, searchIds, searchNames, searchOthers, type FilterContext, type FindingBranch, type GroupTuple } from './filter-sql.js';
 import { groupKey, groupTuple, loadGroups, policyMatch } from './groups.js';
 import type { ComposedPolicy } from '../policy/index.js';
 import type { PolicyMatch } from './filter-sql.js';
@@ -112,9 +112,15 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
     // Tags alone: the key_tags primary key counts them without touching the keys.
     return (db.prepare(`SELECT count(*) AS n FROM (SELECT DISTINCT key_id FROM key_tags WHERE tag IN (${filter.tags.map(() => '?').join(',')}))`).get(...filter.tags) as { n: number }).n;
   }
-  if ((used.length === 1 || (used.length === 2 && filter.owners)) && filter.search) {
-    // A search (of some owners' keys): the name range counted from its index alone, plus the
-    // keys the other alternatives find whose name is not in that range — no set of every match.
+  if (used.length === 1 && filter.search) {
+    // The distinct ids of every alternative, each from its own index (keys_by_name, key_tags):
+    // no table row is read.
+    const u = searchIds(filter.search);
+    return (db.prepare(`SELECT count(*) AS n FROM (${u.sql})`).get(...u.params) as { n: number }).n;
+  }
+  if (used.length === 2 && filter.owners && filter.search) {
+    // A search of some owners' keys: the name ranges of keys_by_owner_name counted from the index
+    // alone, plus the keys the other alternatives find for those owners outside those ranges.
     const names = searchNames(filter.search, filter.owners);
     const others = searchOthers(filter.search, filter.owners);
     const [lo, hi] = nocaseRange(filter.search);
