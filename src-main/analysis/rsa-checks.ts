@@ -13,7 +13,8 @@
 //   vol. 2 section 4.5.4): if p and q are close, a = ceil(sqrt(n)) + i gives a square a^2 - n = b^2
 //   after few steps and n = (a - b)(a + b). Hanno Boeck found real keys broken this way
 //   (CVE-2022-26320, "Fermat factorization in the wild", IACR ePrint 2023/026).
-import { bitLength, gcd, isqrt, primesBelow, productOf } from './bigint-math.js';
+import { bitLength, isqrt, primesBelow, productOf } from './bigint-math.js';
+import { lehmerGcd } from './lehmer-gcd.js';
 import type { AnalysisFinding } from './findings.js';
 
 export const MIN_RSA_BITS = 2048;
@@ -45,9 +46,15 @@ export function checkRsaExponent(n: bigint, e: bigint): AnalysisFinding[] {
   return [];
 }
 
-/** Trial division by all primes below 2^16 as one gcd; reports the smallest prime factor found. */
+/**
+ * Trial division by all primes below 2^16 as one gcd; reports the smallest prime factor found.
+ * gcd(n, P) = gcd(n, P mod n): one division of the ~94,000-bit product by n, then Lehmer's gcd
+ * (./lehmer-gcd.ts) of two numbers of n's size — BigInt Euclid spends one BigInt division per
+ * quotient (~1,200 for 2,048 bits). Measured per 2048-bit key: 0.53 ms → see analysis README.
+ */
 export function checkRsaSmallFactors(n: bigint): AnalysisFinding[] {
-  const g = gcd(n, SMALL_PRIMES_PRODUCT);
+  if (n <= 0n) return [];
+  const g = lehmerGcd(n, n < SMALL_PRIMES_PRODUCT ? SMALL_PRIMES_PRODUCT % n : SMALL_PRIMES_PRODUCT);
   if (g === 1n) return [];
   const found: bigint[] = [];
   for (const p of SMALL_PRIMES) {
@@ -65,35 +72,52 @@ export function checkRsaSmallFactors(n: bigint): AnalysisFinding[] {
 }
 
 // Quadratic residues modulo small numbers: a^2 - n can only be a square if it is a square modulo
-// each of these, which skips most square roots (a standard sieve for Fermat's method).
-const SIEVES = [64, 63, 65, 11].map((m) => {
+// each of these, which skips most square roots (a standard sieve for Fermat's method). Together
+// they leave about 1 candidate in 10,000 for a square root.
+const SIEVES = [64, 63, 65, 11, 17, 19, 23, 29, 31, 37].map((m) => {
   const squares = new Uint8Array(m);
   for (let i = 0; i < m; i++) squares[(i * i) % m] = 1;
-  return { m: BigInt(m), squares };
+  return { m, squares };
 });
 
-function maybeSquare(x: bigint): boolean {
-  for (const s of SIEVES) if (!s.squares[Number(x % s.m)]) return false;
-  return true;
-}
-
-/** Fermat's method for `steps` values of a from ceil(sqrt(n)); finds p, q with |p - q| small. */
+/**
+ * Fermat's method for `steps` values of a from ceil(sqrt(n)); finds p, q with |p - q| small.
+ * The candidate b^2 = a^2 - n is followed modulo each sieve modulus in plain numbers
+ * ((a + 1)^2 - n = a^2 - n + 2a + 1), so a step costs a few small additions; the BigInt
+ * b^2 = b0 + i(2a0 + i) and its square root are computed only for the rare candidates that pass
+ * every sieve. Same answers as stepping the BigInts, at a fraction of the cost.
+ */
 export function fermatFactor(n: bigint, steps = DEFAULT_FERMAT_STEPS): bigint | null {
   if (n < 4n || (n & 1n) === 0n) return null;
-  let a = isqrt(n);
-  if (a * a < n) a += 1n;
-  let b2 = a * a - n;
+  let a0 = isqrt(n);
+  if (a0 * a0 < n) a0 += 1n;
+  const b0 = a0 * a0 - n;
+  const k = SIEVES.length;
+  const am = new Int32Array(k);
+  const bm = new Int32Array(k);
+  for (let j = 0; j < k; j++) {
+    const m = BigInt(SIEVES[j]!.m);
+    am[j] = Number(a0 % m);
+    bm[j] = Number(b0 % m);
+  }
   for (let i = 0; i < steps; i++) {
-    if (maybeSquare(b2)) {
+    let square = true;
+    for (let j = 0; j < k && square; j++) square = SIEVES[j]!.squares[bm[j]!] === 1;
+    if (square) {
+      const bi = BigInt(i);
+      const b2 = b0 + bi * (2n * a0 + bi);
       const b = isqrt(b2);
       if (b * b === b2) {
-        const p = a - b;
+        const p = a0 + bi - b;
         if (p > 1n && p < n) return p;
       }
     }
-    // (a + 1)^2 - n = a^2 - n + 2a + 1
-    b2 += 2n * a + 1n;
-    a += 1n;
+    // (a + 1)^2 - n = a^2 - n + 2a + 1, modulo each sieve modulus.
+    for (let j = 0; j < k; j++) {
+      const m = SIEVES[j]!.m;
+      bm[j] = (bm[j]! + 2 * am[j]! + 1) % m;
+      am[j] = (am[j]! + 1) % m;
+    }
   }
   return null;
 }
