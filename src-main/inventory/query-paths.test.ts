@@ -90,6 +90,29 @@ describe('inventory query paths at a million keys, against plain SQL', () => {
     }
   });
 
+  it('recounts a finding filter after a write that moves a key with an analysis finding out of and back into a flagged group', () => {
+    const count = () => pages({ filter: { finding: {} }, limit: 1 }).total;
+    const flaggedKeys = () => filterContext(v.db, now).policyMatch!({ present: true }).keys;
+    const columns = 'algorithm, family, size, curve, usage_mask, purpose, store, token_serial, extractable, state';
+    const original = v.db.prepare(`SELECT ${columns} FROM keys WHERE name = 'ext-rsa'`).raw().get() as unknown[];
+    // ext-rsa (its own rsa-roca finding) takes the group of dek-old, which no policy rule flags.
+    const moveTo = (values: unknown[]) => v.db.prepare(`UPDATE keys SET (${columns}) = (${values.map(() => '?').join(', ')}) WHERE name = 'ext-rsa'`).run(...values);
+    const before = count();
+    const flaggedBefore = flaggedKeys();
+    expect(before).toBe(plainSql({ finding: {} }, 'name', 'asc').length);
+    try {
+      moveTo(v.db.prepare(`SELECT ${columns} FROM keys WHERE name = 'dek-old'`).raw().get() as unknown[]);
+      // The move matters: a stale "outside the flagged groups" part would miss ext-rsa.
+      expect(flaggedKeys()).toBe(flaggedBefore - 1);
+      expect(count()).toBe(plainSql({ finding: {} }, 'name', 'asc').length);
+      expect(count()).toBe(before);
+    } finally {
+      moveTo(original);
+    }
+    expect(flaggedKeys()).toBe(flaggedBefore);
+    expect(count()).toBe(before);
+  });
+
   it('pages any single filter by any sort from indexes: no statement scans the keys table', () => {
     const filters: Array<InventoryQueryInput['filter']> = [
       { states: ['active'] },
