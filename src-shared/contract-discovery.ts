@@ -118,6 +118,15 @@ export const discoveryChannels = {
       .strict(),
     output: importResultSchema,
   },
+  /**
+   * The desktop app's own file or folder dialog (Electron's dialog.showOpenDialog), for choosing
+   * what `import.paths` imports: the chosen absolute paths, none when cancelled. Hosts without a
+   * dialog (browser mode, CLI) answer E_UNSUPPORTED: there the path is typed, or files uploaded.
+   */
+  'import.pickPaths': {
+    input: z.object({ kind: z.enum(['files', 'folder']).default('folder'), title: z.string().trim().min(1).max(200).optional() }).strict(),
+    output: z.object({ paths: z.array(importPathSchema).max(256), cancelled: z.boolean() }),
+  },
   /** Certificates whose public key is one of this key's versions (linked by SPKI fingerprint). */
   'certificates.forKey': {
     input: z.object({ keyId: keyIdSchema }).strict(),

@@ -217,6 +217,7 @@ describe('the contract at the boundary', () => {
     'import.upload': [{ files: [] }, { files: [{ name: 'a/b.pem', content: 'AA==' }] }, { files: [{ name: 'a.pem', content: 'not base64!' }] }, { files: [{ name: '', content: 'AA==' }] }, { files: [{ name: 'a.pem', content: 'A'.repeat(900_004) }] }, { files: [1, 2, 3].map((i) => ({ name: `${i}.pem`, content: 'A'.repeat(400_000) })) }, { files: [{ name: 'a.pem', content: 'AA==', passphrase: '' }] }],
     'certificates.forKey': [{ keyId: 'x' }, {}, { keyId: 'a'.repeat(32), all: true }],
     'certificates.get': [{ id: 'zz' }, { id: 'a'.repeat(32), extra: 1 }, {}],
+    'import.pickPaths': [{ kind: 'anything' }, { title: '' }, { kind: 'files', multiple: true }],
     // issue 7 analysis channels (contract-analysis.ts)
     'analysis.run': [{ expiryHorizonDays: 0 }, { jobId: 'bad id!' }, { blocklist: '/x' }],
     'analysis.cancel': [{ all: true }],

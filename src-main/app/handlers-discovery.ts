@@ -2,6 +2,7 @@ import type { discoveryChannels, ImportResultView } from '../../src-shared/contr
 import { IMPORT_OUTCOMES } from '../../src-shared/contract-discovery.js';
 import { certificateDetail, certificatesForKey } from '../import/certificate-store.js';
 import { importContents, importPaths, type FileOutcome, type ImportOptions, type WithVault } from '../import/importer.js';
+import { CustosError } from '../errors.js';
 import { requirePermission } from '../users/permissions.js';
 import type { CoreContext, HandlersFor } from './core-context.js';
 
@@ -41,6 +42,10 @@ export function discoveryHandlers(ctx: CoreContext): HandlersFor<typeof discover
           { importPrivate: input.importPrivate, wipeInput: true, onProgress: progress(input.jobId, 'Importing uploaded files') },
         ),
       ),
+    // Only the Electron host has a dialog: it answers this channel itself (../electron/pick-paths.ts).
+    'import.pickPaths': async () => {
+      throw new CustosError('E_UNSUPPORTED', 'This console has no file dialog here (browser mode or CLI): type the path of the file or folder, or upload the files.');
+    },
     'certificates.forKey': (input) =>
       ctx.run((v) => {
         requirePermission(v.user.role, 'keys.read');

@@ -18,6 +18,7 @@ import { vaultArg } from './args.js';
 import { appResponseHeaders } from './csp.js';
 import { isTrustedSender } from './sender.js';
 import { electronPdfRenderer } from './print-pdf.js';
+import { PICK_PATHS_CHANNEL, pickPaths } from './pick-paths.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = join(here, '..', 'renderer'); // out/main → out/renderer
@@ -69,6 +70,8 @@ function run(): void {
         isTopFrame: frame !== null && frame.parent === null,
       });
       if (!trusted) return FORBIDDEN;
+      // The one channel the host answers itself: its native file dialog (the core has no window).
+      if (channel === PICK_PATHS_CHANNEL && mainWindow && !mainWindow.isDestroyed()) return pickPaths(mainWindow, input);
       return dispatch(core.handlers, channel, input, logUnexpected);
     });
   }
