@@ -106,6 +106,12 @@ describe('inventory query paths at a million keys, against plain SQL', () => {
       expect(flaggedKeys()).toBe(flaggedBefore - 1);
       expect(count()).toBe(plainSql({ finding: {} }, 'name', 'asc').length);
       expect(count()).toBe(before);
+      // Into dek-1's group (active, unflagged): ext-rsa is then overdue there too (a 2022 data
+      // encryption key) and must still count once.
+      moveTo(v.db.prepare(`SELECT ${columns} FROM keys WHERE name = 'dek-1'`).raw().get() as unknown[]);
+      expect(pages({ filter: { finding: {} }, limit: 200 }).ids).toContain(v.db.prepare("SELECT id FROM keys WHERE name = 'ext-rsa'").pluck().get());
+      expect(v.db.prepare("SELECT due_at < ? FROM keys WHERE name = 'ext-rsa'").pluck().get(now.toISOString())).toBe(1);
+      expect(count()).toBe(plainSql({ finding: {} }, 'name', 'asc').length);
     } finally {
       moveTo(original);
     }
