@@ -13,6 +13,8 @@ import { RESCAN_SLICE, rescanSlice, rescanState, setSlicedRescan } from './due.j
 const JOB_LABEL = 'Recomputing rotation due dates for the new policy';
 /** Connections with a job running (one per connection). */
 const running = new WeakSet<Db>();
+/** Connections where a slice failed: their queries then recompute unsliced and report the error themselves. */
+const failed = new WeakSet<Db>();
 
 export interface DueJobResult {
   slices: number;
@@ -26,7 +28,7 @@ export interface DueJobResult {
  * callers do not wait for it.
  */
 export function ensureDueRescan(ctx: Pick<CoreContext, 'run' | 'emit'>, db: Db, options: { slice?: number; jobId?: string } = {}): Promise<DueJobResult> | null {
-  if (running.has(db) || !rescanState(db).pending) return null;
+  if (running.has(db) || failed.has(db) || !rescanState(db).pending) return null;
   running.add(db);
   setSlicedRescan(db, true);
   const jobId = options.jobId ?? `due-rescan-${Date.now().toString(36)}`;
@@ -39,7 +41,14 @@ export function ensureDueRescan(ctx: Pick<CoreContext, 'run' | 'emit'>, db: Db, 
         // A new queue turn per slice: whatever was queued meanwhile runs first.
         const r = await ctx.run((v) => {
           if (v.db !== db) return null; // locked and reopened: the new connection gets its own job
-          return rescanSlice(db, v.now(), slice);
+          try {
+            return rescanSlice(db, v.now(), slice);
+          } catch (e) {
+            // Within this turn, so that the next call already recomputes unsliced (see below).
+            failed.add(db);
+            setSlicedRescan(db, false);
+            throw e;
+          }
         });
         if (r === null) break;
         slices++;
@@ -49,7 +58,9 @@ export function ensureDueRescan(ctx: Pick<CoreContext, 'run' | 'emit'>, db: Db, 
         if (r.finished) break;
       }
     } catch {
-      // The vault was locked mid-way: the cursor is stored, the next open continues from it.
+      // Locked mid-way: the cursor is stored, the next unlock continues from it. A slice that
+      // failed marked the connection: no more jobs on it, so the next inventory call's own
+      // refresh runs unsliced and reports the error to the person instead of a silent stall.
     } finally {
       running.delete(db);
       setSlicedRescan(db, false);

@@ -179,6 +179,21 @@ describe('due-date recompute after a policy change, in slices', () => {
     }
   });
 
+  it('stops after a failing slice, and the next inventory call reports the error instead of stalling', async () => {
+    openCore();
+    await call('vault.create', { adminName: 'alice', passphrase: 'alice long passphrase' });
+    await core!.close();
+    const v = await UnlockedVault.unlock(vaultDir(), { user: 'alice', passphrase: 'alice long passphrase', now: () => t });
+    v.db.prepare("INSERT INTO settings (k, v) VALUES ('policy-composition', '{ not json')").run();
+    v.close();
+    openCore();
+    await call('vault.unlock', { user: 'alice', passphrase: 'alice long passphrase' });
+    // Answered: the recompute is the job's, whose first slice runs after this call and fails.
+    expect((await call('inventory.query', {})).total).toBe(0);
+    const second = await dispatch(core!.handlers, 'inventory.query', {});
+    expect(second.ok).toBe(false);
+  });
+
   it('continues after a crash mid-way from the stored cursor when the vault is next opened', async () => {
     await seededVault();
     let v = await UnlockedVault.unlock(vaultDir(), { user: 'alice', passphrase: 'alice long passphrase', now: () => t });
