@@ -36,6 +36,7 @@ export function ensureDueRescan(ctx: Pick<CoreContext, 'run' | 'emit'>, db: Db, 
   const job = (async () => {
     let slices = 0;
     let keys = 0;
+    let percent = -1;
     try {
       for (;;) {
         // A new queue turn per slice: whatever was queued meanwhile runs first.
@@ -53,8 +54,11 @@ export function ensureDueRescan(ctx: Pick<CoreContext, 'run' | 'emit'>, db: Db, 
         if (r === null) break;
         slices++;
         keys += r.keys;
-        // 1 only when done: the slice that reaches the last key may not know yet that it was the last.
-        ctx.emit('job.progress', { jobId, label: JOB_LABEL, fraction: r.finished || r.last === 0 ? 1 : Math.min(0.999, r.after / r.last) });
+        // 1 only when done: the slice that reaches the last key may not know yet that it was the
+        // last. At most one event per percent (500 slices at a million keys).
+        const fraction = r.finished || r.last === 0 ? 1 : Math.min(0.999, r.after / r.last);
+        if (r.finished || Math.floor(fraction * 100) !== percent) ctx.emit('job.progress', { jobId, label: JOB_LABEL, fraction });
+        percent = Math.floor(fraction * 100);
         if (r.finished) break;
       }
     } catch {
