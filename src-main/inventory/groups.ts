@@ -118,16 +118,18 @@ export function policyMatch(db: Db, policy: ComposedPolicy, now: Date, finding: 
   const severities = finding.severities ? new Set(finding.severities) : null;
   const fits = (f: { ruleId: string; severity: string }) => (!rules || rules.has(f.ruleId)) && (!severities || severities.has(f.severity));
   const groups: GroupTuple[] = [];
+  const activeGroups: GroupTuple[] = [];
   let keys = 0;
   for (const j of judgeGroups(loadGroups(db), policy, now)) {
     if (j.findings.some(fits)) {
       groups.push(groupTuple(j.group));
       keys += j.group.n;
     }
+    if (j.group.state === 'active') activeGroups.push(groupTuple(j.group));
   }
   const at = now.getTime();
   const cryptoperiodRules = policy.rules
     .filter((r) => r.rule.kind === 'cryptoperiod' && r.from <= at && at < r.until && fits({ ruleId: r.rule.id, severity: r.rule.severity }))
     .map((r) => r.rule.id);
-  return { groups, keys, cryptoperiodRules };
+  return { groups, keys, cryptoperiodRules, activeGroups };
 }

@@ -5,7 +5,7 @@ import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
 import { activePolicy } from '../app/policy-service.js';
 import { GROUP_EXPRESSIONS, SORT_COLUMNS, afterCursor, exprIn, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, nocaseRange, orderBy, searchIds, searchNames, searchOthers, type FilterContext, type FindingBranch, type GroupTuple } from './filter-sql.js';
-import { groupKey, groupTuple, loadGroups, policyMatch } from './groups.js';
+import { groupKey, groupTuple, loadGroups, policyMatch, type GroupRow } from './groups.js';
 import type { ComposedPolicy } from '../policy/index.js';
 import type { PolicyMatch } from './filter-sql.js';
 import { refreshDue } from './due.js';
@@ -132,6 +132,9 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
     // Each alternative through its own index, rowids merged: no row is fetched to re-check the OR.
     const branches = findingBranches(filter.finding, ctx);
     const policy = branches.find((b) => b.keys !== undefined);
+    // Cryptoperiod rules alone (no group flagged): their overdue keys from the per-day counts, plus
+    // the analysis keys not among them — no union of ~80,000 rowids read row by row.
+    if (!policy && branches.some((b) => b.overdue)) return countOutsideGroups(db, branches, ctx.policyMatch!(filter.finding).groups);
     if (!policy) {
       const u = findingRowids(branches, true);
       return (db.prepare(`SELECT count(*) AS n FROM (${u.sql})`).get(...u.params) as { n: number }).n;
@@ -186,16 +189,33 @@ function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroup
     const rules = overdue.overdue!.rules;
     const isOverdue = `coalesce(k.due_at, '9999') <= ? AND coalesce(k.due_rule, '') IN (${rules.map(() => '?').join(',')})`;
     // Only active keys have a due date (refreshDue clears the others' before any query).
-    const unflagged = loadGroups(db, "WHERE g.n > 0 AND g.state = 'active'").map(groupTuple).filter((g) => !flagged.has(groupKey(g)));
-    const on = GROUP_EXPRESSIONS.map((e, i) => `${e} = g.column${i + 1}`).join(' AND ');
-    // Counted in the index, no set of rowids to merge. At most 1,000 groups (10,000 parameters)
-    // per VALUES list: SQLite binds at most 32,766.
-    for (let i = 0; i < unflagged.length; i += 1_000) {
-      const chunk = unflagged.slice(i, i + 1_000);
-      n += db
-        .prepare(`SELECT count(*) FROM (VALUES ${chunk.map(() => `(${new Array(10).fill('?').join(',')})`).join(', ')}) g CROSS JOIN keys k INDEXED BY keys_by_group WHERE ${on} AND ${isOverdue}`)
-        .pluck()
-        .get(...chunk.flat(), overdue.overdue!.at, ...rules) as number;
+    const active = loadGroups(db, "WHERE g.n > 0 AND g.state = 'active'");
+    const unflagged = active.filter((g) => !flagged.has(groupKey(groupTuple(g))));
+    const inGroups = (groups: readonly GroupRow[]) => {
+      const on = GROUP_EXPRESSIONS.map((e, i) => `${e} = g.column${i + 1}`).join(' AND ');
+      let count = 0;
+      // Counted in the index, no set of rowids to merge. At most 1,000 groups (10,000
+      // parameters) per VALUES list: SQLite binds at most 32,766.
+      for (let i = 0; i < groups.length; i += 1_000) {
+        const chunk = groups.slice(i, i + 1_000).map(groupTuple);
+        count += db
+          .prepare(`SELECT count(*) FROM (VALUES ${chunk.map(() => `(${new Array(10).fill('?').join(',')})`).join(', ')}) g CROSS JOIN keys k INDEXED BY keys_by_group WHERE ${on} AND ${isOverdue}`)
+          .pluck()
+          .get(...chunk.flat(), overdue.overdue!.at, ...rules) as number;
+      }
+      return count;
+    };
+    const keysIn = (groups: readonly GroupRow[]) => groups.reduce((a, g) => a + g.n, 0);
+    if (keysIn(unflagged) * 2 <= keysIn(active)) n += inGroups(unflagged);
+    else {
+      // Most active keys are in unflagged groups (a warning filter): every overdue key from the
+      // per-day counts (inventory_due_days, whole days before today's, then today's from
+      // keys_by_due), less those of the flagged groups, again counted in the index.
+      const today = overdue.overdue!.at.slice(0, 10);
+      const marks = rules.map(() => '?').join(',');
+      const days = db.prepare(`SELECT coalesce(sum(n), 0) FROM inventory_due_days WHERE rule IN (${marks}) AND day < ?`).pluck().get(...rules, today) as number;
+      const todays = db.prepare(`SELECT count(*) FROM keys k WHERE coalesce(k.due_at, '9999') >= ? AND ${isOverdue}`).pluck().get(today, overdue.overdue!.at, ...rules) as number;
+      n += days + todays - inGroups(active.filter((g) => flagged.has(groupKey(groupTuple(g)))));
     }
     // The analysis keys outside the flagged groups that are overdue too were counted twice.
     if (outside !== '[]') n -= db.prepare(`SELECT count(*) FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?)) AND ${isOverdue}`).pluck().get(outside, overdue.overdue!.at, ...rules) as number;
