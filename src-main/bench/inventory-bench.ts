@@ -57,6 +57,8 @@ const PAGES: Array<[string, InventoryQueryInput]> = [
   ['finding error, sort name', { filter: { finding: { severities: ['error'] } }, sort: { field: 'name', direction: 'asc' } }],
   ['any finding (info included), sort name', { filter: { finding: {} }, sort: { field: 'name', direction: 'asc' } }],
   ['any finding (info included), sort created', { filter: { finding: {} } }],
+  ['finding warning, sort state', { filter: { finding: { severities: ['warning'] } }, sort: { field: 'state', direction: 'asc' } }],
+  ['finding cryptoperiod rule (private authentication keys overdue), sort created', { filter: { finding: { rules: ['sp800-57.private-authentication'] } } }],
   ['search "payments" + owner team-payments, sort created', { filter: { search: 'payments', owners: ['team-payments'] } }],
   ['search "risk" + owner team-risk, sort name', { filter: { search: 'risk', owners: ['team-risk'] }, sort: { field: 'name', direction: 'asc' } }],
   ['purpose = code-signing, sort purpose', { filter: { purposes: ['code-signing'] }, sort: { field: 'purpose', direction: 'asc' } }],

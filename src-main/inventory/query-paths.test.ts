@@ -119,6 +119,26 @@ describe('inventory query paths at a million keys, against plain SQL', () => {
     expect(count()).toBe(before);
   });
 
+  it('counts overdue keys once when most active keys are outside the flagged groups and a flagged one is overdue too', () => {
+    // {critical, warning}: root-ca's group is flagged (baseline.storage.ca), the other active keys'
+    // are not; made 26 years old, root-ca is overdue as well.
+    const finding = { severities: ['critical', 'warning'] as Array<'critical' | 'warning'> };
+    const created = v.db.prepare("SELECT created_at FROM keys WHERE name = 'root-ca'").pluck().get() as string;
+    const age = (at: string) => {
+      v.db.prepare("UPDATE keys SET created_at = ? WHERE name = 'root-ca'").run(at);
+      v.db.prepare("UPDATE key_versions SET generated_at = ?, activation_at = ? WHERE key_id = (SELECT id FROM keys WHERE name = 'root-ca')").run(at, at);
+    };
+    try {
+      age('2000-01-01T00:00:00.000Z');
+      const got = pages({ filter: { finding }, limit: 1 });
+      expect(v.db.prepare("SELECT due_at < ? FROM keys WHERE name = 'root-ca'").pluck().get(now.toISOString())).toBe(1);
+      expect(got.total).toBe(plainSql({ finding }, 'name', 'asc').length);
+    } finally {
+      age(created);
+    }
+    expect(pages({ filter: { finding }, limit: 1 }).total).toBe(plainSql({ finding }, 'name', 'asc').length);
+  });
+
   it('pages any single filter by any sort from indexes: no statement scans the keys table', () => {
     const filters: Array<InventoryQueryInput['filter']> = [
       { states: ['active'] },
