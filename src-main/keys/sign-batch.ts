@@ -13,6 +13,8 @@ export interface SignRequest {
   data: Buffer;
   mechanism: SignMechanismId | undefined;
   actor: string;
+  /** SHA-256 of data, once computed: the audit event records it, and a token's CKM_ECDSA signs it. */
+  digest?: Buffer;
   resolve: (r: { signature: Buffer; mechanism: SignMechanismId }) => void;
   reject: (e: unknown) => void;
 }
@@ -72,9 +74,14 @@ export function tokenChunks<T>(items: readonly T[], tokenBusy = false): T[][] {
 }
 
 /** crypto.hash (Node ≥ 20.12): one-shot, about half the cost of createHash for a short message. */
-const oneShot = (cryptoNs as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'hex') => string }).hash;
+const oneShot = (cryptoNs as unknown as { hash?: (alg: string, data: Uint8Array, enc: string) => string | Buffer }).hash;
 
 /** SHA-256 of a signed message, hex, as its audit event records it (dataSha256). */
 export function messageDigest(data: Uint8Array): string {
-  return oneShot ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
+  return oneShot ? (oneShot('sha256', data, 'hex') as string) : createHash('sha256').update(data).digest('hex');
+}
+
+/** The request's SHA-256, computed once and kept on it. */
+export function requestDigest(r: SignRequest): Buffer {
+  return (r.digest ??= oneShot ? (oneShot('sha256', r.data, 'buffer') as Buffer) : createHash('sha256').update(r.data).digest());
 }

@@ -118,6 +118,8 @@ function curveFieldBytes(lib: Pkcs11Lib, session: Handle, key: Handle): number {
 /** crypto.hash (Node ≥ 20.12) is a one-shot digest, cheaper than createHash for one short input. */
 const oneShot = (cryptoNs as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
 
+const DIGEST_BYTES = { sha256: 32, sha384: 48, sha512: 64 } as const;
+
 function digest(alg: 'sha256' | 'sha384' | 'sha512', data: Uint8Array): Buffer {
   return oneShot ? oneShot(alg, data, 'buffer') : createHash(alg).update(data).digest();
 }
@@ -153,10 +155,15 @@ export function signMany(
   const m = mech(s.ckm, s.parameter?.());
   const out = Buffer.allocUnsafe(OUT_MAX);
   const der = s.prehash !== undefined && options.ecdsaFormat !== 'raw';
+  const prehashed = s.prehash !== undefined && options.prehashed === true;
+  if (options.prehashed && !prehashed) throw new CustosError('E_INPUT', `A prehashed input is only for ECDSA, not ${mechanism}.`);
+  if (prehashed && data.some((d) => d.byteLength !== DIGEST_BYTES[s.prehash!])) {
+    throw new CustosError('E_INPUT', `A prehashed ${mechanism} input must be a ${DIGEST_BYTES[s.prehash!]}-byte ${s.prehash} digest.`);
+  }
   const results: Uint8Array[] = new Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const d = data[i]!;
-    const input = s.prehash ? digest(s.prehash, d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    const input = s.prehash && !prehashed ? digest(s.prehash, d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
     lib.C_SignInit(session, m, key.handle);
     const sig = lib.C_Sign(session, input, out);
     results[i] = der ? ecdsaRawToDer(sig) : new Uint8Array(sig);
@@ -176,6 +183,7 @@ export function verify(
   options: SignOptions = {},
 ): boolean {
   const s = signSpec(mechanism);
+  if (options.prehashed) throw new CustosError('E_INPUT', 'Verification takes the signed data, not a digest.');
   const key = keyFor(lib, session, state, ckaId, s.secret ? [CKO.SECRET_KEY] : [CKO.PUBLIC_KEY], s.keyTypes, `verify with ${mechanism}`);
   let sig: Uint8Array | null = signature;
   if (s.prehash && options.ecdsaFormat !== 'raw') sig = ecdsaDerToRaw(signature, curveFieldBytes(lib, session, key.handle));

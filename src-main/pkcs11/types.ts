@@ -211,6 +211,11 @@ export type SignMechanism = (typeof SIGN_MECHANISMS)[number];
 export interface SignOptions {
   /** ECDSA signatures: DER ECDSA-Sig-Value (what openssl reads; the default) or raw r||s. */
   ecdsaFormat?: 'der' | 'raw';
+  /**
+   * ECDSA only: each input is already the digest the mechanism would compute (its exact length),
+   * so the token signs it as it is. The core computes that digest anyway for the audit event.
+   */
+  prehashed?: boolean;
 }
 
 export const CIPHER_MECHANISMS = ['aes-gcm', 'rsa-oaep-sha1', 'rsa-oaep-sha256'] as const;
