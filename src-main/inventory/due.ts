@@ -31,8 +31,7 @@ const CHUNK = 5_000;
 /**
  * Keys per slice of the recompute after a policy change: ~20–27 µs of CPU per key (measured at
  * 100,000 and 1,000,000 keys), so a slice holds the core's queue ~40–55 ms and a million keys
- * take 500 slices
- * with other calls between them.
+ * take 500 slices with other calls between them.
  */
 export const RESCAN_SLICE = 2_000;
 
