@@ -8,7 +8,6 @@ import {
   Loader,
   NativeSelect,
   Paper,
-  Progress,
   SegmentedControl,
   Stack,
   Switch,
@@ -65,7 +64,6 @@ export function GenerateKey({ presetToken = null }: { presetToken?: string | nul
   const [nameError, setNameError] = useState<string | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
-  const [progress, setProgress] = useState<{ label: string; fraction: number } | null>(null);
   // Generation can outlast this page (the person may go elsewhere meanwhile): then it only says so.
   const mounted = useRef(true);
   useEffect(() => {
@@ -76,15 +74,6 @@ export function GenerateKey({ presetToken = null }: { presetToken?: string | nul
   }, []);
 
   const family = ALGORITHMS[algorithm].family;
-
-  // Long generations may report progress; show it while this form waits.
-  useEffect(() => {
-    if (!busy) {
-      setProgress(null);
-      return;
-    }
-    return api.on('job.progress', ({ label, fraction }) => setProgress({ label, fraction }));
-  }, [busy]);
 
   // Tokens are read when the person chooses a token (or came from the Tokens page), and again when one comes or goes.
   useEffect(() => {
@@ -319,14 +308,9 @@ export function GenerateKey({ presetToken = null }: { presetToken?: string | nul
                 <Group gap="xs">
                   <Loader size="xs" />
                   <Text size="sm" c="dimmed">
-                    {progress
-                      ? progress.label
-                      : store === 'token' && token
-                        ? `Generating the ${label} key on ${tokenTitle(token)}… The console stays usable meanwhile.`
-                        : `Generating the ${label} key…`}
+                    {store === 'token' && token ? `Generating the ${label} key on ${tokenTitle(token)}… The console stays usable meanwhile.` : `Generating the ${label} key…`}
                   </Text>
                 </Group>
-                {progress && <Progress value={progress.fraction * 100} aria-label="Generation progress" />}
               </Stack>
             )}
           </Stack>
