@@ -579,18 +579,30 @@ export class UnlockedVault {
       for (const b of batch) b.reject(new CustosError('E_VAULT_LOCKED', 'The vault was locked before this use could be recorded; the result was withheld.'));
       return;
     }
+    const list = (e: AuditInput | readonly AuditInput[]): readonly AuditInput[] => (Array.isArray(e) ? (e as readonly AuditInput[]) : [e as AuditInput]);
+    // An apply that refuses (the key changed state while its signatures were made) rolls back to
+    // its own savepoint: its uses are recorded as refused and withheld, the rest of the group commits.
+    const refused = new Map<(typeof batch)[number], unknown>();
     try {
       this.db.pragma('synchronous = NORMAL');
       this.db.transaction(() => {
         const events: AuditInput[] = [];
         for (const b of batch) {
-          b.apply();
-          if (Array.isArray(b.event)) events.push(...(b.event as readonly AuditInput[]));
-          else events.push(b.event as AuditInput);
+          try {
+            this.db.transaction(b.apply)();
+            events.push(...list(b.event));
+          } catch (e) {
+            refused.set(b, e);
+            const reason = e instanceof Error ? e.message : 'refused';
+            events.push(...list(b.event).map((ev) => ({ ...ev, outcome: 'refused' as const, details: { ...ev.details, reason } })));
+          }
         }
         this.audit.appendMany(events);
       })();
-      for (const b of batch) b.resolve();
+      for (const b of batch) {
+        if (refused.has(b)) b.reject(refused.get(b));
+        else b.resolve();
+      }
     } catch (e) {
       for (const b of batch) b.reject(e);
     } finally {
