@@ -7,10 +7,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CustosError } from '../errors.js';
-import { gcd } from './bigint-math.js';
 import { runBatchGcdJob, SCALED_TREE_MAX_SCALE, squareScale, type KeptTrees } from './batch-gcd-math.js';
 import type { BatchGcdJob, BatchGcdRequest, BatchGcdResponse } from './batch-gcd-protocol.js';
 import type { AnalysisFinding } from './findings.js';
+import { lehmerGcd } from './lehmer-gcd.js';
 
 /** Moduli per chunk job (the unit of parallel work and of progress); rounded to a multiple of the worker count. */
 export const DEFAULT_CHUNK_SIZE = 4096;
@@ -232,7 +232,7 @@ export function explainGcds(moduli: bigint[], gcds: bigint[]): SharedFactorResul
       budget -= flagged.length;
       for (const j of flagged) {
         if (j === i) continue;
-        const d = gcd(n, moduli[j]!);
+        const d = lehmerGcd(n, moduli[j]!);
         if (d === 1n) continue;
         sharedWith.push(j);
         if (d === n) duplicate = true;
