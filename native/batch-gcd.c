@@ -15,7 +15,7 @@
  *   stdin:  count, then count times { byte length, big-endian magnitude bytes }.
  *   stdout: for each i whose gcd is not 1, in ascending i: { i, byte length, gcd bytes };
  *           then 0xFFFFFFFF.
- *   stderr: "step D T" after each of T steps, then "peak-rss-kb K".
+ *   stderr: "step D T" after each of T steps, then "peak-rss-kb K" and "cpu-ms C" (all threads).
  *   exit:   0 done, 2 malformed input, 3 out of memory is left to the OS (killed).
  */
 #include <gmp.h>
@@ -150,6 +150,9 @@ int main(void) {
   fflush(stdout);
   step(total, total);
   struct rusage usage;
-  if (getrusage(RUSAGE_SELF, &usage) == 0) fprintf(stderr, "peak-rss-kb %ld\n", usage.ru_maxrss);
+  if (getrusage(RUSAGE_SELF, &usage) == 0) {
+    long cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000L + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000L;
+    fprintf(stderr, "peak-rss-kb %ld\ncpu-ms %ld\n", usage.ru_maxrss, cpu_ms);
+  }
   return 0;
 }

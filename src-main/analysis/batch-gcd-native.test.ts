@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { generatePrimeSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gcd } from './bigint-math.js';
 import { decodeGcds, defaultNativeBatchGcd, encodeModuli, nativeBatchGcd } from './batch-gcd-native.js';
+import { findSharedFactors } from './batch-gcd.js';
 
 // `npm test` builds the program (scripts/ensure-deps.mjs → build-native.mjs); a missing one is a
 // failed install, not a reason to skip.
@@ -27,13 +31,14 @@ describe('native batch GCD', () => {
     moduli.push(moduli[7]!); // a duplicate of modulus 7
     moduli.push(p[10]! * p[13]!); // shares one prime with modulus 5 and one with modulus 6: factored whole
     moduli.push(p[110]! * p[111]!); // clean
-    const { gcds, peakRssKb } = await nativeBatchGcd(binary!, moduli);
+    const { gcds, peakRssKb, cpuMs } = await nativeBatchGcd(binary!, moduli);
     expect(gcds).toEqual(naive(moduli));
     expect(gcds[0]).toBe(p[0]);
     expect(gcds[7]).toBe(moduli[7]);
     expect(gcds[53]).toBe(moduli[53]);
     expect(gcds[54]).toBe(1n);
     expect(peakRssKb).toBeGreaterThan(0);
+    expect(cpuMs).toBeGreaterThanOrEqual(0);
   });
 
   it('handles the smallest inputs: two moduli sharing a prime, and odd counts at every level', async () => {
@@ -75,5 +80,38 @@ describe('native batch GCD', () => {
     expect(() => decodeGcds(Buffer.concat([entry(0, 5)]), moduli)).toThrow(/end mark/);
     expect(() => decodeGcds(Buffer.concat([entry(0, 5), end, Buffer.from([0])]), moduli)).toThrow(/trailing/);
     expect(() => decodeGcds(Buffer.concat([entry(3, 5), end]), moduli)).toThrow(/order/);
+  });
+});
+
+describe('findSharedFactors through the native program', () => {
+  it('reports the same keys, factors and partners as the JavaScript trees, with progress', async () => {
+    const p = Array.from({ length: 40 }, () => prime(256));
+    const moduli = Array.from({ length: 18 }, (_, i) => p[2 * i]! * p[2 * i + 1]!);
+    moduli.push(p[0]! * p[36]!, p[5]! * p[37]!, moduli[9]!, p[20]! * p[23]!);
+    const steps: number[] = [];
+    const native = await findSharedFactors(moduli, { native: binary!, onProgress: (x) => steps.push(x.done / x.total) });
+    const js = await findSharedFactors(moduli, { native: null });
+    expect(native).toEqual(js);
+    expect(native.map((r) => r.index).sort((a, b) => a - b)).toEqual([0, 2, 9, 10, 11, 18, 19, 20, 21]);
+    expect(steps.at(-1)).toBe(1);
+  });
+
+  it('is what findSharedFactors uses by default when it is built', async () => {
+    // $CUSTOS_BATCH_GCD names the program to use: a wrapper that leaves a mark, then runs the real one.
+    const dir = mkdtempSync(join(tmpdir(), 'custos-native-'));
+    const mark = join(dir, 'ran');
+    const wrapper = join(dir, 'batch-gcd');
+    writeFileSync(wrapper, `#!/bin/sh\ntouch '${mark}'\nexec '${binary!}'\n`, { mode: 0o700 });
+    const before = process.env.CUSTOS_BATCH_GCD;
+    process.env.CUSTOS_BATCH_GCD = wrapper;
+    try {
+      const [a, b, c] = [prime(128), prime(128), prime(128)];
+      expect((await findSharedFactors([a * b, a * c])).map((r) => r.factor)).toEqual([a, a]);
+      expect(existsSync(mark)).toBe(true);
+    } finally {
+      if (before === undefined) delete process.env.CUSTOS_BATCH_GCD;
+      else process.env.CUSTOS_BATCH_GCD = before;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

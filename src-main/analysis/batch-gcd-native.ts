@@ -98,6 +98,8 @@ export interface NativeBatchGcdResult {
   gcds: bigint[];
   /** The program's own peak resident memory (KiB), or null if it did not say. */
   peakRssKb: number | null;
+  /** CPU time of all its threads (ms), or null if it did not say. */
+  cpuMs: number | null;
 }
 
 /** Runs the program over `moduli` (at least two). Rejects with the signal's reason on cancel. */
@@ -113,6 +115,7 @@ export function nativeBatchGcd(binary: string, moduli: readonly bigint[], option
     const out: Buffer[] = [];
     let err = '';
     let peakRssKb: number | null = null;
+    let cpuMs: number | null = null;
     const onAbort = () => child.kill('SIGKILL');
     signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -126,6 +129,8 @@ export function nativeBatchGcd(binary: string, moduli: readonly bigint[], option
         if (stepped) onStep?.(Number(stepped[1]), Number(stepped[2]));
         const rss = /^peak-rss-kb (\d+)$/.exec(line);
         if (rss) peakRssKb = Number(rss[1]);
+        const cpu = /^cpu-ms (\d+)$/.exec(line);
+        if (cpu) cpuMs = Number(cpu[1]);
       }
     });
     // A program killed on cancel closes its stdin early; that write error is not the answer.
@@ -139,7 +144,7 @@ export function nativeBatchGcd(binary: string, moduli: readonly bigint[], option
       if (signal?.aborted) return reject(signal.reason);
       if (code !== 0) return reject(new CustosError('E_INTERNAL', `The native batch GCD stopped (${sig ?? `exit ${code}`}).`));
       try {
-        resolve({ gcds: decodeGcds(Buffer.concat(out), moduli), peakRssKb });
+        resolve({ gcds: decodeGcds(Buffer.concat(out), moduli), peakRssKb, cpuMs });
       } catch (e) {
         reject(e);
       }

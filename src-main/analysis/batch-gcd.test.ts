@@ -47,7 +47,7 @@ function checkResults(results: SharedFactorResult[]) {
 describe('batch GCD (in-process)', () => {
   it('finds keys sharing a prime, with the right factor, across chunks; clean keys give nothing', async () => {
     const progress: BatchGcdProgress[] = [];
-    const results = await findSharedFactors(moduli, { chunkSize: 5, onProgress: (p) => progress.push(p) });
+    const results = await findSharedFactors(moduli, { native: null, chunkSize: 5, onProgress: (p) => progress.push(p) });
     checkResults(results);
     // 34 moduli in chunks of 5: 7 product jobs, 2 half products, 2 root fractions, 2 descents over
     // the halves, 7 chunk remainder jobs.
@@ -57,7 +57,7 @@ describe('batch GCD (in-process)', () => {
   });
 
   it('gives the same answer in one chunk, and agrees with pairwise gcds', async () => {
-    const one = await findSharedFactors(moduli, { chunkSize: 1000 });
+    const one = await findSharedFactors(moduli, { native: null, chunkSize: 1000 });
     checkResults(one);
     const pairwise = new Set<number>();
     for (let i = 0; i < moduli.length; i++) for (let j = i + 1; j < moduli.length; j++) if (gcd(moduli[i]!, moduli[j]!) > 1n) pairwise.add(i).add(j);
@@ -65,9 +65,9 @@ describe('batch GCD (in-process)', () => {
   });
 
   it('gives the same answer with one modulus per chunk and with odd chunk counts', async () => {
-    checkResults(await findSharedFactors(moduli, { chunkSize: 1 }));
-    checkResults(await findSharedFactors(moduli, { chunkSize: 11 }));
-    expect((await findSharedFactors([moduli[24]!, moduli[25]!])).map((r) => r.factor)).toEqual([shared1, shared1]);
+    checkResults(await findSharedFactors(moduli, { native: null, chunkSize: 1 }));
+    checkResults(await findSharedFactors(moduli, { native: null, chunkSize: 11 }));
+    expect((await findSharedFactors([moduli[24]!, moduli[25]!], { native: null })).map((r) => r.factor)).toEqual([shared1, shared1]);
   });
 
   it('finds shared primes at the first and last modulus of chunks (chunk boundaries and both ends)', async () => {
@@ -78,7 +78,7 @@ describe('batch GCD (in-process)', () => {
     const plant: Array<[number, bigint]> = [[0, p], [23, p], [5, q], [6, q], [17, r], [18, r], [11, s], [12, s], [13, s]];
     for (const [i, f] of plant) list[i] = f * prime();
     for (const chunkSize of [6, 5, 12]) {
-      const results = await findSharedFactors(list, { chunkSize });
+      const results = await findSharedFactors(list, { native: null, chunkSize });
       expect(results.map((x) => x.index).sort((x, y) => x - y), `chunks of ${chunkSize}`).toEqual([0, 5, 6, 11, 12, 13, 17, 18, 23]);
       for (const [i, f] of plant) expect(results.find((x) => x.index === i)!.factor).toBe(f);
     }
@@ -86,7 +86,7 @@ describe('batch GCD (in-process)', () => {
 
   it('falls back to chunked plain remainder trees above the size limit of the scaled tree', async () => {
     let last: BatchGcdProgress | undefined;
-    checkResults(await findSharedFactors(moduli, { chunkSize: 5, scaledTreeMaxScale: 0, onProgress: (p) => (last = p) }));
+    checkResults(await findSharedFactors(moduli, { native: null, chunkSize: 5, scaledTreeMaxScale: 0, onProgress: (p) => (last = p) }));
     expect(last).toEqual({ phase: 'remainders', done: 20, total: 20 });
   });
 
@@ -123,9 +123,9 @@ describe('batch GCD (in-process)', () => {
 
   it('stops when cancelled', async () => {
     const ac = new AbortController();
-    const run = findSharedFactors(moduli, { chunkSize: 2, signal: ac.signal, onProgress: (p) => p.done === 3 && ac.abort() });
+    const run = findSharedFactors(moduli, { native: null, chunkSize: 2, signal: ac.signal, onProgress: (p) => p.done === 3 && ac.abort() });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
-    await expect(findSharedFactors(moduli, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(findSharedFactors(moduli, { native: null, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
 
@@ -138,18 +138,18 @@ describe('batch GCD in worker threads (bundled worker entry)', () => {
 
   it('gives the same results with two workers', async () => {
     let last: BatchGcdProgress | undefined;
-    const results = await findSharedFactors(moduli, { chunkSize: 4, workerScript: worker, workers: 2, onProgress: (p) => (last = p) });
+    const results = await findSharedFactors(moduli, { native: null, chunkSize: 4, workerScript: worker, workers: 2, onProgress: (p) => (last = p) });
     checkResults(results);
     expect(last).toEqual({ phase: 'remainders', done: 24, total: 24 });
   });
 
   it('gives the same results with two workers on the fallback path', async () => {
-    checkResults(await findSharedFactors(moduli, { chunkSize: 4, workerScript: worker, workers: 2, scaledTreeMaxScale: 0 }));
+    checkResults(await findSharedFactors(moduli, { native: null, chunkSize: 4, workerScript: worker, workers: 2, scaledTreeMaxScale: 0 }));
   });
 
   it('terminates the workers on cancel', async () => {
     const ac = new AbortController();
-    const run = findSharedFactors(moduli, { chunkSize: 2, workerScript: worker, workers: 2, signal: ac.signal, onProgress: (p) => p.done === 2 && ac.abort() });
+    const run = findSharedFactors(moduli, { native: null, chunkSize: 2, workerScript: worker, workers: 2, signal: ac.signal, onProgress: (p) => p.done === 2 && ac.abort() });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
   });
 });

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findSharedFactors } from '../analysis/batch-gcd.js';
+import { nativeBatchGcd, defaultNativeBatchGcd } from '../analysis/batch-gcd-native.js';
+import { explainGcds, findSharedFactors, type SharedFactorResult } from '../analysis/batch-gcd.js';
 import { analyzeInventory, inventorySource, persistAnalysis } from '../analysis/inventory-run.js';
 import { publicKeyChecks } from '../analysis/key-checks.js';
 import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
@@ -178,11 +179,14 @@ export async function analysisBench(size: number): Promise<BenchRow[]> {
     }
     const tGcd0 = performance.now();
     const shared = await findSharedFactors(moduli, { workerScript });
-    rows.push({ what: `batch GCD alone, ${moduli.length.toLocaleString('en')} moduli of 2048 bits (worker threads, chunks of about 4,096)`, measured: `${ms(performance.now() - tGcd0)} (${shared.length} flagged)`, anchor: 'no goal here; see the issue for fastgcd' });
+    rows.push({ what: `batch GCD alone, ${moduli.length.toLocaleString('en')} moduli of 2048 bits (${defaultNativeBatchGcd() ? 'native program' : 'JavaScript worker threads: the native program is not built'})`, measured: `${ms(performance.now() - tGcd0)} (${shared.length} flagged)`, anchor: 'no goal here; see the issue for fastgcd' });
     v.close();
     if (!batchGcdRowsDone) {
       batchGcdRowsDone = true;
-      for (const count of [20_000, 100_000]) rows.push(...(await batchGcdAlone(count, workerScript)));
+      for (const count of [20_000, 100_000]) {
+        rows.push(...(await batchGcdAlone(count, workerScript, 'native')));
+        rows.push(...(await batchGcdAlone(count, workerScript, 'javascript')));
+      }
     }
     return rows;
   } finally {
@@ -203,7 +207,11 @@ const FASTGCD_SECONDS: Record<number, number> = { 20_000: 3.8, 100_000: 27 };
  * explaining pass has more to do than on real keys). One planted pair shares a 1,024-bit prime and
  * must be found: the factor reported for both keys is a multiple of it.
  */
-async function batchGcdAlone(count: number, workerScript: string): Promise<BenchRow[]> {
+async function batchGcdAlone(count: number, workerScript: string, engine: 'native' | 'javascript'): Promise<BenchRow[]> {
+  const binary = defaultNativeBatchGcd();
+  if (engine === 'native' && !binary) {
+    return [{ what: `batch GCD alone, ${count.toLocaleString('en')} moduli, native program`, measured: 'not built (node scripts/build-native.mjs; needs gcc and libgmp-dev)', anchor: `fastgcd (C + GMP) ${FASTGCD_SECONDS[count]} s` }];
+  }
   const bytes = randomBytes(256 * count);
   const moduli: bigint[] = new Array<bigint>(count);
   for (let i = 0; i < count; i++) {
@@ -223,20 +231,33 @@ async function batchGcdAlone(count: number, workerScript: string): Promise<Bench
   // elapsed time depends on what the others run, the CPU time much less.
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const shared = await findSharedFactors(moduli, { workerScript });
+  let shared: SharedFactorResult[];
+  let child: { cpuMs: number | null; peakRssKb: number | null } = { cpuMs: null, peakRssKb: null };
+  if (engine === 'native') {
+    // What findSharedFactors does by default, called in two parts to read the program's own CPU and memory.
+    const r = await nativeBatchGcd(binary!, moduli);
+    shared = explainGcds(moduli, r.gcds);
+    child = r;
+  } else {
+    shared = await findSharedFactors(moduli, { workerScript, native: null });
+  }
   const elapsed = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
+  if (child.peakRssKb !== null) peak = Math.max(peak, rssBefore + child.peakRssKb * 1024);
   const found = [a, b].every((i) => {
     const r = shared.find((s) => s.index === i);
     return r !== undefined && r.factor !== null && r.factor % p === 0n;
   });
   const anchor = FASTGCD_SECONDS[count]!;
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6 + (child.cpuMs ?? 0) / 1000;
   return [
     {
-      what: `batch GCD alone, ${count.toLocaleString('en')} random odd 2048-bit numbers (top bit set; one planted shared-prime pair), worker threads on ${availableParallelism()} cores, scaled remainder tree`,
-      measured: `${ms(elapsed)} = ${(elapsed / 1000 / anchor).toFixed(2)}× fastgcd (${elapsed / 1000 <= 1.5 * anchor ? 'goal met' : 'goal NOT met'}); CPU ${cpuSeconds.toFixed(1)} s; load average before ${load.toFixed(2)}; peak RSS ${Math.round(peak / 1_048_576)} MB (before ${Math.round(rssBefore / 1_048_576)} MB); planted pair found: ${found ? 'yes' : 'NO'}; ${shared.length.toLocaleString('en')} flagged (small primes shared by random numbers)`,
+      what:
+        engine === 'native'
+          ? `batch GCD alone, ${count.toLocaleString('en')} random odd 2048-bit numbers (top bit set; one planted shared-prime pair), native program (GMP, OpenMP on ${availableParallelism()} cores) — what the analysis uses`
+          : `batch GCD alone, ${count.toLocaleString('en')} random odd 2048-bit numbers, JavaScript fallback (worker threads on ${availableParallelism()} cores, scaled remainder tree)`,
+      measured: `${ms(elapsed)} = ${(elapsed / 1000 / anchor).toFixed(2)}× fastgcd (${elapsed / 1000 <= 1.5 * anchor ? 'goal met' : 'goal NOT met'}); CPU ${cpuSeconds.toFixed(1)} s; load average before ${load.toFixed(2)}; peak RSS ${Math.round(peak / 1_048_576)} MB (before ${Math.round(rssBefore / 1_048_576)} MB${engine === 'native' ? ', the program’s own peak added' : ''}); planted pair found: ${found ? 'yes' : 'NO'}; ${shared.length.toLocaleString('en')} flagged (small primes shared by random numbers)`,
       anchor: `fastgcd (C + GMP) ${anchor} s; goal ≤ ${(1.5 * anchor).toFixed(1)} s (1.5×)`,
     },
   ];
