@@ -1,11 +1,12 @@
-import { BULK_MAX, inventoryExportCbomInputSchema, inventoryFilterSchema } from '../../../src-shared/contract-inventory.js';
+import { BULK_MAX, inventoryExportCbomInputSchema } from '../../../src-shared/contract-inventory.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import { type z } from 'zod';
 import { readAppVersion } from '../../platform/app-version.js';
 import { requirePermission } from '../../users/permissions.js';
 import { writeSelectionCbom } from '../../inventory/export-cbom.js';
 import { only, parseWith, print, UsageError, withVault, type Cli } from '../context.js';
+import { filterFromCli } from './inventory.js';
 
 /**
  * inventory export-cbom (ID… | --filter JSON [--search TEXT]) --out FILE: the bulk action of the
@@ -20,18 +21,8 @@ export async function inventoryExportCbom(cli: Cli): Promise<number> {
     if (cli.values.filter !== undefined || cli.values.search !== undefined) throw new UsageError('give key ids or --filter/--search, not both');
     input = parseWith(inventoryExportCbomInputSchema, { ids: cli.args }, 'key ids');
   } else {
-    let filter: unknown = {};
-    if (cli.values.filter !== undefined) {
-      try {
-        filter = JSON.parse(cli.values.filter);
-      } catch {
-        throw new UsageError('--filter must be JSON, e.g. \'{"states":["active"],"tags":["pci"]}\'');
-      }
-    }
-    const parsed = parseWith(inventoryFilterSchema, filter, '--filter');
-    if (cli.values.search !== undefined) parsed.search = parseWith(z.string().trim().min(1).max(128), cli.values.search, '--search');
     if (cli.values.filter === undefined && cli.values.search === undefined) throw new UsageError('give key ids, or --filter JSON (\'{}\' for every key, at most 50,000) and/or --search TEXT');
-    input = { filter: parsed };
+    input = { filter: filterFromCli(cli) };
   }
   const version = readAppVersion(dirname(fileURLToPath(import.meta.url)));
   const r = await withVault(cli, (v) => {

@@ -6,9 +6,8 @@ import { inventoryAggregates } from '../../inventory/aggregates.js';
 import { only, parseWith, print, UsageError, withVault, type Cli } from '../context.js';
 import { table } from '../format.js';
 
-/** inventory list [--filter JSON] [--search TEXT] [--sort FIELD[:asc|desc]] [--limit N]: one page, filtered and sorted in SQL. */
-export async function inventoryList(cli: Cli): Promise<number> {
-  only(cli, ['filter', 'search', 'sort', 'limit']);
+/** The inventory filter of `--filter JSON` and `--search TEXT` (both optional: `{}` without them). */
+export function filterFromCli(cli: Cli): z.output<typeof inventoryFilterSchema> {
   let filter: unknown = {};
   if (cli.values.filter !== undefined) {
     try {
@@ -17,8 +16,15 @@ export async function inventoryList(cli: Cli): Promise<number> {
       throw new UsageError('--filter must be JSON, e.g. \'{"states":["active"],"tags":["pci"]}\'');
     }
   }
-  const parsedFilter = parseWith(inventoryFilterSchema, filter, '--filter');
-  if (cli.values.search !== undefined) parsedFilter.search = parseWith(z.string().trim().min(1).max(128), cli.values.search, '--search');
+  const parsed = parseWith(inventoryFilterSchema, filter, '--filter');
+  if (cli.values.search !== undefined) parsed.search = parseWith(z.string().trim().min(1).max(128), cli.values.search, '--search');
+  return parsed;
+}
+
+/** inventory list [--filter JSON] [--search TEXT] [--sort FIELD[:asc|desc]] [--limit N]: one page, filtered and sorted in SQL. */
+export async function inventoryList(cli: Cli): Promise<number> {
+  only(cli, ['filter', 'search', 'sort', 'limit']);
+  const parsedFilter = filterFromCli(cli);
   const [field, direction] = (cli.values.sort ?? 'createdAt:desc').split(':');
   const sort = { field: parseWith(z.enum(INVENTORY_SORT_FIELDS), field, '--sort'), direction: parseWith(z.enum(['asc', 'desc']), direction ?? 'asc', '--sort direction') };
   const limit = parseWith(z.coerce.number().int().min(1).max(200), cli.values.limit ?? '50', '--limit');
