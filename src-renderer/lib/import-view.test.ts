@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_BASE64_CHARS } from '../../src-shared/contract-discovery';
-import { base64Chars, itemsText, mergeResults, needsPassphrase, parsePathList, summarize, uploadBatches, uploadName } from './import-view';
+import { base64Chars, itemsText, mergeResults, needsPassphrase, parsePathList, summarize, uploadBatches, uploadName, withPickedPaths } from './import-view';
 
 describe('import view', () => {
   it('cuts uploads into calls under the bridge limit and sets aside files too large to send', () => {
@@ -40,5 +40,13 @@ describe('import view', () => {
     expect(uploadName('certs/web/www.pem')).toBe('certs › web › www.pem');
     expect(uploadName('a\\b\u0007.pem')).toBe('a › b.pem');
     expect(uploadName('x/'.repeat(200) + 'k.pem').length).toBe(255);
+  });
+});
+
+describe('withPickedPaths', () => {
+  it('adds the paths chosen in the desktop dialog after the typed ones, each once', () => {
+    expect(withPickedPaths('/a\n  /b  \n', ['/b', '/c', '/c'])).toBe('/a\n/b\n/c');
+    expect(withPickedPaths('', ['/only'])).toBe('/only');
+    expect(withPickedPaths('/kept', [])).toBe('/kept');
   });
 });

@@ -82,6 +82,11 @@ export function parsePathList(text: string): string[] {
   return [...new Set(text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))];
 }
 
+/** The path list with `picked` added at the end (each path once; the order typed is kept). */
+export function withPickedPaths(text: string, picked: readonly string[]): string {
+  return parsePathList([text, ...picked].join('\n')).join('\n');
+}
+
 /** What a row holds, in a few words: "certificate, public key (new)". */
 export function itemsText(o: FileOutcomeView): string {
   const names = { certificate: 'certificate', 'public-key': 'public key', 'private-key': 'private key' } as const;

@@ -6,7 +6,7 @@ import { ErrorAlert, PageTitle } from '../components/common';
 import { CertificateView } from '../components/CertificateView';
 import { GatedButton } from '../components/GatedButton';
 import { bytesToBase64 } from '../lib/files';
-import { itemsText, mergeResults, needsPassphrase, OUTCOME_COLORS, OUTCOME_LABELS, parsePathList, summarize, uploadBatches, uploadName } from '../lib/import-view';
+import { itemsText, mergeResults, needsPassphrase, OUTCOME_COLORS, OUTCOME_LABELS, parsePathList, summarize, uploadBatches, uploadName, withPickedPaths } from '../lib/import-view';
 import { deniedReason } from '../lib/permissions';
 import { handleSessionError } from '../state/actions';
 import { useApp } from '../state/store';
@@ -117,6 +117,16 @@ export function Import() {
   const notify = useApp((s) => s.notify);
   const [source, setSource] = useState<Source>('upload');
   const [pathsText, setPathsText] = useState('');
+  // The desktop host has the system's file dialog (import.pickPaths); the browser host has none.
+  const host = useApp((s) => s.host);
+  const pick = async (kind: 'files' | 'folder') => {
+    try {
+      const r = await api.call('import.pickPaths', { kind });
+      if (!r.cancelled) setPathsText((t) => withPickedPaths(t, r.paths));
+    } catch (err) {
+      if (!handleSessionError(err)) setFailure(errorMessage(err));
+    }
+  };
   const [importPrivate, setImportPrivate] = useState(false);
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<number | null>(null);
@@ -247,6 +257,16 @@ export function Import() {
                 classNames={{ input: 'custos-mono' }}
               />
               <Group>
+                {host === 'electron' && (
+                  <>
+                    <Button variant="default" onClick={() => void pick('folder')} disabled={busy}>
+                      Choose a folder…
+                    </Button>
+                    <Button variant="default" onClick={() => void pick('files')} disabled={busy}>
+                      Choose files…
+                    </Button>
+                  </>
+                )}
                 <GatedButton reason={denied ?? (parsePathList(pathsText).length === 0 ? 'Give at least one path.' : null)} onClick={importPaths} loading={busy} testId="import-run">
                   Import
                 </GatedButton>
