@@ -137,17 +137,23 @@ export function gateGeneration(db: Db, candidate: GenerationCandidate, asOf: Dat
  * dueRotations, recomputed whenever a key, its dates or the policy change), so this is one index
  * range rather than a judgement of the whole inventory: quick at a million keys.
  */
-export function rotationTasks(db: Db, asOf: Date, horizonDays: number): RotationDue[] {
+export function rotationTasks(db: Db, asOf: Date, horizonDays: number, onlyKeys?: readonly string[]): RotationDue[] {
   // Complete, even while a sliced recompute runs: automatic rotation acts on these dates.
   refreshDue(db, asOf, { complete: true });
   const at = asOf.getTime();
   const limit = new Date(at + horizonDays * 86_400_000).toISOString();
   const rules = new Map<string, ComposedPolicy['rules'][number]>();
   for (const r of activePolicy(db).rules) if (!rules.has(r.rule.id)) rules.set(r.rule.id, r);
-  const rows = db
-    // coalesce(due_at, '9999') is the expression keys_by_due indexes (migration 0006).
-    .prepare("SELECT id, name, due_at, due_rule FROM keys WHERE coalesce(due_at, '9999') <= ? AND +due_at IS NOT NULL AND +state = 'active' ORDER BY coalesce(due_at, '9999'), id")
-    .all(limit) as Array<{ id: string; name: string; due_at: string; due_rule: string | null }>;
+  type Row = { id: string; name: string; due_at: string; due_rule: string | null };
+  const rows = onlyKeys
+    ? // A few keys by id (automatic rotation at unlock): never the inventory's whole overdue list.
+      (db
+        .prepare("SELECT id, name, due_at, due_rule FROM keys WHERE id IN (SELECT value FROM json_each(?)) AND due_at IS NOT NULL AND due_at <= ? AND state = 'active' ORDER BY due_at, id")
+        .all(JSON.stringify(onlyKeys), limit) as Row[])
+    : (db
+        // coalesce(due_at, '9999') is the expression keys_by_due indexes (migration 0006).
+        .prepare("SELECT id, name, due_at, due_rule FROM keys WHERE coalesce(due_at, '9999') <= ? AND +due_at IS NOT NULL AND +state = 'active' ORDER BY coalesce(due_at, '9999'), id")
+        .all(limit) as Row[]);
   return rows.map((r) => {
     const due = Date.parse(r.due_at);
     const rule = r.due_rule === null ? undefined : rules.get(r.due_rule);

@@ -291,8 +291,8 @@ export class KeyService {
     // Keys whose rotation is 'auto' rotate by themselves when the policy says their cryptoperiod is over.
     const auto = this.repo.autoRotating();
     if (auto.size > 0) {
-      for (const due of rotationTasks(this.vault.db, this.vault.now(), 0)) {
-        if (!auto.has(due.keyId) || !due.overdue) continue;
+      for (const due of rotationTasks(this.vault.db, this.vault.now(), 0, [...auto])) {
+        if (!due.overdue) continue;
         try {
           await this.rotateAs(due.keyId, null, 365);
           out.rotated++;

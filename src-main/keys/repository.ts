@@ -237,7 +237,7 @@ export class KeyRepository {
   /** Versions past their process-stop date that can still process: they must stop. */
   dueProcessStops(now: string): Array<{ id: string; version: number; state: string }> {
     return this.db
-      .prepare("SELECT key_id AS id, version, state FROM key_versions WHERE state IN ('active', 'suspended', 'deactivated') AND process_stop_at IS NOT NULL AND process_stop_at <= ?")
+      .prepare("SELECT key_id AS id, version, state FROM key_versions WHERE process_stop_at IS NOT NULL AND process_stop_at <= ? AND +state IN ('active', 'suspended', 'deactivated')")
       .all(now) as Array<{ id: string; version: number; state: string }>;
   }
 
