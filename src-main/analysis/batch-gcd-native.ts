@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CustosError } from '../errors.js';
+import { bigIntToBytes, bytesToBigInt } from './bigint-math.js';
 
 export const NATIVE_BATCH_GCD_NAME = 'custos-batch-gcd';
 const END = 0xffffffff;
@@ -38,18 +39,12 @@ function u32(v: number): Buffer {
   return b;
 }
 
-function toBytes(n: bigint): Buffer {
-  let hex = n.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  return Buffer.from(hex, 'hex');
-}
-
 /** The request: count, then each modulus as length and big-endian bytes. */
 export function encodeModuli(moduli: readonly bigint[]): Buffer {
   const parts: Buffer[] = [u32(moduli.length)];
   for (const n of moduli) {
     if (n <= 1n) throw new CustosError('E_INPUT', 'Batch GCD needs moduli greater than 1.');
-    const bytes = toBytes(n);
+    const bytes = bigIntToBytes(n);
     if (bytes.length > MAX_MODULUS_BYTES) throw new CustosError('E_INPUT', `A modulus of ${bytes.length * 8} bits is larger than batch GCD takes (${MAX_MODULUS_BYTES * 8}).`);
     parts.push(u32(bytes.length), bytes);
   }
@@ -75,7 +70,7 @@ export function decodeGcds(out: Buffer, moduli: readonly bigint[]): bigint[] {
     const len = out.readUInt32BE(at);
     at += 4;
     if (len === 0 || at + len > out.length) throw bad('truncated');
-    const g = BigInt(`0x${out.subarray(at, at + len).toString('hex')}`);
+    const g = bytesToBigInt(out.subarray(at, at + len));
     at += len;
     const n = moduli[index]!;
     if (g <= 1n || g > n || n % g !== 0n) throw bad('not a divisor');

@@ -59,11 +59,16 @@ export function isqrt(n: bigint): bigint {
   }
 }
 
+/** A non-negative integer as its minimal unsigned big-endian bytes (none for 0). */
+export function bigIntToBytes(n: bigint): Buffer {
+  if (n === 0n) return Buffer.alloc(0);
+  const hex = n.toString(16);
+  return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+}
+
 /** Unsigned big-endian bytes to an integer. */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
-  let hex = '';
-  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
-  return hex.length === 0 ? 0n : BigInt(`0x${hex}`);
+  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`);
 }
 
 /** Primes below `limit` by the sieve of Eratosthenes. */

@@ -13,6 +13,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { CustosError } from '../errors.js';
+import { bigIntToBytes } from './bigint-math.js';
 import type { AnalysisFinding } from './findings.js';
 
 export const RECORD_SIZE = 16;
@@ -62,10 +63,7 @@ export function parseBlocklist(data: Buffer, metadataJson?: string): Blocklist {
 
 /** BKHASH120 of a non-negative integer: SHA-256 of its minimal big-endian bytes, first 15 bytes. */
 export function bkHash(value: bigint): Buffer {
-  let hex = value.toString(16);
-  if (value === 0n) hex = '';
-  if (hex.length % 2) hex = `0${hex}`;
-  return createHash('sha256').update(Buffer.from(hex, 'hex')).digest().subarray(0, HASH_SIZE);
+  return createHash('sha256').update(bigIntToBytes(value)).digest().subarray(0, HASH_SIZE);
 }
 
 /** The list id of a hash in the blocklist, or null: binary search over the sorted records. */
