@@ -1,8 +1,7 @@
-import { createPublicKey, generateKeyPairSync, generatePrimeSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, generatePrimeSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { nativeBatchGcd, defaultNativeBatchGcd } from '../analysis/batch-gcd-native.js';
 import { explainGcds, findSharedFactors, type SharedFactorResult } from '../analysis/batch-gcd.js';
 import { analyzeInventory, inventorySource, persistAnalysis } from '../analysis/inventory-run.js';
@@ -11,6 +10,7 @@ import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { seedDemo } from '../demo/seed.js';
 import type { Db } from '../vault/database.js';
 import { UnlockedVault } from '../vault/vault.js';
+import { analysisWorker, rsaSpki } from './analysis-support.js';
 import { ms, type BenchRow } from './table.js';
 
 /**
@@ -75,10 +75,6 @@ function coprimeFactors(count: number, primes: number[]): bigint[] {
   return out;
 }
 
-function rsaSpki(n: bigint): Buffer {
-  const hex = n.toString(16);
-  return createPublicKey({ key: { kty: 'RSA', n: Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex').toString('base64url'), e: 'AQAB' }, format: 'jwk' }).export({ type: 'spki', format: 'der' });
-}
 
 /**
  * Gives the live demo keys public keys: RSA keys a modulus each (two factors from
@@ -263,12 +259,3 @@ async function batchGcdAlone(count: number, workerScript: string, engine: 'nativ
   ];
 }
 
-/** The analysis worker beside the bench bundle (as in out/main/), bundled from the current source. */
-async function analysisWorker(): Promise<string> {
-  const file = join(dirname(fileURLToPath(import.meta.url)), 'batch-gcd-worker.js');
-  const { rolldown } = await import('rolldown');
-  const b = await rolldown({ input: join(process.cwd(), 'src-main', 'analysis', 'batch-gcd-worker.ts'), platform: 'node', external: (id) => !id.startsWith('.') && !id.startsWith('/'), logLevel: 'silent' });
-  await b.write({ file, format: 'esm', codeSplitting: false });
-  await b.close();
-  return file;
-}

@@ -1,15 +1,14 @@
-import { cpus } from 'node:os';
-import { createPublicKey, generateKeyPairSync, generatePrimeSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, generatePrimeSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { analyzeInventory, inventorySource, persistAnalysis, type AnalysisRunResult } from '../analysis/inventory-run.js';
 import { publicKeyChecks } from '../analysis/key-checks.js';
 import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { seedDemo } from '../demo/seed.js';
 import type { Db } from '../vault/database.js';
 import { UnlockedVault } from '../vault/vault.js';
+import { analysisWorker, rsaSpki } from './analysis-support.js';
 import { ms, type BenchRow } from './table.js';
 
 /**
@@ -83,10 +82,6 @@ function coprimeOdds(count: number, bits: number): bigint[] {
   }
 }
 
-function rsaSpki(n: bigint): Buffer {
-  const hex = n.toString(16);
-  return createPublicKey({ key: { kty: 'RSA', n: Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex').toString('base64url'), e: 'AQAB' }, format: 'jwk' }).export({ type: 'spki', format: 'der' });
-}
 
 const EC_MAKERS: Record<string, () => Buffer> = {
   'ec-p256': () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }),
@@ -246,12 +241,3 @@ export async function analysisInventoryBench(size: number): Promise<BenchRow[]> 
   }
 }
 
-/** The analysis worker beside the bench bundle (as in out/main/), bundled from the current source. */
-async function analysisWorker(): Promise<string> {
-  const file = join(dirname(fileURLToPath(import.meta.url)), 'batch-gcd-worker.js');
-  const { rolldown } = await import('rolldown');
-  const b = await rolldown({ input: join(process.cwd(), 'src-main', 'analysis', 'batch-gcd-worker.ts'), platform: 'node', external: (id) => !id.startsWith('.') && !id.startsWith('/'), logLevel: 'silent' });
-  await b.write({ file, format: 'esm', codeSplitting: false });
-  await b.close();
-  return file;
-}
