@@ -188,13 +188,22 @@ function bomHeader(options: { now: Date; toolVersion: string }) {
 }
 
 /**
- * The whole inventory as a CycloneDX 1.6 BOM object (serialise with JSON.stringify), in one
- * synchronous pass (the evidence pack, a selection's CBOM). The unqualified table names matter:
- * ../inventory/export-cbom.ts shadows them with TEMP views to export a selection.
+ * The whole inventory, or the keys `keyIds` and the certificates of their public keys, as a
+ * CycloneDX 1.6 BOM object (serialise with JSON.stringify), in one synchronous pass (the evidence
+ * pack, a selection's CBOM from the inventory's bulk bar).
  */
-export function exportCbom(db: Db, options: { now: Date; toolVersion: string }): Record<string, unknown> {
-  const keys = db.prepare(`SELECT ${KEY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version ORDER BY k.created_at, k.id`).all() as KeyRow[];
-  const certs = db.prepare(`SELECT ${CERT_COLUMNS} FROM certificates ORDER BY first_seen_at, id`).all() as CertRow[];
+export function exportCbom(db: Db, options: { now: Date; toolVersion: string; keyIds?: readonly string[] }): Record<string, unknown> {
+  const selected = options.keyIds === undefined ? null : JSON.stringify(options.keyIds);
+  const keys = (
+    selected === null
+      ? db.prepare(`SELECT ${KEY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version ORDER BY k.created_at, k.id`).all()
+      : db.prepare(`SELECT ${KEY_COLUMNS} FROM keys k JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE k.id IN (SELECT value FROM json_each(?)) ORDER BY k.created_at, k.id`).all(selected)
+  ) as KeyRow[];
+  const certs = (
+    selected === null
+      ? db.prepare(`SELECT ${CERT_COLUMNS} FROM certificates ORDER BY first_seen_at, id`).all()
+      : db.prepare(`SELECT ${CERT_COLUMNS} FROM certificates WHERE spki_fingerprint IN (SELECT fingerprint FROM keys WHERE id IN (SELECT value FROM json_each(?)) AND fingerprint IS NOT NULL) ORDER BY first_seen_at, id`).all(selected)
+  ) as CertRow[];
 
   const algorithms = new Map<string, AlgorithmDescription>();
   const keyRefByFingerprint = new Map<string, string>();

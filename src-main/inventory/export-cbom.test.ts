@@ -63,7 +63,7 @@ describe('inventory.exportCbom', () => {
       // demo-client's certificate, linked to its key; no other certificate exists in the fixture.
       const certs = bom.components.filter((c) => c.cryptoProperties.assetType === 'certificate');
       expect(certs.map((c) => c.cryptoProperties.certificateProperties!.subjectPublicKeyRef)).toEqual([`crypto/key/${ids.get('demo-client')}`]);
-      // The shadowing views are gone: the connection sees every key and certificate again.
+      // The export changes nothing on the connection: every key is still visible, no TEMP object is left.
       expect(v.db.prepare('SELECT count(*) FROM keys').pluck().get()).toBe(FIXTURE.length);
       expect(v.db.prepare("SELECT count(*) FROM sqlite_temp_master WHERE type = 'view'").pluck().get()).toBe(0);
       expect(statSync(r.path).mode & 0o777).toBe(0o600);

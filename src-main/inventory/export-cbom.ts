@@ -3,38 +3,9 @@ import { exportCbom } from '../cbom/export.js';
 import type { UnlockedVault } from '../vault/vault.js';
 import { resolveTargets, type BulkTarget } from './bulk.js';
 
-/**
- * A CycloneDX CBOM of a selection of the inventory (bulk action "Export CBOM"): the selected
- * keys, the algorithms they use and the certificates of their public keys.
- *
- * cbom/export.ts builds the document of the whole inventory from `keys` and `certificates`. To
- * reuse it unchanged for a subset (without building a million components and dropping most),
- * the selection is put in a TEMP table and, for the duration of that one synchronous call, TEMP
- * views named `keys` and `certificates` shadow the main tables on this connection (SQLite
- * resolves unqualified names in `temp` first). The views are dropped before anything else runs:
- * better-sqlite3 is synchronous and the core's queue runs one call at a time; TEMP objects live
- * only in this connection's memory and vanish with it, so a crash leaves nothing behind.
- */
-
-/** Names of the shadowing objects, so a failure mid-way can always drop them. */
-const SELECTION = 'temp.inventory_cbom_selection';
-
-function withSelection<T>(v: UnlockedVault, ids: readonly string[], fn: () => T): T {
-  const db = v.db;
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS inventory_cbom_selection (id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM ${SELECTION};`);
-  const add = db.prepare(`INSERT OR IGNORE INTO ${SELECTION} (id) VALUES (?)`);
-  db.transaction(() => {
-    for (const id of ids) add.run(id);
-  })();
-  try {
-    db.exec(`CREATE TEMP VIEW keys AS SELECT * FROM main.keys WHERE id IN (SELECT id FROM ${SELECTION});
-             CREATE TEMP VIEW certificates AS SELECT * FROM main.certificates
-               WHERE spki_fingerprint IN (SELECT fingerprint FROM main.keys WHERE id IN (SELECT id FROM ${SELECTION}) AND fingerprint IS NOT NULL);`);
-    return fn();
-  } finally {
-    db.exec(`DROP VIEW IF EXISTS temp.keys; DROP VIEW IF EXISTS temp.certificates; DELETE FROM ${SELECTION};`);
-  }
-}
+// A CycloneDX CBOM of a selection of the inventory (bulk action "Export CBOM"): the selected
+// keys, the algorithms they use and the certificates of their public keys (cbom/export.ts with
+// `keyIds`).
 
 export interface SelectionCbom {
   path: string;
@@ -52,7 +23,7 @@ export interface SelectionCbom {
  */
 export function writeSelectionCbom(v: UnlockedVault, target: BulkTarget, path: string, options: { now: Date; toolVersion: string }): SelectionCbom {
   const ids = resolveTargets(v, target, options.now);
-  const bom = withSelection(v, ids, () => exportCbom(v.db, options));
+  const bom = exportCbom(v.db, { ...options, keyIds: ids });
   const text = `${JSON.stringify(bom, null, 2)}\n`;
   writeFileSync(path, text, { mode: 0o600 });
   const components = (bom.components as unknown[]).length;
