@@ -7,7 +7,7 @@ import { addDuration, dayOf } from '../policy/dates.js';
 import { SEVERITY_RANK } from '../policy/model.js';
 import { refreshDue } from './due.js';
 import { inventoryCache } from './query.js';
-import { groupKey, groupTuple, judgeGroups, loadGroups, type GroupRow } from './groups.js';
+import { groupKey, groupTuple, currentGroups, judgeGroups, type GroupRow } from './groups.js';
 
 /**
  * Everything the dashboard shows, in one call, from the summary tables of migration 0006
@@ -168,7 +168,7 @@ export function inventoryAggregates(db: Db, o: { now: Date; asOf?: string | unde
   refreshDue(db, o.now);
   const day = o.asOf ?? o.now.toISOString().slice(0, 10);
   const policy = activePolicy(db);
-  const groups = loadGroups(db);
+  const groups = currentGroups(db);
   const total = groups.reduce((s, g) => s + g.n, 0);
 
   const byState = [...sumBy(groups, (g) => g.state as KeyState)].map(([state, count]) => ({ state, count, filter: { states: [state] } }));

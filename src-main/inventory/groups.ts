@@ -1,4 +1,5 @@
 import type { Db } from '../vault/database.js';
+import { sql } from '../vault/statements.js';
 import { forEachFinding, type ComposedPolicy, type Finding, type PolicyKey } from '../policy/index.js';
 import { SEVERITY_RANK, type Severity } from '../policy/model.js';
 import type { GroupTuple, PolicyMatch } from './filter-sql.js';
@@ -26,7 +27,37 @@ export interface GroupRow {
 }
 
 export function loadGroups(db: Db, where = 'WHERE g.n > 0', params: unknown[] = []): GroupRow[] {
-  return db.prepare(`SELECT * FROM inventory_groups g ${where}`).all(...params) as GroupRow[];
+  // One JSON text instead of ~2,000 rows of eleven values: a third of the time at a million keys.
+  const text = db
+    .prepare(`SELECT json_group_array(json_array(algorithm, family, size, curve, usage_mask, purpose, store, token_serial, extractable, state, n)) FROM inventory_groups g ${where}`)
+    .pluck()
+    .get(...params) as string;
+  return (JSON.parse(text) as Array<[string, string, number, string, number, string, string, string, number, string, number]>).map(
+    ([algorithm, family, size, curve, usage_mask, purpose, store, token_serial, extractable, state, n]) => ({ algorithm, family, size, curve, usage_mask, purpose, store, token_serial, extractable, state, n }),
+  );
+}
+
+/** The vault's inventory counters (migration 0013): they move, in the same transaction, when what the inventory caches may have changed. */
+export function inventoryEpochs(db: Db): { groups: number; findingKeys: number } {
+  const [groups, findingKeys] = sql(db, 'SELECT groups, finding_keys FROM inventory_epochs WHERE id = 1').raw().get() as [number, number];
+  return { groups, findingKeys };
+}
+
+const groupsCache = new WeakMap<Db, { epoch: number; groups: readonly GroupRow[] }>();
+
+/**
+ * Every group with keys, per connection, read again only when the groups counter moved (~3 ms at
+ * a million keys, ~2,000 groups; a finding filter needs them twice per page). Only committed
+ * states are kept: a counter value seen inside a transaction that rolls back can come again with
+ * other contents. Callers must not change the rows.
+ */
+export function currentGroups(db: Db): readonly GroupRow[] {
+  const epoch = inventoryEpochs(db).groups;
+  const hit = groupsCache.get(db);
+  if (hit && hit.epoch === epoch) return hit.groups;
+  const groups = loadGroups(db);
+  if (!db.inTransaction) groupsCache.set(db, { epoch, groups });
+  return groups;
 }
 
 export function groupTuple(g: GroupRow): GroupTuple {
@@ -120,7 +151,7 @@ export function policyMatch(db: Db, policy: ComposedPolicy, now: Date, finding: 
   const groups: GroupTuple[] = [];
   const activeGroups: GroupTuple[] = [];
   let keys = 0;
-  for (const j of judgeGroups(loadGroups(db), policy, now)) {
+  for (const j of judgeGroups(currentGroups(db), policy, now)) {
     if (j.findings.some(fits)) {
       groups.push(groupTuple(j.group));
       keys += j.group.n;

@@ -3,9 +3,10 @@ import type { z } from 'zod';
 import type { InventoryPage, InventoryRow, InventorySortField, ParsedInventoryFilter, Severity, inventoryQueryInputSchema } from '../../src-shared/contract-inventory.js';
 import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
+import { sql } from '../vault/statements.js';
 import { activePolicy } from '../app/policy-service.js';
 import { GROUP_EXPRESSIONS, SORT_COLUMNS, afterCursor, exprIn, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, nocaseRange, orderBy, searchIds, searchNames, searchOthers, type Clause, type FilterContext, type FindingBranch, type GroupTuple } from './filter-sql.js';
-import { groupKey, groupTuple, loadGroups, policyMatch, type GroupRow } from './groups.js';
+import { currentGroups, groupKey, groupTuple, inventoryEpochs, policyMatch, type GroupRow } from './groups.js';
 import type { ComposedPolicy } from '../policy/index.js';
 import type { PolicyMatch } from './filter-sql.js';
 import { refreshDue } from './due.js';
@@ -69,10 +70,11 @@ function decodeCursor(q: ParsedQuery, cursor: string): { values: unknown[]; plan
 }
 
 /**
- * The last policy matches per connection, valid while nothing was written: keyed by the policy,
- * the rules in force, the finding filter, SQLite's data_version (another connection's commit)
- * and total_changes() (this connection's writes, triggers included). Reading and matching ~2,000
- * groups costs ~5 ms at a million keys on every page of a finding filter otherwise.
+ * The last policy matches per connection, keyed by the policy, the rules in force, the finding
+ * filter and the groups counter: a match is a function of inventory_groups, and the counter moves
+ * with it (triggers, same transaction, any connection). Reading and judging ~2,000 groups costs
+ * ~5 ms at a million keys on every page of a finding filter otherwise; writes that leave the
+ * groups alone (audit events, use counts, owners, tags) keep the match.
  */
 const matchCache = new WeakMap<Db, { policy: ComposedPolicy; key: string; value: PolicyMatch }[]>();
 
@@ -80,15 +82,52 @@ function cachedPolicyMatch(db: Db, now: Date, finding: NonNullable<ParsedInvento
   const policy = activePolicy(db);
   const at = now.getTime();
   const inForce = policy.rules.map((r, i) => (r.from <= at && at < r.until ? i : '')).join(',');
-  const state = db.prepare('SELECT total_changes()').pluck().get() as number;
-  const key = JSON.stringify([inForce, finding, db.pragma('data_version', { simple: true }), state]);
+  const key = JSON.stringify([inForce, finding, inventoryEpochs(db).groups]);
   const list = matchCache.get(db) ?? [];
   const hit = list.find((e) => e.policy === policy && e.key === key);
   if (hit) return hit.value;
   const value = policyMatch(db, policy, now, finding);
-  // A handful of entries: the filters a screen alternates between.
-  matchCache.set(db, [{ policy, key, value }, ...list.slice(0, 7)]);
+  // A handful of entries: the filters a screen alternates between. Only committed states are
+  // kept: a counter value seen inside a transaction that rolls back can come again with other
+  // contents.
+  if (!db.inTransaction) matchCache.set(db, [{ policy, key, value }, ...list.slice(0, 7)]);
   return value;
+}
+
+/**
+ * The rowid and group of every key an analysis alternative of a finding filter names, per
+ * connection. Reading them all costs ~20 ms at a million keys (~7,000 rows, one page each), so
+ * an entry stands while the finding-keys counter does (migration 0013) and follows the keys with
+ * findings that changed group since (inventory_finding_moves), re-reading those rows only.
+ */
+interface FindingKeys {
+  key: string;
+  epoch: number;
+  seq: number;
+  rows: ReadonlyArray<readonly [number, string]>;
+}
+const findingKeyCache = new WeakMap<Db, FindingKeys[]>();
+const groupOf = (u: string) => `SELECT k.rowid AS rid, ${GROUP_EXPRESSIONS.map((e, i) => `${e} AS g${i}`).join(', ')} FROM keys k WHERE k.rowid IN (${u})`;
+
+function findingKeyGroups(db: Db, u: Clause): ReadonlyArray<readonly [number, string]> {
+  const key = JSON.stringify([u.sql, u.params]);
+  const epoch = inventoryEpochs(db).findingKeys;
+  const [first, last] = sql(db, 'SELECT (SELECT coalesce(min(seq), 0) FROM inventory_finding_moves), (SELECT coalesce(max(seq), 0) FROM inventory_finding_moves)').raw().get() as [number, number];
+  const list = findingKeyCache.get(db) ?? [];
+  let entry = list.find((e) => e.key === key && e.epoch === epoch && e.seq >= first - 1);
+  if (entry && entry.seq < last) {
+    const moved = db.prepare(groupOf('SELECT key_rowid FROM inventory_finding_moves WHERE seq > ?')).raw().all(entry.seq) as unknown[][];
+    const now = new Map(moved.map((r) => [r[0] as number, groupKey(r.slice(1))]));
+    // A new array: the outside-the-flagged-groups results are kept per array.
+    const rows = entry.rows.map((r) => (now.has(r[0]) ? ([r[0], now.get(r[0])!] as const) : r));
+    entry = { key, epoch, seq: last, rows };
+  } else if (!entry) {
+    const raw = db.prepare(groupOf(u.sql)).raw().all(...u.params) as unknown[][];
+    entry = { key, epoch, seq: last, rows: raw.map((r) => [r[0] as number, groupKey(r.slice(1))] as const) };
+  }
+  // Committed states only (see cachedPolicyMatch).
+  if (!db.inTransaction) findingKeyCache.set(db, [entry, ...list.filter((e) => e.key !== key).slice(0, 7)]);
+  return entry.rows;
 }
 
 export function filterContext(db: Db, now: Date): FilterContext {
@@ -154,6 +193,9 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
   return (db.prepare(`SELECT count(*) AS n FROM keys k ${w.sql}`).get(...w.params) as { n: number }).n;
 }
 
+/** Keys of a finding filter's analysis alternatives outside the flagged groups, per policy match (JSON arrays of rowids). */
+const outsideCache = new WeakMap<readonly GroupTuple[], WeakMap<object, string>>();
+
 /**
  * Keys matched by the other alternatives of a finding filter (analysis findings, cryptoperiod
  * overruns) outside the groups the policy alternative flags. The cryptoperiod part can be
@@ -161,9 +203,6 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
  * migration 0011), one range per unflagged group, instead of reading each overdue row to test
  * its group; the analysis parts are a few thousand rows, tested row by row.
  */
-/** Keys of a finding filter's analysis alternatives outside the flagged groups, per policy match (JSON arrays of rowids). */
-const outsideCache = new WeakMap<readonly GroupTuple[], Map<string, string>>();
-
 function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroups: readonly GroupTuple[]): number {
   const overdue = rest.find((b) => b.overdue !== undefined);
   const others = rest.filter((b) => b !== overdue);
@@ -171,17 +210,15 @@ function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroup
   let n = 0;
   let outside = '[]';
   if (others.length) {
-    // Their groups tested here rather than by the policy's row-value IN in SQL (~15 µs a row).
-    // Reading ~7,000 finding keys' rows costs ~25 ms at a million keys: kept with the policy
-    // match it was tested against (same array while nothing is written, see cachedPolicyMatch).
+    // Their groups tested here rather than by the policy's row-value IN in SQL (~15 µs a row);
+    // the result kept per policy match (same array while the groups counter stands).
     const u = findingRowids(others);
-    const key = JSON.stringify([u.sql, u.params]);
-    const cache = outsideCache.get(flaggedGroups) ?? new Map<string, string>();
-    outside = cache.get(key) ?? '';
+    const rows = findingKeyGroups(db, u);
+    const cache = outsideCache.get(flaggedGroups) ?? new WeakMap<object, string>();
+    outside = cache.get(rows) ?? '';
     if (!outside) {
-      const rows = db.prepare(`SELECT k.rowid AS rid, ${GROUP_EXPRESSIONS.map((e, i) => `${e} AS g${i}`).join(', ')} FROM keys k WHERE k.rowid IN (${u.sql})`).raw().all(...u.params) as unknown[][];
-      outside = JSON.stringify(rows.filter((r) => !flagged.has(groupKey(r.slice(1)))).map((r) => r[0]));
-      outsideCache.set(flaggedGroups, cache.set(key, outside));
+      outside = JSON.stringify(rows.filter(([, g]) => !flagged.has(g)).map(([rid]) => rid));
+      outsideCache.set(flaggedGroups, cache.set(rows, outside));
     }
     n += (JSON.parse(outside) as number[]).length;
   }
@@ -189,7 +226,7 @@ function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroup
     const rules = overdue.overdue!.rules;
     const isOverdue = `coalesce(k.due_at, '9999') <= ? AND coalesce(k.due_rule, '') IN (${rules.map(() => '?').join(',')})`;
     // Only active keys have a due date (refreshDue clears the others' before any query).
-    const active = loadGroups(db, "WHERE g.n > 0 AND g.state = 'active'");
+    const active = currentGroups(db).filter((g) => g.state === 'active');
     const unflagged = active.filter((g) => !flagged.has(groupKey(groupTuple(g))));
     const inGroups = (groups: readonly GroupRow[]) => {
       const on = GROUP_EXPRESSIONS.map((e, i) => `${e} = g.column${i + 1}`).join(' AND ');

@@ -10,6 +10,7 @@ import * as m0009 from './0009-inventory-findings.js';
 import * as m0010 from './0010-audit-use-indexes.js';
 import * as m0011 from './0011-inventory-rescan.js';
 import * as m0012 from './0012-due-work-indexes.js';
+import * as m0013 from './0013-inventory-epochs.js';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,4 @@ export interface Migration {
 }
 
 /** Every schema version in order; one file per version. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013];
