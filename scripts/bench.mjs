@@ -14,6 +14,10 @@ async function bundle(input, file) {
   await b.write({ file, format: 'esm', codeSplitting: false });
   await b.close();
 }
+// The inventory bench drives the built console (out/main/web.js, out/renderer): an old build would
+// meet a vault of a newer schema and never open it.
+const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+if (build.status !== 0) process.exit(build.status ?? 1);
 const file = join(outDir, 'bench.mjs');
 await bundle(join(root, 'src-main', 'bench', 'main.ts'), file);
 // Worker entries sit beside the bundle that starts them, as in out/main/.

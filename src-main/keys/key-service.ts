@@ -425,7 +425,7 @@ export class KeyService {
         // releases its reservations: a batch never leaves a request unsettled.
         const client = Promise.resolve().then(() => this.tokenService().clientForUse(serial));
         const inFlight = signing.inFlight;
-        for (const chunk of tokenChunks(granted, (inFlight.get(id) ?? 0) > 0)) {
+        for (const chunk of tokenChunks(granted, inFlight.get(id) ?? 0)) {
           countUp(inFlight, id);
           const answered = () => countDown(inFlight, id);
           // ECDSA-SHA256: the token signs the digest this thread computes for the audit event anyway,

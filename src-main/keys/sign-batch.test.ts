@@ -122,12 +122,18 @@ describe('batched signing keeps one audit event per signature and the usage limi
     expect((v.db.prepare('SELECT use_count AS c FROM keys WHERE id = ?').get(k.id) as { c: number }).c).toBe(10);
   });
 
-  it('splits a batch in two for an idle token (so the threads overlap), keeps it whole for a busy one', () => {
+  it('splits a batch so the token has up to three requests of at least four signatures queued, and keeps it whole for a busy token', () => {
     expect(tokenChunks([1])).toEqual([[1]]);
-    expect(tokenChunks([1, 2, 3, 4, 5]).map((c) => c.length)).toEqual([3, 2]);
-    expect(tokenChunks([1, 2, 3, 4, 5], true).map((c) => c.length)).toEqual([5]);
+    expect(tokenChunks([1, 2, 3, 4, 5]).map((c) => c.length)).toEqual([5]);
+    expect(tokenChunks([1, 2, 3, 4, 5, 6, 7, 8]).map((c) => c.length)).toEqual([4, 4]);
+    expect(tokenChunks(Array.from({ length: 32 }, (_, i) => i)).map((c) => c.length)).toEqual([11, 11, 10]);
+    // One request in flight: two more; two in flight: one more, whole.
+    expect(tokenChunks(Array.from({ length: 16 }, (_, i) => i), 1).map((c) => c.length)).toEqual([8, 8]);
+    expect(tokenChunks(Array.from({ length: 16 }, (_, i) => i), 2).map((c) => c.length)).toEqual([16]);
+    expect(tokenChunks([1, 2, 3, 4, 5], 5).map((c) => c.length)).toEqual([5]);
+    // Never above MAX_TOKEN_BATCH.
     expect(tokenChunks(Array.from({ length: 100 }, (_, i) => i)).map((c) => c.length)).toEqual([16, 16, 16, 16, 16, 16, 4]);
-    expect(tokenChunks(Array.from({ length: 20 }, (_, i) => i), true).map((c) => c.length)).toEqual([16, 4]);
+    expect(tokenChunks(Array.from({ length: 20 }, (_, i) => i), 3).map((c) => c.length)).toEqual([16, 4]);
   });
 
   it('appendMany writes the same chain as appending one by one, checkpoints included', () => {

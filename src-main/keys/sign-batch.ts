@@ -58,16 +58,29 @@ export function countDown(counts: Map<string, number>, id: string, n = 1): void 
 export const MAX_TOKEN_BATCH = 16;
 
 /**
- * Splits granted signatures into token requests of at most MAX_TOKEN_BATCH. When the token has
- * nothing else of this key to do, a batch goes as two requests (or more), so the token signs the
- * second while the main thread records the first (hashes, MACs, commits) and the two threads
- * overlap instead of taking turns. When requests are still in flight the token is busy anyway,
- * and the batch stays whole: splitting every time would halve the batches round after round
- * until every signature paid for its own commit.
+ * Token requests of one key kept at the token, so it does not idle while the main thread records
+ * an answer. Measured (P-256 on SoftHSM2, 2 cores, bench --quick, two runs each): depth 2 with
+ * requests of at least 8 (the previous rule) 0.38-0.41 of raw at 8 callers, 0.79 at 32; depth 3
+ * with at least 4: 0.52-0.54 at 8, 0.78 at 32; depth 4: the same at 8, 0.75-0.78 at 32 (smaller
+ * group commits cost the main thread more). RSA-2048 at 8 callers 0.86 -> 0.96.
  */
-export function tokenChunks<T>(items: readonly T[], tokenBusy = false): T[][] {
+export const TOKEN_PIPELINE_DEPTH = 3;
+/** Smallest request a batch is split into: each request is one message each way and, often, one commit. */
+export const MIN_TOKEN_CHUNK = 4;
+
+/**
+ * Splits granted signatures into token requests of at most MAX_TOKEN_BATCH, so that the token
+ * has up to TOKEN_PIPELINE_DEPTH requests of this key queued (`inFlight`: those already sent and
+ * not answered). While the main thread records one answer (hashes, MACs, the commit), the token
+ * signs the next ones: the two threads overlap instead of taking turns, and a main thread held up
+ * for a moment (a GC, another process on its core) does not leave the token idle. Requests below
+ * MIN_TOKEN_CHUNK are not made by splitting: splitting every time would shrink the batches round
+ * after round until every signature paid for its own message and commit.
+ */
+export function tokenChunks<T>(items: readonly T[], inFlight = 0): T[][] {
   if (items.length <= 1) return [items.slice()];
-  const size = Math.min(MAX_TOKEN_BATCH, tokenBusy ? items.length : Math.ceil(items.length / 2));
+  const pieces = Math.max(1, Math.min(TOKEN_PIPELINE_DEPTH - inFlight, Math.floor(items.length / MIN_TOKEN_CHUNK)));
+  const size = Math.min(MAX_TOKEN_BATCH, Math.ceil(items.length / pieces));
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
