@@ -51,7 +51,11 @@ describe('inventory counters', () => {
     expect(moved(() => v.db.transaction(() => v.audit.append({ actor: 'alice', operation: 'keys.export', outcome: 'success', details: { note: 'epoch test' } }))())).toEqual([]);
   });
 
-  it('move the groups counter, and only it, when a key without findings changes group or is inserted', () => {
+  it('move both when a key is inserted (a certificate finding may name it)', () => {
+    expect(moved(() => insertFixture(v, [{ name: 'epoch-new', algorithm: 'ec-p256', state: 'pre-active', createdAt: '2026-05-30T00:00:00.000Z' }]))).toEqual(['groups', 'findingKeys']);
+  });
+
+  it('move the groups counter, and only it, when a key without findings changes group', () => {
     expect(moved(run("UPDATE keys SET state = 'suspended' WHERE name = 'dek-1'"))).toEqual(['groups']);
     expect(moved(run("UPDATE keys SET state = 'active' WHERE name = 'dek-1'"))).toEqual(['groups']);
     expect(moved(run("UPDATE keys SET purpose = 'ca-root' WHERE name = 'pre'"))).toEqual(['groups']);
