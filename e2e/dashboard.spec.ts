@@ -128,7 +128,11 @@ test('100,000 keys: dashboard, drill-down, prefix search, compliance PDF, both t
 
   await test.step('select three keys, export their CBOM, tag them at once, find them by the tag, save the view', async () => {
     await page.getByLabel('Search keys').fill('');
+    // The emptied search applies 250 ms later and its chip goes: wait for that, or the chip row
+    // reflows under the next click (seen once under CI load: the click missed Clear all).
+    await expect(page.getByTestId('filter-chip').filter({ hasText: 'Starts with' })).toHaveCount(0);
     await page.getByRole('button', { name: 'Clear all' }).click();
+    await expect(page.getByTestId('filter-chip')).toHaveCount(0);
     await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', String(KEYS));
     const boxes = page.getByTestId('key-row').getByRole('checkbox', { name: 'Select this key' });
     await boxes.nth(0).check();
