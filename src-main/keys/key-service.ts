@@ -472,7 +472,7 @@ export class KeyService {
         // Signs run beside the core's queue (core.ts): a revocation, suspension or rotation may
         // have committed while the token signed. The key must still allow this use at commit, or
         // the signatures are withheld and recorded as refused (vault.ts flushUsage).
-        const now = this.repo.forUse(k.id);
+        const now = this.repo.useCheck(k.id);
         const op = mech === 'hmac-sha256' ? 'mac-generate' : 'sign';
         if (!now || now.version !== k.version || !mayUse(now.state, now.usageMask, op).ok) {
           throw new CustosError('E_CONFLICT', `The key changed while this signature was made (it is now ${now ? `${now.state}, version ${now.version}` : 'gone'}); the signature was withheld.`);

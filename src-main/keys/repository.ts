@@ -280,6 +280,11 @@ export class KeyRepository {
     sql(this.db, 'UPDATE keys SET use_count = use_count + 1 WHERE id = ?').run(id);
   }
 
+  /** What a group commit re-checks before it releases signatures: the key's version, state and usage (one small read, not forUse's whole row). */
+  useCheck(id: string): { version: number; state: KeySummary['state']; usageMask: number } | null {
+    return (sql(this.db, 'SELECT current_version AS version, state, usage_mask AS usageMask FROM keys WHERE id = ?').get(id) as { version: number; state: KeySummary['state']; usageMask: number } | undefined) ?? null;
+  }
+
   /** Counts `n` uses at once (a batch of signatures recorded together). */
   countUses(id: string, n: number): void {
     sql(this.db, 'UPDATE keys SET use_count = use_count + ? WHERE id = ?').run(n, id);
