@@ -6,7 +6,7 @@ import type { Db } from '../vault/database.js';
 import { sql } from '../vault/statements.js';
 import { activePolicy } from '../app/policy-service.js';
 import { GROUP_EXPRESSIONS, SORT_COLUMNS, afterCursor, exprIn, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, nocaseRange, orderBy, searchIds, searchNames, searchOthers, type Clause, type FilterContext, type FindingBranch, type GroupTuple } from './filter-sql.js';
-import { currentGroups, groupKey, groupTuple, inventoryEpochs, policyMatch, type GroupRow } from './groups.js';
+import { currentGroups, groupKey, groupTuple, inventoryEpochs, mayKeep, policyMatch, type GroupRow } from './groups.js';
 import type { ComposedPolicy } from '../policy/index.js';
 import type { PolicyMatch } from './filter-sql.js';
 import { refreshDue } from './due.js';
@@ -87,10 +87,8 @@ function cachedPolicyMatch(db: Db, now: Date, finding: NonNullable<ParsedInvento
   const hit = list.find((e) => e.policy === policy && e.key === key);
   if (hit) return hit.value;
   const value = policyMatch(db, policy, now, finding);
-  // A handful of entries: the filters a screen alternates between. Only committed states are
-  // kept: a counter value seen inside a transaction that rolls back can come again with other
-  // contents.
-  if (!db.inTransaction) matchCache.set(db, [{ policy, key, value }, ...list.slice(0, 7)]);
+  // A handful of entries: the filters a screen alternates between.
+  if (mayKeep(db)) matchCache.set(db, [{ policy, key, value }, ...list.slice(0, 7)]);
   return value;
 }
 
@@ -125,8 +123,7 @@ function findingKeyGroups(db: Db, u: Clause): ReadonlyArray<readonly [number, st
     const raw = db.prepare(groupOf(u.sql)).raw().all(...u.params) as unknown[][];
     entry = { key, epoch, seq: last, rows: raw.map((r) => [r[0] as number, groupKey(r.slice(1))] as const) };
   }
-  // Committed states only (see cachedPolicyMatch).
-  if (!db.inTransaction) findingKeyCache.set(db, [entry, ...list.filter((e) => e.key !== key).slice(0, 7)]);
+  if (mayKeep(db)) findingKeyCache.set(db, [entry, ...list.filter((e) => e.key !== key).slice(0, 7)]);
   return entry.rows;
 }
 
@@ -193,8 +190,20 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
   return (db.prepare(`SELECT count(*) AS n FROM keys k ${w.sql}`).get(...w.params) as { n: number }).n;
 }
 
-/** Keys of a finding filter's analysis alternatives outside the flagged groups, per policy match (JSON arrays of rowids). */
-const outsideCache = new WeakMap<readonly GroupTuple[], WeakMap<object, string>>();
+/** Keys of a finding filter's analysis alternatives outside the flagged groups, per policy match: how many, and their rowids as JSON (for json_each). */
+interface Outside {
+  count: number;
+  json: string;
+}
+const outsideCache = new WeakMap<readonly GroupTuple[], WeakMap<object, Outside>>();
+const flaggedKeys = new WeakMap<readonly GroupTuple[], ReadonlySet<string>>();
+
+/** The flagged groups as a set of group keys, once per policy match. */
+function flaggedSet(groups: readonly GroupTuple[]): ReadonlySet<string> {
+  let set = flaggedKeys.get(groups);
+  if (!set) flaggedKeys.set(groups, (set = new Set(groups.map(groupKey))));
+  return set;
+}
 
 /**
  * Keys matched by the other alternatives of a finding filter (analysis findings, cryptoperiod
@@ -206,21 +215,22 @@ const outsideCache = new WeakMap<readonly GroupTuple[], WeakMap<object, string>>
 function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroups: readonly GroupTuple[]): number {
   const overdue = rest.find((b) => b.overdue !== undefined);
   const others = rest.filter((b) => b !== overdue);
-  const flagged = new Set(flaggedGroups.map(groupKey));
+  const flagged = flaggedSet(flaggedGroups);
   let n = 0;
-  let outside = '[]';
+  let outside: Outside = { count: 0, json: '[]' };
   if (others.length) {
     // Their groups tested here rather than by the policy's row-value IN in SQL (~15 µs a row);
     // the result kept per policy match (same array while the groups counter stands).
-    const u = findingRowids(others);
-    const rows = findingKeyGroups(db, u);
-    const cache = outsideCache.get(flaggedGroups) ?? new WeakMap<object, string>();
-    outside = cache.get(rows) ?? '';
-    if (!outside) {
-      outside = JSON.stringify(rows.filter(([, g]) => !flagged.has(g)).map(([rid]) => rid));
+    const rows = findingKeyGroups(db, findingRowids(others));
+    const cache = outsideCache.get(flaggedGroups) ?? new WeakMap<object, Outside>();
+    const hit = cache.get(rows);
+    if (hit) outside = hit;
+    else {
+      const ids = rows.filter(([, g]) => !flagged.has(g)).map(([rid]) => rid);
+      outside = { count: ids.length, json: JSON.stringify(ids) };
       outsideCache.set(flaggedGroups, cache.set(rows, outside));
     }
-    n += (JSON.parse(outside) as number[]).length;
+    n += outside.count;
   }
   if (overdue) {
     const rules = overdue.overdue!.rules;
@@ -255,7 +265,7 @@ function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroup
       n += days + todays - inGroups(active.filter((g) => flagged.has(groupKey(groupTuple(g)))));
     }
     // The analysis keys outside the flagged groups that are overdue too were counted twice.
-    if (outside !== '[]') n -= db.prepare(`SELECT count(*) FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?)) AND ${isOverdue}`).pluck().get(outside, overdue.overdue!.at, ...rules) as number;
+    if (outside.count) n -= db.prepare(`SELECT count(*) FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?)) AND ${isOverdue}`).pluck().get(outside.json, overdue.overdue!.at, ...rules) as number;
   }
   return n;
 }
