@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import type { VaultCipher } from '../vault/database.js';
 import type { ChainCheck } from './chain.js';
 import { joinRanges, type RangeCheck } from './verify-rows.js';
 
@@ -23,6 +24,7 @@ export interface ParallelVerifyJob {
   dbPath: string;
   /** Called once per worker; each gets its own copy, wiped by the worker after use. */
   dbKey: () => Uint8Array;
+  cipher: VaultCipher;
   auditKey: () => Uint8Array;
   genesis: string;
   headSeq: number;
@@ -45,7 +47,7 @@ export async function verifyInWorkers(job: ParallelVerifyJob): Promise<ChainChec
         const dbKey = job.dbKey();
         const auditKey = job.auditKey();
         // workerData is copied when the worker is created; our copies are wiped right after.
-        const w = new Worker(job.workerScript, { workerData: { dbPath: job.dbPath, dbKey, auditKey, from, to, macAfter: job.macAfter ?? 0 } });
+        const w = new Worker(job.workerScript, { workerData: { dbPath: job.dbPath, dbKey, cipher: job.cipher, auditKey, from, to, macAfter: job.macAfter ?? 0 } });
         dbKey.fill(0);
         auditKey.fill(0);
         w.once('message', (m: RangeCheck) => resolve(m));

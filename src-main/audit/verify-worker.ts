@@ -1,12 +1,13 @@
 // Worker entry: verifies one range of the audit chain on its own database connection, so a long
 // chain verifies on every core at once. Built as out/main/audit-verify-worker.js.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openEncryptedDatabase } from '../vault/database.js';
+import { openEncryptedDatabase, type VaultCipher } from '../vault/database.js';
 import { ROW_SQL, verifyRows, type RawRow } from './verify-rows.js';
 
 interface Job {
   dbPath: string;
   dbKey: Uint8Array;
+  cipher: VaultCipher;
   auditKey: Uint8Array;
   from: number;
   to: number;
@@ -14,7 +15,7 @@ interface Job {
 }
 
 const job = workerData as Job;
-const db = openEncryptedDatabase(job.dbPath, job.dbKey, { create: false, readOnly: true });
+const db = openEncryptedDatabase(job.dbPath, job.dbKey, { create: false, readOnly: true, cipher: job.cipher });
 job.dbKey.fill(0);
 try {
   const rows = db.prepare(`${ROW_SQL} WHERE seq >= ? AND seq <= ? ORDER BY seq`).raw(true).iterate(job.from, job.to) as Iterable<RawRow>;

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { canonicalJson, type Canonical } from '../crypto/canonical.js';
 import { kdfParamsSchema } from '../crypto/passphrase-kdf.js';
 import { CustosError } from '../errors.js';
+import { VAULT_CIPHERS } from './database.js';
 
 /**
  * The vault header (`header.json`): everything needed to find and unwrap the vault master key,
@@ -82,7 +83,7 @@ export const headerSchema = z.object({
   createdAt: z.string(),
   /** Raised on every rewrite; the database keeps the latest copy (see header_copy). */
   revision: z.number().int().min(0).optional(),
-  database: z.object({ file: z.literal(DATABASE_FILE), cipher: z.literal('sqlcipher') }),
+  database: z.object({ file: z.literal(DATABASE_FILE), cipher: z.enum(VAULT_CIPHERS) }),
   unlockMethods: z.array(unlockMethodSchema).min(1),
   mac: hex(64),
 });

@@ -41,6 +41,8 @@ describe('schema migrations', () => {
     } finally {
       v.close();
     }
+    // A vault made before AEGIS-256 keeps its SQLCipher file and says so.
+    expect(readHeader(vaultDir).database.cipher).toBe('sqlcipher');
   });
 });
 

@@ -12,7 +12,7 @@ import { signingKeyFromSeed } from '../audit/signing.js';
 import { genesisHash, type AuditDetails, type ChainCheck } from '../audit/chain.js';
 import { defaultVerifyWorker, verifyInWorkers } from '../audit/parallel-verify.js';
 import { delayAfter, drainFailures, recordFailure, recordSuccess, secondsUntilAllowed } from './auth-journal.js';
-import { openEncryptedDatabase, type Db } from './database.js';
+import { NEW_VAULT_CIPHER, openEncryptedDatabase, type Db } from './database.js';
 import {
   DATABASE_FILE,
   HEADER_FILE,
@@ -162,7 +162,7 @@ export class UnlockedVault {
       vaultId,
       createdAt: now().toISOString(),
       revision: 1,
-      database: { file: DATABASE_FILE, cipher: 'sqlcipher' },
+      database: { file: DATABASE_FILE, cipher: NEW_VAULT_CIPHER },
       unlockMethods: [method],
     };
     const headerKey = deriveSubkey(vmk, vaultId, 'header');
@@ -303,7 +303,7 @@ export class UnlockedVault {
         if (opts.quorum) throw new CustosError('E_AUTH_FAILED', 'The shares given do not belong together or to this vault.');
         throw new CustosError('E_HEADER_TAMPERED', 'The vault header was altered since Custos last wrote it; it is refused. Restore header.json from a backup.');
       }
-      db = openEncryptedDatabase(join(dir, DATABASE_FILE), keys.database, { create: opts.create });
+      db = openEncryptedDatabase(join(dir, DATABASE_FILE), keys.database, { create: opts.create, cipher: header.database.cipher });
       migrate(db);
       const vault = new UnlockedVault(dir, header, db, vmk, keys.material, keys.audit, null, now);
       if (!opts.create) {
@@ -508,6 +508,7 @@ export class UnlockedVault {
       workerScript,
       dbPath: join(this.dir, DATABASE_FILE),
       dbKey: () => deriveSubkey(this.vmk, this.vaultId, 'database'),
+      cipher: this.headerValue.database.cipher,
       auditKey: () => Buffer.from(this.auditKey),
       genesis: genesisHash(this.vaultId),
       headSeq,
