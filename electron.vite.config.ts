@@ -19,6 +19,7 @@ export default defineConfig({
           'pkcs11-worker': resolve('src-main/pkcs11/worker.ts'),
           'batch-gcd-worker': resolve('src-main/analysis/batch-gcd-worker.ts'),
           'import-parse-worker': resolve('src-main/import/parse-worker.ts'),
+          'vault-checkpoint-worker': resolve('src-main/vault/checkpoint-worker.ts'),
         },
         // playwright-core (headless Chromium for PDFs) reads its own package files at run time and
         // breaks when bundled; the hosts run beside node_modules, so it is loaded from there.

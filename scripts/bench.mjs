@@ -24,6 +24,7 @@ await bundle(join(root, 'src-main', 'bench', 'main.ts'), file);
 await bundle(join(root, 'src-main', 'audit', 'verify-worker.ts'), join(outDir, 'audit-verify-worker.js'));
 await bundle(join(root, 'src-main', 'pkcs11', 'worker.ts'), join(outDir, 'pkcs11-worker.js'));
 await bundle(join(root, 'src-main', 'import', 'parse-worker.ts'), join(outDir, 'import-parse-worker.js'));
+await bundle(join(root, 'src-main', 'vault', 'checkpoint-worker.ts'), join(outDir, 'vault-checkpoint-worker.js'));
 await bundle(join(root, 'src-main', 'bench', 'raw-pkcs11-child.ts'), join(outDir, 'raw-pkcs11-child.mjs'));
 const r = spawnSync(process.execPath, ['--max-old-space-size=8192', file, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -1,22 +1,13 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { findBuiltWorker } from '../platform/built-worker.js';
 import type { VaultCipher } from '../vault/database.js';
 import type { ChainCheck } from './chain.js';
 import { joinRanges, type RangeCheck } from './verify-rows.js';
 
-/**
- * Where the built worker lives: out/main/, beside the entry bundles. This module may itself be in
- * out/main/chunks/, so look here and one folder up. Null under the test runner (sources), where the
- * caller verifies in-process or passes a bundled worker.
- */
+/** The built verification worker (out/main/audit-verify-worker.js); null under the test runner. */
 export function defaultVerifyWorker(): string | null {
-  for (const rel of ['./audit-verify-worker.js', '../audit-verify-worker.js']) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  return null;
+  return findBuiltWorker('audit-verify-worker.js');
 }
 
 export interface ParallelVerifyJob {

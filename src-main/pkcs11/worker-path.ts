@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CustosError } from '../errors.js';
+import { findBuiltWorker } from '../platform/built-worker.js';
 
 /** The file name of the built worker entry (electron.vite.config.ts: `'pkcs11-worker': 'src-main/pkcs11/worker.ts'`). */
 export const WORKER_FILE = 'pkcs11-worker.js';
@@ -18,10 +19,9 @@ export function resolveWorkerScript(explicit?: string): string {
     if (!existsSync(explicit)) throw new CustosError('E_INTERNAL', `The PKCS#11 worker script ${explicit} does not exist.`);
     return explicit;
   }
+  const found = findBuiltWorker(WORKER_FILE);
+  if (found) return found;
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, WORKER_FILE), join(here, '..', WORKER_FILE)]) {
-    if (existsSync(candidate)) return candidate;
-  }
   throw new CustosError(
     'E_INTERNAL',
     `The PKCS#11 worker (${WORKER_FILE}) was not found next to the running code in ${here}. The build must include the pkcs11-worker entry; under tests, build it with buildPkcs11WorkerForTests().`,

@@ -12,6 +12,7 @@ import { signingKeyFromSeed } from '../audit/signing.js';
 import { genesisHash, type AuditDetails, type ChainCheck } from '../audit/chain.js';
 import { defaultVerifyWorker, verifyInWorkers } from '../audit/parallel-verify.js';
 import { delayAfter, drainFailures, recordFailure, recordSuccess, secondsUntilAllowed } from './auth-journal.js';
+import { startBackgroundCheckpoints, defaultCheckpointWorker, type BackgroundCheckpoints } from './checkpointer.js';
 import { NEW_VAULT_CIPHER, openEncryptedDatabase, type Db } from './database.js';
 import {
   DATABASE_FILE,
@@ -66,6 +67,8 @@ export interface QuorumUnlockOptions {
 export type MaterialPurpose = 'private-pkcs8' | 'secret';
 
 const AUTH_FAILED = 'Unknown user or wrong passphrase. Check both and try again.';
+/** Group commits of usage records after which the WAL's checkpoints move to their own thread. */
+export const SUSTAINED_USE_COMMITS = 32;
 
 function materialAad(keyId: string, version: number, purpose: MaterialPurpose): string {
   return `custos/v1/material|${keyId}|${version}|${purpose}`;
@@ -571,6 +574,42 @@ export class UnlockedVault {
 
   private usageQueue: Array<{ event: AuditInput | readonly AuditInput[]; apply: () => void; resolve: () => void; reject: (e: unknown) => void }> = [];
   private usageFlushScheduled = false;
+  /** Group commits of usage records since unlock; the background checkpoints start at SUSTAINED_USE_COMMITS. */
+  private usageCommits = 0;
+  private checkpointWorker: string | null = defaultCheckpointWorker();
+  private checkpoints: BackgroundCheckpoints | null = null;
+
+  /**
+   * Where the checkpoint worker is (null: every checkpoint stays on this thread). The built hosts
+   * find it beside their bundles; tests, which run the sources, hand one in.
+   */
+  useCheckpointWorker(script: string | null): void {
+    this.checkpointWorker = script;
+  }
+
+  /** The background checkpoints, once sustained use has started them; for diagnostics and tests. */
+  get backgroundCheckpoints(): BackgroundCheckpoints | null {
+    return this.checkpoints;
+  }
+
+  /**
+   * Sustained use (signing, encrypting) is a steady stream of small commits, and a checkpoint of a
+   * thousand pages inside one of them holds that stream up for milliseconds; a one-off command
+   * (the CLI signing one file) never gets that far and never pays for a thread.
+   */
+  private noteUsageCommit(): void {
+    if (++this.usageCommits !== SUSTAINED_USE_COMMITS || !this.checkpointWorker || this.checkpoints) return;
+    try {
+      this.checkpoints = startBackgroundCheckpoints(this.checkpointWorker, {
+        dbPath: join(this.dir, DATABASE_FILE),
+        dbKey: () => deriveSubkey(this.vmk, this.vaultId, 'database'),
+        cipher: this.headerValue.database.cipher,
+      });
+    } catch {
+      // Without the thread, checkpoints stay where they were: on this connection.
+      this.checkpoints = null;
+    }
+  }
 
   private flushUsage(): void {
     this.usageFlushScheduled = false;
@@ -600,6 +639,7 @@ export class UnlockedVault {
         }
         this.audit.appendMany(events);
       })();
+      this.noteUsageCommit();
       for (const b of batch) {
         if (refused.has(b)) b.reject(refused.get(b));
         else b.resolve();
@@ -664,6 +704,8 @@ export class UnlockedVault {
       if (event) this.record(event);
     } finally {
       this.closed = true;
+      // The worker may be inside a checkpoint; TRUNCATE below waits for it (busy_timeout).
+      this.checkpoints?.stop();
       try {
         this.db.pragma('wal_checkpoint(TRUNCATE)');
       } catch {
