@@ -2,10 +2,11 @@ import { auditEventSchema, type AuditEvent, type AuditOutcome } from '../../src-
 import type { Db } from '../vault/database.js';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../crypto/canonical.js';
-import { chainEvent, encodeBodyWith, encodeDetails, eventMac, genesisHash, sha256hex, verifyChain, type AuditDetails, type ChainCheck, type ChainedEvent } from './chain.js';
+import { chainEvent, encodeBodyWith, encodeDetails, genesisHash, sha256hex, verifyChain, type AuditDetails, type ChainCheck, type ChainedEvent } from './chain.js';
 import { checkpointStatement, signBytes, verifyBytes, type CheckpointBody } from './signing.js';
 import { ROW_SQL, verifyRows, type RawRow } from './verify-rows.js';
 import { sql } from '../vault/statements.js';
+import { HmacSha256 } from '../crypto/hmac-sha256.js';
 
 /** A signed checkpoint at least every this many events (and at every export). */
 export const CHECKPOINT_INTERVAL = 1000;
@@ -87,7 +88,17 @@ export class AuditLog {
     private readonly auditKey: Uint8Array,
     private readonly now: () => Date,
     private readonly signingKey: () => KeyObject,
-  ) {}
+  ) {
+    this.eventMacKey = new HmacSha256(auditKey);
+  }
+
+  /** The audit key for appendMany's per-event MACs, padded once (crypto/hmac-sha256.ts). */
+  private readonly eventMacKey: HmacSha256;
+
+  /** Zeroes the padded copies of the audit key this log keeps; the vault calls it when it locks. */
+  wipe(): void {
+    this.eventMacKey.wipe();
+  }
 
   append(input: AuditInput): ChainedEvent {
     if (!this.db.inTransaction) throw new Error('audit append outside a transaction');
@@ -138,7 +149,7 @@ export class AuditLog {
         const body = { seq: ++seq, time, actor: input.actor, operation: input.operation, keyId: input.keyId ?? null, keyVersion: input.keyVersion ?? null, outcome: input.outcome };
         const details = encodeDetails(input.details ?? {});
         const hash = sha256hex(`${prev}\n${encodeBodyWith(body, details)}`);
-        params.push(body.seq, time, body.actor, body.operation, body.keyId, body.keyVersion, body.outcome, details, prev, hash, eventMac(this.auditKey, hash));
+        params.push(body.seq, time, body.actor, body.operation, body.keyId, body.keyVersion, body.outcome, details, prev, hash, this.eventMacKey.hex(hash));
         prev = hash;
         if (body.seq % CHECKPOINT_INTERVAL === 0) checkpoints.push({ seq: body.seq, hash });
       }

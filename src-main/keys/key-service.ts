@@ -16,8 +16,8 @@ import { gateGeneration, rotationTasks } from '../app/policy-service.js';
 import { checkMechanism, defaultSignMechanism } from './mechanisms.js';
 import { KeyRepository, type KeyUseRecord } from './repository.js';
 import { generateSoftwareKey } from './software-generate.js';
-import { countDown, countUp, messageDigest, requestDigest, tokenChunks, vaultSigning, type SignRequest } from './sign-batch.js';
-import { ecdsaRawToDer } from '../pkcs11/spki.js';
+import { countDown, countUp, packedDigests, requestDigest, tokenChunks, vaultSigning, type SignRequest } from './sign-batch.js';
+import { ecdsaRawListToDer } from '../pkcs11/spki.js';
 import { hmacVerify, softwareSign, softwareVerify } from './software-sign.js';
 import { toJwk, toOpenSsh, toPem } from '../certs/public-key-export.js';
 import { createCsr } from '../certs/csr.js';
@@ -432,7 +432,7 @@ export class KeyService {
           // and the raw r||s becomes DER here, so the token's thread does nothing but C_Sign.
           const signatures =
             mech === 'ecdsa-sha256'
-              ? client.then((c) => c.signMany(ref, mech, chunk.map(requestDigest), { prehashed: true, ecdsaFormat: 'raw' })).then((raw) => raw.map(ecdsaRawToDer))
+              ? client.then((c) => c.signMany(ref, mech, packedDigests(chunk), { prehashed: true, ecdsaFormat: 'raw' })).then(ecdsaRawListToDer)
               : client.then((c) => c.signMany(ref, mech, chunk.map((r) => r.data)));
           signatures.then(answered, answered);
           work.push(this.completeSigns(k, mech, chunk, signatures));
@@ -465,7 +465,7 @@ export class KeyService {
       const sigs = await signatures;
       const events = granted.map((r) => ({
         actor: r.actor, operation: 'key.sign', keyId: k.id, keyVersion: k.version, outcome: 'success' as const,
-        details: { mechanism: mech, store: k.store, dataSha256: r.digest ? r.digest.toString('hex') : messageDigest(r.data) },
+        details: { mechanism: mech, store: k.store, dataSha256: requestDigest(r) },
       }));
       // Inside the transaction the counted uses replace the reservation, so the limit never sees them twice or not at all.
       await this.vault.recordUse(events, () => {

@@ -4,6 +4,7 @@ import {
   curveByName,
   curveFromEcParams,
   ecdsaDerToRaw,
+  ecdsaRawListToDer,
   ecdsaRawToDer,
   ecParamsEdwardsName,
   ecParamsOid,
@@ -94,6 +95,21 @@ describe('ECDSA signatures between raw r||s and DER', () => {
   it('encodes high-bit and short integers canonically', () => {
     const raw = Buffer.concat([Buffer.alloc(32, 0xff), Buffer.concat([Buffer.alloc(31, 0), Buffer.from([1])])]);
     expect(Buffer.from(ecdsaRawToDer(raw)).toString('hex')).toBe(`3026022100${'ff'.repeat(32)}020101`);
+  });
+
+  it('encodes a batch like one at a time, into one buffer holding only those signatures', () => {
+    const raws = [
+      Buffer.concat([Buffer.alloc(32, 0xff), Buffer.concat([Buffer.alloc(31, 0), Buffer.from([1])])]),
+      Buffer.concat([Buffer.alloc(32, 0), Buffer.alloc(32, 0x7f)]),
+      Buffer.alloc(132, 0x80),
+      ...Array.from({ length: 5 }, (_, i) => sign('sha256', Buffer.from(`m${i}`), { key: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey, dsaEncoding: 'ieee-p1363' })),
+    ];
+    const ders = ecdsaRawListToDer(raws);
+    expect(ders.map((d) => d.toString('hex'))).toEqual(raws.map((r) => Buffer.from(ecdsaRawToDer(r)).toString('hex')));
+    const whole = Buffer.from(ders[0]!.buffer, ders[0]!.byteOffset, ders[0]!.buffer.byteLength - ders[0]!.byteOffset);
+    expect(ders.every((d) => d.buffer === ders[0]!.buffer)).toBe(true);
+    expect(whole.equals(Buffer.concat(ders))).toBe(true);
+    expect(() => ecdsaRawListToDer([Buffer.alloc(3)])).toThrow(/odd length/);
   });
 
   it('returns null for what is not an ECDSA-Sig-Value', () => {

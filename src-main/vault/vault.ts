@@ -712,6 +712,7 @@ export class UnlockedVault {
         // A checkpoint is housekeeping; the WAL is encrypted and replays on the next open.
       }
       this.db.close();
+      this.audit.wipe();
       wipe(this.vmk, this.materialKey, this.auditKey);
     }
   }
