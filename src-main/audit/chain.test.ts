@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, type Canonical } from '../crypto/canonical.js';
-import { chainEvent, encodeBody, eventHash, eventHashReference, genesisHash, verifyChain, type AuditBody, type ChainedEvent } from './chain.js';
+import { chainEvent, encodeBody, encodeDetails, eventHash, eventHashReference, genesisHash, verifyChain, type AuditBody, type ChainedEvent } from './chain.js';
 
 function randomBody(seq: number): AuditBody {
   const r = randomBytes(8);
@@ -26,6 +26,18 @@ describe('audit chain', () => {
       expect(encodeBody(b)).toBe(canonicalJson(b as unknown as Canonical));
       expect(eventHash('00', b)).toBe(eventHashReference('00', b));
     }
+  });
+
+  it('encodes details canonically whether their keys come sorted (one JSON.stringify) or not', () => {
+    const flat: Array<Record<string, string | number | boolean | null>> = [{ dataSha256: 'ab'.repeat(32), mechanism: 'ecdsa-sha256', store: 'token' }, { bytes: 12, mechanism: 'aes-gcm', store: 'vault' }, { a: true, b: null, c: -0.5, 'd"é': 'x\u2028' }];
+    for (const d of flat) {
+      expect(encodeDetails(d)).toBe(canonicalJson(d));
+      const reversed = Object.fromEntries(Object.entries(d).reverse());
+      expect(encodeDetails(reversed)).toBe(canonicalJson(d));
+    }
+    // Not finite: refused on both paths.
+    expect(() => encodeDetails({ a: Number.NaN })).toThrow(/NaN/);
+    expect(() => encodeDetails({ b: Infinity, a: 1 })).toThrow(/NaN/);
   });
 
   it('verifies a chain and reports the first broken position with its reason', () => {

@@ -40,10 +40,23 @@ export function encodeBody(b: AuditBody): string {
   return encodeBodyWith(b, encodeDetails(b.details));
 }
 
+function isSortedFlat(d: AuditDetails, keys: string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && !(keys[i - 1]! < keys[i]!)) return false;
+    const v = d[keys[i]!];
+    if (typeof v === 'number' ? !Number.isFinite(v) : v !== null && typeof v !== 'string' && typeof v !== 'boolean') return false;
+  }
+  return true;
+}
+
 /** canonicalJson(details), by hand; also the text stored in the details column. */
 export function encodeDetails(d: AuditDetails): string {
   const j = JSON.stringify;
-  const keys = Object.keys(d).sort();
+  const keys = Object.keys(d);
+  // Keys already in order and plain values (text, finite numbers, booleans, null): JSON.stringify
+  // writes exactly these bytes in one call. Usage records build their details in this order.
+  if (isSortedFlat(d, keys)) return j(d);
+  keys.sort();
   let details = '{';
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
@@ -58,7 +71,30 @@ export function encodeDetails(d: AuditDetails): string {
 /** The body's canonical JSON around details already encoded (appendMany encodes them once for the hash and the row). */
 export function encodeBodyWith(b: Omit<AuditBody, 'details'>, details: string): string {
   const j = JSON.stringify;
-  return `{"actor":${j(b.actor)},"details":${details},"keyId":${j(b.keyId)},"keyVersion":${j(b.keyVersion)},"operation":${j(b.operation)},"outcome":${j(b.outcome)},"seq":${j(b.seq)},"time":${j(b.time)}}`;
+  return bodyJson({ actor: j(b.actor), details, keyId: j(b.keyId), keyVersion: j(b.keyVersion), operation: j(b.operation), outcome: j(b.outcome), seq: j(b.seq), time: j(b.time) });
+}
+
+/** Every field of a body already in JSON: the one place the body's canonical layout is written. */
+export type BodyJson = { [K in keyof AuditBody]: string };
+
+export function bodyJson(e: BodyJson): string {
+  return `{"actor":${e.actor},"details":${e.details},"keyId":${e.keyId},"keyVersion":${e.keyVersion},"operation":${e.operation},"outcome":${e.outcome},"seq":${e.seq},"time":${e.time}}`;
+}
+
+/**
+ * JSON.stringify of a value, remembering the last one: the events of a group commit share their
+ * actor, key, operation and outcome, so each is encoded once per run instead of once per event.
+ */
+export class JsonOfLast {
+  private last: unknown = Symbol('none');
+  private json = '';
+  of(v: unknown): string {
+    if (v !== this.last) {
+      this.last = v;
+      this.json = JSON.stringify(v);
+    }
+    return this.json;
+  }
 }
 
 /** crypto.hash (Node ≥ 20.12) is a one-shot digest about twice as fast as createHash for short inputs. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../crypto/canonical.js';
+import type { AuditDetails } from './chain.js';
 import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { tempDir } from '../testing/temp.js';
 import { UnlockedVault } from '../vault/vault.js';
@@ -63,7 +64,15 @@ describe('audit log in the vault', () => {
 
 describe('appendMany', () => {
   it('writes the chain that appending one by one would, with details stored as the canonical text it hashed', () => {
-    const inputs = Array.from({ length: 150 }, (_, i) => ({ actor: i % 3 ? 'alice' : null, operation: 'key.sign', keyId: i % 2 ? 'k1' : null, keyVersion: i % 2 ? 2 : null, outcome: 'success' as const, details: { z: i, a: `"é" ${i}`, m: null, t: i % 2 === 0 } }));
+    // Runs of shared fields and changes between them; details in canonical key order and not.
+    const inputs = Array.from({ length: 150 }, (_, i) => ({
+      actor: i % 3 ? 'alice' : null,
+      operation: i < 70 ? 'key.sign' : 'key.encrypt',
+      keyId: i % 2 ? 'k1' : null,
+      keyVersion: i % 2 ? 2 : null,
+      outcome: i % 11 ? ('success' as const) : ('refused' as const),
+      details: (i % 4 ? { z: i, a: `"é" ${i}`, m: null, t: i % 2 === 0 } : { dataSha256: `${i}`.padEnd(64, 'f'), mechanism: 'ecdsa-sha256', store: 'token' }) as AuditDetails,
+    }));
     const before = v.audit.headSeq();
     v.db.transaction(() => v.audit.appendMany(inputs))();
     const rows = v.db.prepare('SELECT details FROM audit_events WHERE seq > ? ORDER BY seq').all(before) as Array<{ details: string }>;

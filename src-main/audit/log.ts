@@ -2,7 +2,7 @@ import { auditEventSchema, type AuditEvent, type AuditOutcome } from '../../src-
 import type { Db } from '../vault/database.js';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../crypto/canonical.js';
-import { chainEvent, encodeBodyWith, encodeDetails, genesisHash, sha256hex, verifyChain, type AuditDetails, type ChainCheck, type ChainedEvent } from './chain.js';
+import { bodyJson, chainEvent, encodeDetails, genesisHash, JsonOfLast, sha256hex, verifyChain, type AuditDetails, type ChainCheck, type ChainedEvent } from './chain.js';
 import { checkpointStatement, signBytes, verifyBytes, type CheckpointBody } from './signing.js';
 import { ROW_SQL, verifyRows, type RawRow } from './verify-rows.js';
 import { sql } from '../vault/statements.js';
@@ -139,19 +139,25 @@ export class AuditLog {
     let prev = head?.hash ?? genesisHash(this.vaultId);
     let seq = head?.seq ?? 0;
     const time = this.now().toISOString();
+    const timeJson = JSON.stringify(time);
+    const [actor, operation, keyId, keyVersion, outcome] = [new JsonOfLast(), new JsonOfLast(), new JsonOfLast(), new JsonOfLast(), new JsonOfLast()];
     const checkpoints: Array<{ seq: number; hash: string }> = [];
     for (let at = 0; at < inputs.length; at += APPEND_ROWS) {
       const chunk = inputs.slice(at, at + APPEND_ROWS);
       const params: unknown[] = [];
       for (const input of chunk) {
         // chainEvent's hash and MAC, without the intermediate objects: the details are encoded
-        // once, for the hash and for the row (the same text, so verification hashes it as stored).
-        const body = { seq: ++seq, time, actor: input.actor, operation: input.operation, keyId: input.keyId ?? null, keyVersion: input.keyVersion ?? null, outcome: input.outcome };
+        // once, for the hash and for the row (the same text, so verification hashes it as stored),
+        // and fields the events share are encoded once per run of them.
+        const n = ++seq;
+        const k = input.keyId ?? null;
+        const v = input.keyVersion ?? null;
         const details = encodeDetails(input.details ?? {});
-        const hash = sha256hex(`${prev}\n${encodeBodyWith(body, details)}`);
-        params.push(body.seq, time, body.actor, body.operation, body.keyId, body.keyVersion, body.outcome, details, prev, hash, this.eventMacKey.hex(hash));
+        const body = bodyJson({ actor: actor.of(input.actor), details, keyId: keyId.of(k), keyVersion: keyVersion.of(v), operation: operation.of(input.operation), outcome: outcome.of(input.outcome), seq: String(n), time: timeJson });
+        const hash = sha256hex(`${prev}\n${body}`);
+        params.push(n, time, input.actor, input.operation, k, v, input.outcome, details, prev, hash, this.eventMacKey.hex(hash));
         prev = hash;
-        if (body.seq % CHECKPOINT_INTERVAL === 0) checkpoints.push({ seq: body.seq, hash });
+        if (n % CHECKPOINT_INTERVAL === 0) checkpoints.push({ seq: n, hash });
       }
       sql(this.db, `INSERT INTO audit_events (seq, time, actor, operation, key_id, key_version, outcome, details, prev_hash, hash, mac) VALUES ${new Array(chunk.length).fill('(?,?,?,?,?,?,?,?,?,?,?)').join(',')}`).run(params);
     }

@@ -465,7 +465,8 @@ export class KeyService {
       const sigs = await signatures;
       const events = granted.map((r) => ({
         actor: r.actor, operation: 'key.sign', keyId: k.id, keyVersion: k.version, outcome: 'success' as const,
-        details: { mechanism: mech, store: k.store, dataSha256: requestDigest(r) },
+        // Keys in canonical order: the audit encoder takes them as they are (audit/chain.ts encodeDetails).
+        details: { dataSha256: requestDigest(r), mechanism: mech, store: k.store },
       }));
       // Inside the transaction the counted uses replace the reservation, so the limit never sees them twice or not at all.
       await this.vault.recordUse(events, () => {
@@ -555,7 +556,7 @@ export class KeyService {
           wipe(material);
         }
       }
-      await this.vault.recordUse({ actor: this.vault.user.name, operation: 'key.encrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: plaintext.length } }, () => {
+      await this.vault.recordUse({ actor: this.vault.user.name, operation: 'key.encrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { bytes: plaintext.length, mechanism: mech, store: k.store } }, () => {
         this.repo.countUse(id);
         release();
       });
@@ -582,7 +583,7 @@ export class KeyService {
         wipe(material);
       }
     }
-    await this.vault.recordUse({ actor: this.vault.user.name, operation: 'key.decrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { mechanism: mech, store: k.store, bytes: ciphertext.length } }, () => this.repo.countUse(id));
+    await this.vault.recordUse({ actor: this.vault.user.name, operation: 'key.decrypt', keyId: id, keyVersion: k.version, outcome: 'success', details: { bytes: ciphertext.length, mechanism: mech, store: k.store } }, () => this.repo.countUse(id));
     return { plaintext, mechanism: mech };
   }
 

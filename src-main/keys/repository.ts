@@ -130,7 +130,11 @@ export class KeyRepository {
   forUse(id: string): KeyUseRecord | null {
     const r = sql(
       this.db,
-      `SELECT k.*, v.public_spki AS v_spki, v.protect_stop_at AS v_protect_stop
+      // The columns KeyUseRecord needs, not k.*: this runs for every batch of signatures, and the
+      // inventory's columns would each become a property on the row object for nothing.
+      `SELECT k.id, k.name, k.algorithm, k.family, k.size, k.curve, k.state, k.store, k.current_version, k.created_at, k.created_by, k.fingerprint, k.kcv,
+              k.usage_mask, k.origin, k.token_serial, k.token_cka_id, k.token_label, k.token_module, k.use_count, k.purpose, k.max_uses,
+              v.public_spki AS v_spki, v.protect_stop_at AS v_protect_stop
        FROM keys k LEFT JOIN key_versions v ON v.key_id = k.id AND v.version = k.current_version WHERE k.id = ?`,
     ).get(id) as (KeyRow & { v_spki: Buffer | null; v_protect_stop: string | null; max_uses: number | null }) | undefined;
     if (!r) return null;

@@ -5,7 +5,7 @@ import { MINIMUM_KDF_COST } from '../crypto/passphrase-kdf.js';
 import { bundleScript } from '../testing/script-bundle.js';
 import { tempDir } from '../testing/temp.js';
 import { FIRST_PACE, IDLE_DELAY_MS, IDLE_ROUNDS_BEFORE_SLOWING, nextCheckpointDelay } from './checkpoint-pace.js';
-import { SUSTAINED_USE_COMMITS, UnlockedVault } from './vault.js';
+import { SUSTAINED_USE_COMMITS, UnlockedVault, WAL_FRAMES_WITH_CHECKPOINTER } from './vault.js';
 
 let worker: string;
 let dir: { path: string; cleanup: () => void };
@@ -62,8 +62,10 @@ describe('background checkpoints', () => {
     v.useCheckpointWorker(worker);
     await useCommits(3000);
     expect(v.backgroundCheckpoints).not.toBeNull();
-    // The automatic threshold is 1,000 frames; a WAL that never restarted would hold every frame written (~20 MB here).
-    expect(walBytes()).toBeLessThan(2000 * 4200);
+    // The main connection restarts the WAL after WAL_FRAMES_WITH_CHECKPOINTER frames (4 KiB pages
+    // and their headers); a WAL that never restarted would hold every frame written (~110 MB here).
+    expect(walBytes()).toBeLessThan((WAL_FRAMES_WITH_CHECKPOINTER + 500) * 4200);
+    expect(v.db.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_FRAMES_WITH_CHECKPOINTER);
     expect(v.audit.verify().ok).toBe(true);
   });
 
@@ -84,6 +86,7 @@ describe('background checkpoints', () => {
     v.useCheckpointWorker(null);
     await useCommits(SUSTAINED_USE_COMMITS + 10);
     expect(v.backgroundCheckpoints).toBeNull();
+    expect(v.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   });
 });
 
