@@ -82,12 +82,14 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
         return r.perSecond;
       };
       const sixteen = Array.from({ length: 16 }, () => data);
-      const cases: Array<{ what: string; run: () => Promise<number> }> = [
+      const cases: Array<{ what: string; anchor: string; run: () => Promise<number> }> = [
         // The token worker as Custos uses it (signMany of 16, two requests in flight), with nothing else.
-        { what: 'the token worker alone (signMany of 16, 2 in flight; no checks, no audit)', run: () => timed(2, () => client.signMany(ref, mech === 'ecdsa' ? 'ecdsa-sha256' : 'rsa-pkcs1-sha256', sixteen), 16) },
-        { what: 'Custos, 1 caller', run: () => timed(1, () => keys.sign(k.id, data)) },
-        { what: 'Custos, 8 callers', run: () => timed(8, () => keys.sign(k.id, data)) },
-        { what: 'Custos, 32 callers', run: () => timed(32, () => keys.sign(k.id, data)) },
+        { what: 'the token worker alone (signMany of 16, 2 in flight; no checks, no audit)', anchor: 'the thread hop alone: the ceiling for Custos', run: () => timed(2, () => client.signMany(ref, mech === 'ecdsa' ? 'ecdsa-sha256' : 'rsa-pkcs1-sha256', sixteen), 16) },
+        // The goal is the session's throughput (32 callers keep it busy); 1 and 8 callers show how
+        // it builds up: with 1, every signature waits for its own commit before the next is asked.
+        { what: 'Custos, 1 caller', anchor: 'latency-bound by design: each signature waits for its own commit', run: () => timed(1, () => keys.sign(k.id, data)) },
+        { what: 'Custos, 8 callers', anchor: 'for comparison: at most 8 signatures in flight', run: () => timed(8, () => keys.sign(k.id, data)) },
+        { what: 'Custos, 32 callers', anchor: 'goal: ratio ≥ 0.9 (the session\'s throughput)', run: () => timed(32, () => keys.sign(k.id, data)) },
       ];
       const loadBefore = loadavg()[0]!;
       const busyMain: number[] = [];
@@ -138,7 +140,7 @@ export async function pkcs11Bench(options: { rawChild: string; workerScript?: st
         rows.push({
           what: `${label}: ${c.what}, 1 session`,
           measured: `${r(median(rates[i]!))}, ratio ${median(q).toFixed(2)} (${Math.min(...q).toFixed(2)}–${Math.max(...q).toFixed(2)})`,
-          anchor: i === 0 ? 'the thread hop alone' : 'goal: ratio ≥ 0.9',
+          anchor: c.anchor,
         });
       });
       const us = (x: number) => `${x.toFixed(0)} µs`;
