@@ -531,16 +531,24 @@ export class UnlockedVault {
     return fn(this.vmk);
   }
 
-  /** The audit signing key (see audit/signing.ts): derived from the audit key, never stored. */
+  /**
+   * The audit signing key (see audit/signing.ts): derived from the audit key, never stored. Made
+   * once per unlock: the chain signs a checkpoint every 1,000 events, twenty times a second under
+   * sustained signing, and each new KeyObject would hold the same private key in memory until
+   * collected anyway. Dropped when the vault locks.
+   */
   signingKey(): KeyObject {
     this.assertOpen();
+    if (this.signingKeyObject) return this.signingKeyObject;
     const seed = deriveSubkey(this.auditKey, this.vaultId, 'audit-signing');
     try {
-      return signingKeyFromSeed(seed);
+      return (this.signingKeyObject = signingKeyFromSeed(seed));
     } finally {
       wipe(seed);
     }
   }
+
+  private signingKeyObject: KeyObject | null = null;
 
   private assertOpen(): void {
     if (this.closed) throw new CustosError('E_VAULT_LOCKED', 'The vault is locked. Unlock it to continue.');
@@ -730,6 +738,7 @@ export class UnlockedVault {
       }
       this.db.close();
       this.audit.wipe();
+      this.signingKeyObject = null;
       wipe(this.vmk, this.materialKey, this.auditKey);
     }
   }
