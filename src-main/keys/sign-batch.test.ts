@@ -11,7 +11,7 @@ import type { TokenService } from '../pkcs11/service.js';
 import { createSoftHsm, type SoftHsmFixture } from '../testing/softhsm.js';
 import { UnlockedVault } from '../vault/vault.js';
 import { KeyService } from './key-service.js';
-import { messageDigest, tokenChunks } from './sign-batch.js';
+import { messageDigest, packedDigests, requestDigest, tokenChunks, type SignRequest } from './sign-batch.js';
 
 let root: string;
 let hsm: SoftHsmFixture;
@@ -151,5 +151,18 @@ describe('batched signing keeps one audit event per signature and the usage limi
 describe('messageDigest', () => {
   it('is the SHA-256 of the message in hex, as createHash gives it', () => {
     for (const m of [Buffer.alloc(0), Buffer.from('document'), Buffer.alloc(100_000, 7)]) expect(messageDigest(m)).toBe(createHash('sha256').update(m).digest('hex'));
+  });
+});
+
+describe('packedDigests', () => {
+  it('gives each request its SHA-256 as 32 bytes, side by side in one buffer that holds nothing else, and keeps the hex on the request', () => {
+    const requests = ['a', '', 'third message', 'x'.repeat(5000)].map((t) => ({ data: Buffer.from(t), mechanism: undefined, actor: 'alice', resolve: () => {}, reject: () => {} }) as SignRequest);
+    const packed = packedDigests(requests);
+    const want = requests.map((r) => createHash('sha256').update(r.data).digest());
+    expect(packed.map((p) => p.toString('hex'))).toEqual(want.map((w) => w.toString('hex')));
+    expect(packed.every((p) => p.buffer === packed[0]!.buffer)).toBe(true);
+    expect(Buffer.from(packed[0]!.buffer).equals(Buffer.concat(want))).toBe(true);
+    expect(requests.map((r) => r.digest)).toEqual(want.map((w) => w.toString('hex')));
+    expect(requests.map(requestDigest)).toEqual(want.map((w) => w.toString('hex')));
   });
 });

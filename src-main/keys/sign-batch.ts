@@ -107,7 +107,8 @@ export function requestDigest(r: SignRequest): string {
  * token idle.
  */
 export function packedDigests(requests: readonly SignRequest[]): Buffer[] {
-  const all = Buffer.allocUnsafe(32 * requests.length);
+  // Its own zeroed buffer, not Buffer's shared pool: nothing but these digests can ride along.
+  const all = Buffer.alloc(32 * requests.length);
   const out = new Array<Buffer>(requests.length);
   for (let i = 0; i < requests.length; i++) {
     all.write(requestDigest(requests[i]!), 32 * i, 32, 'hex');
