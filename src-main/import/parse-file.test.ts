@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spkiFingerprint } from '../keys/identity.js';
 import { buildCorpus, PASSPHRASE, type CorpusFile } from './test-corpus.js';
@@ -70,6 +70,28 @@ describe('parseFileContents reads every usual format', () => {
     expect(p12.items.filter((i) => i.type === 'certificate')).toHaveLength(2);
     expect(fps(p12.items)).toEqual([rsaFp]);
     expect(fps((await parseFileContents(file('ec-enc.der'), PASSPHRASE)).items)).toEqual([ecFp]);
+  });
+
+  it('a wrong passphrase that happens to pass the CBC padding check is still a wrong passphrase, not a malformed file', async () => {
+    // About one wrong passphrase in 256 decrypts to valid padding and garbage; find one, for both
+    // encrypted PKCS#8 (DER) and a legacy encrypted PEM (Proc-Type / DEK-Info).
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der', cipher: 'aes-256-cbc', passphrase: 'right one' });
+    const legacy = privateKey.export({ type: 'sec1', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'right one' });
+    for (const [bytes, format] of [[pkcs8, 'der'], [Buffer.from(legacy), 'pem']] as const) {
+      let lucky: string | null = null;
+      for (let i = 0; i < 20_000 && !lucky; i++) {
+        try {
+          createPrivateKey({ key: bytes, format, type: format === 'der' ? 'pkcs8' : undefined, passphrase: `wrong ${i}` });
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          if (code !== 'ERR_OSSL_BAD_DECRYPT' && code !== 'ERR_OSSL_EVP_BAD_DECRYPT') lucky = `wrong ${i}`;
+        }
+      }
+      expect(lucky, format).not.toBeNull();
+      expect((await parseFileContents(bytes, lucky!)).problem?.kind, format).toBe('wrong-password');
+      expect((await parseFileContents(bytes, 'right one')).problem, format).toBeNull();
+    }
   });
 
   it('a certificate-only PKCS#12 with an empty password opens without asking', async () => {

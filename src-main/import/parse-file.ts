@@ -86,6 +86,18 @@ function keyError(e: unknown, passphrase: string | undefined, what: string): Pro
   return new Problem('malformed', `${what} cannot be read (${why(e)}).`);
 }
 
+/**
+ * keyError for a key that was decrypted with a passphrase. A wrong passphrase usually fails the
+ * CBC padding check (BAD_DECRYPT), but about once in 256 the padding happens to be valid and the
+ * garbage then fails to decode, which OpenSSL 3 reports as malformed or as "unsupported": that is
+ * most likely a wrong passphrase, and the message names the other possibilities.
+ */
+function decryptedKeyError(e: unknown, passphrase: string, what: string): Problem {
+  const p = keyError(e, passphrase, what);
+  if (p.kind !== 'malformed' && p.kind !== 'unsupported') return p;
+  return new Problem('wrong-password', `${what}: the passphrase is wrong, or the key inside is damaged or of a kind OpenSSL cannot read (${why(e)}).`);
+}
+
 /** The PBKDF2 iteration count of a PBES2 AlgorithmIdentifier, or null for other schemes. */
 function pbes2Iterations(alg: pkijs.AlgorithmIdentifier): number | null {
   if (alg.algorithmId !== '1.2.840.113549.1.5.13' || !alg.algorithmParams) return null;
@@ -110,7 +122,7 @@ function encryptedPkcs8(der: Uint8Array, passphrase: string | undefined, label: 
   try {
     return privateItem(createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8', passphrase }), label, 'encrypted PKCS#8');
   } catch (e) {
-    throw keyError(e, passphrase, 'The encrypted private key (PKCS#8)');
+    throw decryptedKeyError(e, passphrase, 'The encrypted private key (PKCS#8)');
   }
 }
 
@@ -354,7 +366,7 @@ async function pemBlock(b: PemBlock, passphrase: string | undefined): Promise<Pa
         // Node reads the PEM text itself, including RFC 1421 Proc-Type/DEK-Info encryption.
         return [privateItem(createPrivateKey({ key: b.text, format: 'pem', passphrase: encrypted ? passphrase : undefined }), null, b.label === 'PRIVATE KEY' ? 'PKCS#8' : b.label === 'EC PRIVATE KEY' ? 'SEC1' : 'PKCS#1')];
       } catch (e) {
-        throw keyError(e, encrypted ? passphrase : undefined, `The private key (${b.label})`);
+        throw encrypted && passphrase ? decryptedKeyError(e, passphrase, `The private key (${b.label})`) : keyError(e, undefined, `The private key (${b.label})`);
       }
     }
     case 'OPENSSH PRIVATE KEY':
