@@ -57,7 +57,7 @@ function shippedPolicy(): NonNullable<typeof shipped> {
  */
 const composed = new WeakMap<Db, { text: string | null; policy: ComposedPolicy }>();
 export function activePolicy(db: Db): ComposedPolicy {
-  const text = (sql(db, 'SELECT v FROM settings WHERE k = ?').pluck().get(KEY) as string | undefined) ?? null;
+  const text = (sql(db, 'SELECT v FROM settings WHERE k = ?', 'pluck').get(KEY) as string | undefined) ?? null;
   const hit = composed.get(db);
   if (hit && hit.text === text) return hit.policy;
   const { packs, defaultComposition, dir } = shippedPolicy();

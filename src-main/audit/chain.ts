@@ -1,4 +1,4 @@
-import * as cryptoNs from 'node:crypto';
+import { oneShotHash } from '../crypto/one-shot-hash.js';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson, type Canonical } from '../crypto/canonical.js';
 import type { AuditOutcome } from '../../src-shared/audit.js';
@@ -97,11 +97,9 @@ export class JsonOfLast {
   }
 }
 
-/** crypto.hash (Node ≥ 20.12) is a one-shot digest about twice as fast as createHash for short inputs. */
-export const sha256hex: (s: string) => string =
-  typeof (cryptoNs as { hash?: unknown }).hash === 'function'
-    ? (s) => (cryptoNs as unknown as { hash: (a: string, d: string, e: string) => string }).hash('sha256', s, 'hex')
-    : (s) => createHash('sha256').update(s).digest('hex');
+export function sha256hex(s: string): string {
+  return oneShotHash ? oneShotHash('sha256', s, 'hex') : createHash('sha256').update(s).digest('hex');
+}
 
 export function eventHash(prevHash: string, body: AuditBody): string {
   return sha256hex(`${prevHash}\n${encodeBody(body)}`);

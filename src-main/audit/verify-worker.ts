@@ -1,13 +1,10 @@
 // Worker entry: verifies one range of the audit chain on its own database connection, so a long
 // chain verifies on every core at once. Built as out/main/audit-verify-worker.js.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openEncryptedDatabase, type VaultCipher } from '../vault/database.js';
+import { openHandedDatabase, type DatabaseHandoff } from '../vault/database.js';
 import { ROW_SQL, verifyRows, type RawRow } from './verify-rows.js';
 
-interface Job {
-  dbPath: string;
-  dbKey: Uint8Array;
-  cipher: VaultCipher;
+interface Job extends DatabaseHandoff {
   auditKey: Uint8Array;
   from: number;
   to: number;
@@ -15,8 +12,7 @@ interface Job {
 }
 
 const job = workerData as Job;
-const db = openEncryptedDatabase(job.dbPath, job.dbKey, { create: false, readOnly: true, cipher: job.cipher });
-job.dbKey.fill(0);
+const db = openHandedDatabase(job, { readOnly: true });
 try {
   const rows = db.prepare(`${ROW_SQL} WHERE seq >= ? AND seq <= ? ORDER BY seq`).raw(true).iterate(job.from, job.to) as Iterable<RawRow>;
   parentPort!.postMessage(verifyRows(rows, job.from, null, job.auditKey, job.macAfter));

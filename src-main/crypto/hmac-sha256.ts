@@ -1,9 +1,5 @@
-import * as cryptoNs from 'node:crypto';
-import { createHmac } from 'node:crypto';
-
-type OneShot = (algorithm: string, data: Uint8Array, outputEncoding: 'hex' | 'latin1') => string;
-/** crypto.hash (Node ≥ 20.12): a digest in one call, with no Hash object. */
-const oneShot = (cryptoNs as unknown as { hash?: OneShot }).hash;
+import { createHash, createHmac } from 'node:crypto';
+import { oneShotHash as oneShot } from './one-shot-hash.js';
 
 const BLOCK = 64;
 const DIGEST = 32;
@@ -27,7 +23,7 @@ export class HmacSha256 {
 
   constructor(key: Uint8Array) {
     // RFC 2104: a key longer than the block is hashed first; a shorter one is padded with zeros.
-    this.key = key.byteLength > BLOCK ? cryptoNs.createHash('sha256').update(key).digest() : Buffer.from(key);
+    this.key = key.byteLength > BLOCK ? createHash('sha256').update(key).digest() : Buffer.from(key);
     this.inner = Buffer.alloc(BLOCK + 256);
     this.outer = Buffer.alloc(BLOCK + DIGEST);
     this.fillPads(this.inner);

@@ -38,7 +38,7 @@ function loadGroups(db: Db): GroupRow[] {
 
 /** The vault's inventory counters (migration 0013): they move, in the same transaction, when what the inventory caches may have changed. */
 export function inventoryEpochs(db: Db): { groups: number; findingKeys: number } {
-  const [groups, findingKeys] = sql(db, 'SELECT groups, finding_keys FROM inventory_epochs WHERE id = 1').raw().get() as [number, number];
+  const [groups, findingKeys] = sql(db, 'SELECT groups, finding_keys FROM inventory_epochs WHERE id = 1', 'raw').get() as [number, number];
   return { groups, findingKeys };
 }
 

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { InventoryPage, InventoryRow, InventorySortField, ParsedInventoryFilter, Severity, inventoryQueryInputSchema } from '../../src-shared/contract-inventory.js';
 import { CustosError } from '../errors.js';
 import type { Db } from '../vault/database.js';
-import { cachedStatement, sql } from '../vault/statements.js';
+import { sql } from '../vault/statements.js';
 import { activePolicy } from '../app/policy-service.js';
 import { GROUP_EXPRESSIONS, SORT_COLUMNS, afterCursor, exprIn, cursorSelect, findingBranches, findingRowids, groupOnly, groupWhere, instant, keysWhere, nocaseRange, orderBy, searchIds, searchNames, searchOthers, type Clause, type FilterContext, type FindingBranch, type GroupTuple } from './filter-sql.js';
 import { currentGroups, groupKey, groupTuple, inventoryEpochs, mayKeep, policyMatch, type GroupRow } from './groups.js';
@@ -110,17 +110,17 @@ const groupOf = (u: string) => `SELECT k.rowid AS rid, ${GROUP_EXPRESSIONS.map((
 function findingKeyGroups(db: Db, u: Clause): ReadonlyArray<readonly [number, string]> {
   const key = JSON.stringify([u.sql, u.params]);
   const epoch = inventoryEpochs(db).findingKeys;
-  const [first, last] = sql(db, 'SELECT (SELECT coalesce(min(seq), 0) FROM inventory_finding_moves), (SELECT coalesce(max(seq), 0) FROM inventory_finding_moves)').raw().get() as [number, number];
+  const [first, last] = sql(db, 'SELECT (SELECT coalesce(min(seq), 0) FROM inventory_finding_moves), (SELECT coalesce(max(seq), 0) FROM inventory_finding_moves)', 'raw').get() as [number, number];
   const list = findingKeyCache.get(db) ?? [];
   let entry = list.find((e) => e.key === key && e.epoch === epoch && e.seq >= first - 1);
   if (entry && entry.seq < last) {
-    const moved = cachedStatement(db, groupOf('SELECT key_rowid FROM inventory_finding_moves WHERE seq > ?'), 'raw').all(entry.seq) as unknown[][];
+    const moved = sql(db, groupOf('SELECT key_rowid FROM inventory_finding_moves WHERE seq > ?'), 'raw').all(entry.seq) as unknown[][];
     const now = new Map(moved.map((r) => [r[0] as number, groupKey(r.slice(1))]));
     // A new array: the outside-the-flagged-groups results are kept per array.
     const rows = entry.rows.map((r) => (now.has(r[0]) ? ([r[0], now.get(r[0])!] as const) : r));
     entry = { key, epoch, seq: last, rows };
   } else if (!entry) {
-    const raw = cachedStatement(db, groupOf(u.sql), 'raw').all(...u.params) as unknown[][];
+    const raw = sql(db, groupOf(u.sql), 'raw').all(...u.params) as unknown[][];
     entry = { key, epoch, seq: last, rows: raw.map((r) => [r[0] as number, groupKey(r.slice(1))] as const) };
   }
   if (mayKeep(db)) findingKeyCache.set(db, [entry, ...list.filter((e) => e.key !== key).slice(0, 7)]);
@@ -146,13 +146,13 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
   const used = Object.entries(filter).filter(([, v]) => v !== undefined);
   if (used.length === 1 && filter.tags) {
     // Tags alone: the key_tags primary key counts them without touching the keys.
-    return (cachedStatement(db, `SELECT count(*) AS n FROM (SELECT DISTINCT key_id FROM key_tags WHERE tag IN (${filter.tags.map(() => '?').join(',')}))`).get(...filter.tags) as { n: number }).n;
+    return (sql(db, `SELECT count(*) AS n FROM (SELECT DISTINCT key_id FROM key_tags WHERE tag IN (${filter.tags.map(() => '?').join(',')}))`).get(...filter.tags) as { n: number }).n;
   }
   if (used.length === 1 && filter.search) {
     // The distinct ids of every alternative, each from its own index (keys_by_name, key_tags):
     // no table row is read.
     const u = searchIds(filter.search);
-    return (cachedStatement(db, `SELECT count(*) AS n FROM (${u.sql})`).get(...u.params) as { n: number }).n;
+    return (sql(db, `SELECT count(*) AS n FROM (${u.sql})`).get(...u.params) as { n: number }).n;
   }
   if (used.length === 2 && filter.owners && filter.search) {
     // A search of some owners' keys: the name ranges of keys_by_owner_name counted from the index
@@ -160,8 +160,8 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
     const names = searchNames(filter.search, filter.owners);
     const others = searchOthers(filter.search, filter.owners);
     const [lo, hi] = nocaseRange(filter.search);
-    const inRange = cachedStatement(db, `SELECT count(*) FROM (${names.sql})`, 'pluck').get(...names.params) as number;
-    const outside = cachedStatement(db, `SELECT count(*) FROM keys k WHERE k.id IN (${others.sql}) AND NOT (k.name COLLATE NOCASE >= ? AND k.name COLLATE NOCASE < ?)`, 'pluck').get(...others.params, lo, hi) as number;
+    const inRange = sql(db, `SELECT count(*) FROM (${names.sql})`, 'pluck').get(...names.params) as number;
+    const outside = sql(db, `SELECT count(*) FROM keys k WHERE k.id IN (${others.sql}) AND NOT (k.name COLLATE NOCASE >= ? AND k.name COLLATE NOCASE < ?)`, 'pluck').get(...others.params, lo, hi) as number;
     return inRange + outside;
   }
   if (used.length === 1 && filter.finding?.present) {
@@ -173,7 +173,7 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
     if (!policy && branches.some((b) => b.overdue)) return countOutsideGroups(db, branches, ctx.policyMatch!(filter.finding).groups);
     if (!policy) {
       const u = findingRowids(branches, true);
-      return (cachedStatement(db, `SELECT count(*) AS n FROM (${u.sql})`).get(...u.params) as { n: number }).n;
+      return (sql(db, `SELECT count(*) AS n FROM (${u.sql})`).get(...u.params) as { n: number }).n;
     }
     // The policy's keys are counted by group (inventory_groups): 700,000 keys with an info
     // finding need no union of 700,000 rowids. Only the other alternatives' keys are read, to
@@ -184,10 +184,10 @@ export function countMatches(db: Db, filter: ParsedInventoryFilter, ctx: FilterC
   }
   if (groupOnly(filter)) {
     const w = groupWhere(filter);
-    return (cachedStatement(db, `SELECT coalesce(sum(g.n), 0) AS n FROM inventory_groups g ${w.sql}`).get(...w.params) as { n: number }).n;
+    return (sql(db, `SELECT coalesce(sum(g.n), 0) AS n FROM inventory_groups g ${w.sql}`).get(...w.params) as { n: number }).n;
   }
   const w = keysWhere(filter, ctx);
-  return (cachedStatement(db, `SELECT count(*) AS n FROM keys k ${w.sql}`).get(...w.params) as { n: number }).n;
+  return (sql(db, `SELECT count(*) AS n FROM keys k ${w.sql}`).get(...w.params) as { n: number }).n;
 }
 
 /** Keys of a finding filter's analysis alternatives outside the flagged groups, per policy match: how many, and their rowids as JSON (for json_each). */
@@ -245,7 +245,7 @@ function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroup
       // parameters) per VALUES list: SQLite binds at most 32,766.
       for (let i = 0; i < groups.length; i += 1_000) {
         const chunk = groups.slice(i, i + 1_000).map(groupTuple);
-        count += cachedStatement(db, `SELECT count(*) FROM (VALUES ${chunk.map(() => `(${new Array(10).fill('?').join(',')})`).join(', ')}) g CROSS JOIN keys k INDEXED BY keys_by_group WHERE ${on} AND ${isOverdue}`, 'pluck')
+        count += sql(db, `SELECT count(*) FROM (VALUES ${chunk.map(() => `(${new Array(10).fill('?').join(',')})`).join(', ')}) g CROSS JOIN keys k INDEXED BY keys_by_group WHERE ${on} AND ${isOverdue}`, 'pluck')
           .get(...chunk.flat(), overdue.overdue!.at, ...rules) as number;
       }
       return count;
@@ -258,12 +258,12 @@ function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroup
       // keys_by_due), less those of the flagged groups, again counted in the index.
       const today = overdue.overdue!.at.slice(0, 10);
       const marks = rules.map(() => '?').join(',');
-      const days = cachedStatement(db, `SELECT coalesce(sum(n), 0) FROM inventory_due_days WHERE rule IN (${marks}) AND day < ?`, 'pluck').get(...rules, today) as number;
-      const todays = cachedStatement(db, `SELECT count(*) FROM keys k WHERE coalesce(k.due_at, '9999') >= ? AND ${isOverdue}`, 'pluck').get(today, overdue.overdue!.at, ...rules) as number;
+      const days = sql(db, `SELECT coalesce(sum(n), 0) FROM inventory_due_days WHERE rule IN (${marks}) AND day < ?`, 'pluck').get(...rules, today) as number;
+      const todays = sql(db, `SELECT count(*) FROM keys k WHERE coalesce(k.due_at, '9999') >= ? AND ${isOverdue}`, 'pluck').get(today, overdue.overdue!.at, ...rules) as number;
       n += days + todays - inGroups(active.filter((g) => flagged.has(groupKey(groupTuple(g)))));
     }
     // The analysis keys outside the flagged groups that are overdue too were counted twice.
-    if (outside.count) n -= cachedStatement(db, `SELECT count(*) FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?)) AND ${isOverdue}`, 'pluck').get(outside.json, overdue.overdue!.at, ...rules) as number;
+    if (outside.count) n -= sql(db, `SELECT count(*) FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?)) AND ${isOverdue}`, 'pluck').get(outside.json, overdue.overdue!.at, ...rules) as number;
   }
   return n;
 }
@@ -272,7 +272,7 @@ function countOutsideGroups(db: Db, rest: readonly FindingBranch[], flaggedGroup
 export function matchingIds(db: Db, filter: ParsedInventoryFilter, now: Date, max: number): string[] {
   refreshDue(db, now);
   const w = keysWhere(filter, filterContext(db, now));
-  return cachedStatement(db, `SELECT k.id FROM keys k ${w.sql} LIMIT ?`, 'pluck').all(...w.params, max + 1) as string[];
+  return sql(db, `SELECT k.id FROM keys k ${w.sql} LIMIT ?`, 'pluck').all(...w.params, max + 1) as string[];
 }
 
 /** Below this many matches, the filter's own index finds them and they are sorted; above, walking the sort's index is cheaper. */
@@ -361,7 +361,7 @@ function mergePage(db: Db, q: ParsedQuery, ctx: FilterContext, m: { name: string
     params.push(...others.params);
     after(cond);
     arms.push(`SELECT * FROM (SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k WHERE ${cond.join(' AND ')} ORDER BY ${order} LIMIT ${q.limit + 1})`);
-    return cachedStatement(db, `${arms.join(' UNION ')} ORDER BY ${outer} LIMIT ${q.limit + 1}`).all(...params) as KeyRow[];
+    return sql(db, `${arms.join(' UNION ')} ORDER BY ${outer} LIMIT ${q.limit + 1}`).all(...params) as KeyRow[];
   }
   for (const value of m.values) {
     const w = keysWhere({ [m.name]: [value] } as ParsedInventoryFilter, ctx);
@@ -374,7 +374,7 @@ function mergePage(db: Db, q: ParsedQuery, ctx: FilterContext, m: { name: string
     }
     arms.push(`SELECT * FROM (SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k WHERE ${cond.join(' AND ')} ORDER BY ${order} LIMIT ${q.limit + 1})`);
   }
-  return cachedStatement(db, `${arms.join(' UNION ALL ')} ORDER BY ${outer} LIMIT ${q.limit + 1}`).all(...params) as KeyRow[];
+  return sql(db, `${arms.join(' UNION ALL ')} ORDER BY ${outer} LIMIT ${q.limit + 1}`).all(...params) as KeyRow[];
 }
 
 /** Group columns the inventory sorts by, as inventory_groups names them and as the sort expression reads them. */
@@ -391,7 +391,7 @@ function sortValues(db: Db, q: ParsedQuery): { expression: string; values: unkno
   const g = GROUP_SORTS[q.sort.field];
   if (!g || !groupOnly(q.filter)) return undefined;
   const w = groupWhere(q.filter);
-  return { expression: g.expression, values: cachedStatement(db, `SELECT DISTINCT g.${g.column} FROM inventory_groups g ${w.sql}`, 'pluck').all(...w.params) };
+  return { expression: g.expression, values: sql(db, `SELECT DISTINCT g.${g.column} FROM inventory_groups g ${w.sql}`, 'pluck').all(...w.params) };
 }
 
 const cached = new WeakSet<Db>();
@@ -450,11 +450,11 @@ function walkPage(db: Db, q: ParsedQuery, ctx: FilterContext, from: readonly unk
       cond.push(start.sql);
       params.push(...start.params);
     }
-    const candidates = cachedStatement(db, `SELECT k.rowid AS rid, ${cursorSelect(q.sort.field)} FROM keys k ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`)
+    const candidates = sql(db, `SELECT k.rowid AS rid, ${cursorSelect(q.sort.field)} FROM keys k ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`)
       .all(...params, step) as Array<{ rid: number; c0: unknown; c1: unknown; c2?: unknown }>;
     if (candidates.length) {
       const position = new Map(candidates.map((c, i) => [c.rid, i]));
-      const rows = cachedStatement(db, `SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?))${check.sql ? ` AND ${check.sql.slice(6)}` : ''}`)
+      const rows = sql(db, `SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?))${check.sql ? ` AND ${check.sql.slice(6)}` : ''}`)
         .all(JSON.stringify(candidates.map((c) => c.rid)), ...check.params) as KeyRow[];
       rows.sort((a, b) => position.get(a.rid)! - position.get(b.rid)!);
       found.push(...rows);
@@ -491,10 +491,10 @@ function intersectPage(db: Db, q: ParsedQuery, ctx: FilterContext, from: readonl
     cond.push(a.sql);
     params.push(...a.params);
   }
-  const ids = cachedStatement(db, `SELECT k.rowid FROM keys k WHERE ${cond.join(' AND ')} ORDER BY ${orderBy(q.sort.field, q.sort.direction)} LIMIT ?`, 'pluck')
+  const ids = sql(db, `SELECT k.rowid FROM keys k WHERE ${cond.join(' AND ')} ORDER BY ${orderBy(q.sort.field, q.sort.direction)} LIMIT ?`, 'pluck')
     .all(...params, q.limit + 1) as number[];
   const position = new Map(ids.map((id, i) => [id, i]));
-  const rows = cachedStatement(db, `SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as KeyRow[];
+  const rows = sql(db, `SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k WHERE k.rowid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as KeyRow[];
   return rows.sort((a, b) => position.get(a.rid)! - position.get(b.rid)!);
 }
 
@@ -517,8 +517,8 @@ function createdStart(db: Db, q: ParsedQuery, ctx: FilterContext): Clause | null
   const found: string[] = [];
   for (const b of branches) {
     const v = b.overdue
-      ? cachedStatement(db, `SELECT ${pick}(k.created_at) FROM keys k INDEXED BY keys_by_due WHERE coalesce(k.due_at, '9999') <= ?`, 'pluck').get(b.overdue.at)
-      : cachedStatement(db, `SELECT ${pick}(k.created_at) FROM keys k WHERE ${b.sql}`, 'pluck').get(...b.params);
+      ? sql(db, `SELECT ${pick}(k.created_at) FROM keys k INDEXED BY keys_by_due WHERE coalesce(k.due_at, '9999') <= ?`, 'pluck').get(b.overdue.at)
+      : sql(db, `SELECT ${pick}(k.created_at) FROM keys k WHERE ${b.sql}`, 'pluck').get(...b.params);
     if (typeof v === 'string') found.push(v);
   }
   if (!found.length) return null;
@@ -538,7 +538,7 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walk
   const total = q.withTotal || !cursor ? countMatches(db, q.filter, ctx) : null;
   let plan: Plan;
   const merge = mergeable(q);
-  const density = total === null ? cursor?.density : total / ((cachedStatement(db, 'SELECT coalesce(sum(n), 0) FROM inventory_groups', 'pluck').get() as number) || 1);
+  const density = total === null ? cursor?.density : total / ((sql(db, 'SELECT coalesce(sum(n), 0) FROM inventory_groups', 'pluck').get() as number) || 1);
   if (cursor && total === null) plan = cursor.plan;
   else if (!shouldWalk(q, total ?? 0, tuning.walkAbove)) plan = 'sort';
   else if (merge && !tuning.walkStep && !tuning.intersect) plan = 'merge';
@@ -567,7 +567,7 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walk
       where.push(`${w.sql ? 'AND' : 'WHERE'} ${after.sql}`);
       params.push(...after.params);
     }
-    rows = cachedStatement(db, `SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k ${where.join(' ')} ORDER BY ${orderBy(q.sort.field, q.sort.direction)} LIMIT ? OFFSET ?`).all(...params, q.limit + 1, q.offset) as KeyRow[];
+    rows = sql(db, `SELECT ${ROW_COLUMNS}, ${cursorSelect(q.sort.field)} FROM keys k ${where.join(' ')} ORDER BY ${orderBy(q.sort.field, q.sort.direction)} LIMIT ? OFFSET ?`).all(...params, q.limit + 1, q.offset) as KeyRow[];
   }
   const more = rows.length > q.limit;
   if (more) rows.pop();
@@ -576,7 +576,7 @@ export function queryInventory(db: Db, q: ParsedQuery, now: Date, tuning: { walk
   if (ids.length) {
     const marks = ids.map(() => '?').join(',');
     const rank = "min(CASE severity WHEN 'critical' THEN 0 WHEN 'error' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END)";
-    for (const f of cachedStatement(db, `SELECT key_id, count(*) AS n, ${rank} AS worst FROM analysis_findings WHERE key_id IN (${marks}) GROUP BY key_id`).all(...ids) as Array<{ key_id: string; n: number; worst: number }>) {
+    for (const f of sql(db, `SELECT key_id, count(*) AS n, ${rank} AS worst FROM analysis_findings WHERE key_id IN (${marks}) GROUP BY key_id`).all(...ids) as Array<{ key_id: string; n: number; worst: number }>) {
       findings.set(f.key_id, { n: f.n, worst: f.worst });
     }
   }

@@ -1,4 +1,4 @@
-import * as cryptoNs from 'node:crypto';
+import { oneShotHash } from '../crypto/one-shot-hash.js';
 import { createHash } from 'node:crypto';
 import type { SignMechanismId } from '../../src-shared/contract.js';
 import type { UnlockedVault } from '../vault/vault.js';
@@ -86,12 +86,10 @@ export function tokenChunks<T>(items: readonly T[], inFlight = 0): T[][] {
   return out;
 }
 
-/** crypto.hash (Node ≥ 20.12): one-shot, about half the cost of createHash for a short message. */
-const oneShot = (cryptoNs as unknown as { hash?: (alg: string, data: Uint8Array, enc: string) => string | Buffer }).hash;
 
 /** SHA-256 of a signed message, hex, as its audit event records it (dataSha256). */
 export function messageDigest(data: Uint8Array): string {
-  return oneShot ? (oneShot('sha256', data, 'hex') as string) : createHash('sha256').update(data).digest('hex');
+  return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
 /** The request's SHA-256 in hex, computed once and kept on it. */

@@ -1,4 +1,4 @@
-import * as cryptoNs from 'node:crypto';
+import { oneShotHash } from '../crypto/one-shot-hash.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { CustosError } from '../errors.js';
 import { keyTypeFromCkk } from './algorithms.js';
@@ -115,13 +115,11 @@ function curveFieldBytes(lib: Pkcs11Lib, session: Handle, key: Handle): number {
   return curve.fieldBytes;
 }
 
-/** crypto.hash (Node ≥ 20.12) is a one-shot digest, cheaper than createHash for one short input. */
-const oneShot = (cryptoNs as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
 
 const DIGEST_BYTES = { sha256: 32, sha384: 48, sha512: 64 } as const;
 
 function digest(alg: 'sha256' | 'sha384' | 'sha512', data: Uint8Array): Buffer {
-  return oneShot ? oneShot(alg, data, 'buffer') : createHash(alg).update(data).digest();
+  return oneShotHash ? oneShotHash(alg, data, 'buffer') : createHash(alg).update(data).digest();
 }
 
 export function sign(

@@ -1,10 +1,7 @@
-import type { VaultCipher } from './database.js';
+import type { DatabaseHandoff } from './database.js';
 
-/** What the checkpoint worker is given (workerData). The key is a copy; the worker wipes it once open. */
-export interface CheckpointJob {
-  dbPath: string;
-  dbKey: Uint8Array;
-  cipher: VaultCipher;
+/** What the checkpoint worker is given (workerData). */
+export interface CheckpointJob extends DatabaseHandoff {
   /** Pause between rounds while there is work. */
   intervalMs: number;
 }

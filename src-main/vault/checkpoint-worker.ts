@@ -2,20 +2,18 @@
 // thread that commits (the main thread) is not held up for milliseconds by a checkpoint of a
 // thousand pages. Built as out/main/vault-checkpoint-worker.js; see checkpointer.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openEncryptedDatabase } from './database.js';
+import { openHandedDatabase, type Db } from './database.js';
 import { FIRST_PACE, nextCheckpointDelay, type CheckpointJob } from './checkpoint-pace.js';
 
 const job = workerData as CheckpointJob;
 const port = parentPort!;
-let db: ReturnType<typeof openEncryptedDatabase> | null = null;
+let db: Db | null = null;
 try {
-  db = openEncryptedDatabase(job.dbPath, job.dbKey, { create: false, cipher: job.cipher });
+  db = openHandedDatabase(job);
   // This connection never writes pages of its own; it only checkpoints.
   db.pragma('wal_autocheckpoint = 0');
 } catch (e) {
   port.postMessage({ stopped: (e as { code?: string }).code ?? 'E_INTERNAL' });
-} finally {
-  job.dbKey.fill(0);
 }
 
 let timer: NodeJS.Timeout | null = null;

@@ -70,3 +70,19 @@ export function openEncryptedDatabase(path: string, key: Uint8Array, options: { 
   }
   return db;
 }
+
+/** The database as handed to a worker thread in its workerData; the key is the worker's own copy. */
+export interface DatabaseHandoff {
+  dbPath: string;
+  dbKey: Uint8Array;
+  cipher: VaultCipher;
+}
+
+/** In a worker: opens the database it was handed and wipes its copy of the key, opened or not. */
+export function openHandedDatabase(h: DatabaseHandoff, options: { readOnly?: boolean } = {}): Db {
+  try {
+    return openEncryptedDatabase(h.dbPath, h.dbKey, { create: false, cipher: h.cipher, readOnly: options.readOnly });
+  } finally {
+    h.dbKey.fill(0);
+  }
+}

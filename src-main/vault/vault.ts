@@ -14,7 +14,7 @@ import { genesisHash, type AuditDetails, type ChainCheck } from '../audit/chain.
 import { defaultVerifyWorker, verifyInWorkers } from '../audit/parallel-verify.js';
 import { delayAfter, drainFailures, recordFailure, recordSuccess, secondsUntilAllowed } from './auth-journal.js';
 import { startBackgroundCheckpoints, defaultCheckpointWorker, type BackgroundCheckpoints } from './checkpointer.js';
-import { NEW_VAULT_CIPHER, openEncryptedDatabase, type Db } from './database.js';
+import { NEW_VAULT_CIPHER, openEncryptedDatabase, type Db, type VaultCipher } from './database.js';
 import {
   DATABASE_FILE,
   HEADER_FILE,
@@ -512,9 +512,7 @@ export class UnlockedVault {
     if (!workerScript || headSeq < 2 * minRange) return this.audit.verify({ everyMac: options.everyMac });
     const check = await verifyInWorkers({
       workerScript,
-      dbPath: join(this.dir, DATABASE_FILE),
-      dbKey: () => deriveSubkey(this.vmk, this.vaultId, 'database'),
-      cipher: this.headerValue.database.cipher,
+      ...this.databaseForWorkers(),
       auditKey: () => Buffer.from(this.auditKey),
       genesis: genesisHash(this.vaultId),
       headSeq,
@@ -529,6 +527,14 @@ export class UnlockedVault {
   withVmk<T>(fn: (vmk: Buffer) => T): T {
     this.assertOpen();
     return fn(this.vmk);
+  }
+
+  /**
+   * The database for a worker thread's own connection (audit verification, checkpoints): each call
+   * of `dbKey` derives a fresh copy, which the caller wipes once it is in the worker's workerData.
+   */
+  private databaseForWorkers(): { dbPath: string; dbKey: () => Uint8Array; cipher: VaultCipher } {
+    return { dbPath: join(this.dir, DATABASE_FILE), dbKey: () => deriveSubkey(this.vmk, this.vaultId, 'database'), cipher: this.headerValue.database.cipher };
   }
 
   /**
@@ -611,11 +617,7 @@ export class UnlockedVault {
   private noteUsageCommit(): void {
     if (++this.usageCommits !== SUSTAINED_USE_COMMITS || !this.checkpointWorker || this.checkpoints) return;
     try {
-      this.checkpoints = startBackgroundCheckpoints(this.checkpointWorker, {
-        dbPath: join(this.dir, DATABASE_FILE),
-        dbKey: () => deriveSubkey(this.vmk, this.vaultId, 'database'),
-        cipher: this.headerValue.database.cipher,
-      });
+      this.checkpoints = startBackgroundCheckpoints(this.checkpointWorker, this.databaseForWorkers());
       // The thread copies the frames; this connection's own checkpoint is left with the last few
       // and the restart of the WAL. Each costs it two fsyncs whatever it copies, so it comes
       // every 4,000 frames (16 MiB of WAL) instead of every 1,000.
